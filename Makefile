@@ -1,0 +1,56 @@
+# kinesis-fanout: developer entry points. `make` alone prints this help.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SAM_VENV := .tools/sam
+SAM := $(SAM_VENV)/bin/sam
+SAM_CLI_VERSION := 1.170.0
+export SAM_CLI_TELEMETRY := 0
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help venv demo test test-fast lint typecheck validate build clean
+
+help: ## Show the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $@
+
+$(SAM_VENV)/.installed:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install -q 'aws-sam-cli==$(SAM_CLI_VERSION)'
+	@touch $@
+
+venv: $(VENV)/.installed ## Create or update .venv with the project and its dev tools
+
+demo: venv ## Run the main job offline: `fanout demo` (no AWS account, no Docker)
+	$(BIN)/fanout demo
+
+test: venv $(SAM_VENV)/.installed ## Run every test (unit, functional, e2e, static gates)
+	@SAM_CLI=$(abspath $(SAM)) $(BIN)/python -m pytest; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure" >&2; rc=1; fi; exit $$rc
+
+test-fast: venv ## Run the tests without the SAM CLI gates
+	$(BIN)/python -m pytest -m 'not static'
+
+lint: venv ## ruff and mypy
+	$(BIN)/ruff check src functions tests flink
+	$(BIN)/mypy
+
+validate: venv $(SAM_VENV)/.installed ## cfn-lint, sam validate and statelint
+	$(BIN)/cfn-lint template.yaml
+	$(SAM) validate --lint --region us-east-1
+	$(BIN)/statelint --ignore=FLOAT statemachines/*.asl.json
+
+build: $(SAM_VENV)/.installed ## sam build (needs a python3.11 on the PATH)
+	$(SAM) build
+
+clean: ## Remove build outputs (keeps .venv)
+	rm -rf .aws-sam build dist

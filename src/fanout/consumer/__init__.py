@@ -1,0 +1,7 @@
+"""Consumers of the output streams: decode, check the route's contract, summarise each batch."""
+
+from __future__ import annotations
+
+from fanout.consumer.records import BatchSummary, Route, check_record
+
+__all__ = ["BatchSummary", "Route", "check_record"]

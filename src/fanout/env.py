@@ -1,0 +1,35 @@
+"""Every environment variable name the project reads, in one place.
+
+Precedence everywhere: explicit argument > environment variable > default.
+Nothing reads these at import time; models in each package read them at the edge.
+"""
+
+from __future__ import annotations
+
+# Lifecycle (Lambda functions of the state machine)
+APPLICATION_NAME = "APPLICATION_NAME"
+POLL_INTERVAL_SECONDS = "POLL_INTERVAL_SECONDS"
+TRANSITION_CEILING_SECONDS = "TRANSITION_CEILING_SECONDS"
+DEFAULT_RUN_DURATION = "DEFAULT_RUN_DURATION"
+MAX_RUN_DURATION = "MAX_RUN_DURATION"
+
+# Flink application definition (create/update step)
+RUNTIME_ENVIRONMENT = "RUNTIME_ENVIRONMENT"
+SERVICE_EXECUTION_ROLE_ARN = "SERVICE_EXECUTION_ROLE_ARN"
+ARTIFACT_BUCKET = "ARTIFACT_BUCKET"
+ARTIFACT_KEY = "ARTIFACT_KEY"
+FLINK_PYTHON_ENTRY = "FLINK_PYTHON_ENTRY"
+FLINK_JAR_FILE = "FLINK_JAR_FILE"
+PARALLELISM = "PARALLELISM"
+PARALLELISM_PER_KPU = "PARALLELISM_PER_KPU"
+LOG_STREAM_ARN = "LOG_STREAM_ARN"
+FLINK_APPLICATION_PROPERTIES = "FLINK_APPLICATION_PROPERTIES"
+"""JSON object of the runtime properties the PyFlink job reads (stream ARNs, region, start position)."""
+SNAPSHOTS_TO_KEEP = "SNAPSHOTS_TO_KEEP"
+
+# Consumers
+CONSUMER_ROUTE = "CONSUMER_ROUTE"
+
+# Standard AWS / Lambda variables the project relies on
+AWS_REGION = "AWS_REGION"
+AWS_DEFAULT_REGION = "AWS_DEFAULT_REGION"

@@ -1,0 +1,60 @@
+"""Lifecycle errors. Each class name is also the error name the state machine's Retry and Catch match.
+
+Retryable (the ASL retries them with backoff): ApplicationBusyError, ConcurrentModificationError,
+ThrottledError. Every other error is final: the execution notifies and fails.
+"""
+
+from __future__ import annotations
+
+from fanout.exceptions import FanoutError
+
+
+class LifecycleError(FanoutError):
+    """Base of the lifecycle errors."""
+
+
+class InvalidRequestError(LifecycleError):
+    """The execution input is malformed: unknown action, bad duration, unknown field."""
+
+
+class ApplicationBusyError(LifecycleError):
+    """The application is in a status that does not allow the operation yet (ResourceInUseException)."""
+
+
+class ConcurrentModificationError(LifecycleError):
+    """Another change to the application happened at the same time (ConcurrentModificationException)."""
+
+
+class ThrottledError(LifecycleError):
+    """The service throttled the request."""
+
+
+class ApplicationNotFoundError(LifecycleError):
+    """The application does not exist (ResourceNotFoundException)."""
+
+
+class UnexpectedApplicationStatusError(LifecycleError):
+    """The application is in a status the lifecycle does not handle, such as MAINTENANCE or ROLLED_BACK."""
+
+
+class OperationFailedError(LifecycleError):
+    """A start or stop operation ended FAILED or CANCELLED; the application did not reach its target."""
+
+
+class ArtifactNotFoundError(LifecycleError):
+    """The Flink code artifact is not in the artifact bucket."""
+
+
+class InvalidApplicationConfigurationError(LifecycleError):
+    """The service rejected the application's configuration or code."""
+
+
+class AccessDeniedError(LifecycleError):
+    """The caller is not allowed to perform the operation."""
+
+
+RETRYABLE_ERRORS: tuple[str, ...] = (
+    ApplicationBusyError.__name__,
+    ConcurrentModificationError.__name__,
+    ThrottledError.__name__,
+)

@@ -1,0 +1,252 @@
+"""Lifecycle operations on the Flink application. Each takes its boto3 client and is idempotent.
+
+Used by the state machine's Lambda handlers and by the `fanout app` commands alike.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from fanout.lifecycle.errors import error_code, translated
+from fanout.lifecycle.exceptions import (
+    ApplicationBusyError,
+    ApplicationNotFoundError,
+    ArtifactNotFoundError,
+    UnexpectedApplicationStatusError,
+)
+from fanout.lifecycle.models import ApplicationState
+from fanout.lifecycle.spec import ApplicationSpec
+
+RESTORE_FROM_LATEST = "RESTORE_FROM_LATEST_SNAPSHOT"
+SKIP_RESTORE = "SKIP_RESTORE_FROM_SNAPSHOT"
+
+TRANSIENT_STATUSES = frozenset(
+    {"STARTING", "STOPPING", "UPDATING", "AUTOSCALING", "FORCE_STOPPING", "ROLLING_BACK", "DELETING"}
+)
+UNHANDLED_STATUSES = frozenset({"MAINTENANCE", "ROLLED_BACK"})
+FORCE_STOPPABLE = frozenset({"STARTING", "UPDATING", "STOPPING", "AUTOSCALING", "RUNNING"})
+
+_UNHANDLED_HINT = {
+    "MAINTENANCE": "AWS is patching the application; it returns to its previous status by itself. "
+    "Start the execution again once `fanout app status` shows READY or RUNNING.",
+    "ROLLED_BACK": "the last update failed and was rolled back. Read the application's CloudWatch logs, "
+    "fix the code or configuration, then update or delete the application.",
+}
+
+
+def _unhandled(state: ApplicationState, wanted: str) -> UnexpectedApplicationStatusError:
+    hint = _UNHANDLED_HINT.get(state.status, "")
+    return UnexpectedApplicationStatusError(
+        f"cannot {wanted} application {state.name!r} while it is {state.status}: {hint}".rstrip(": ")
+    )
+
+
+def describe_application(kda: Any, name: str) -> ApplicationState:
+    """Describe the application; raises ApplicationNotFoundError when it does not exist."""
+    with translated("DescribeApplication"):
+        detail = kda.describe_application(ApplicationName=name)["ApplicationDetail"]
+    config = detail.get("ApplicationConfigurationDescription") or {}
+    code = (config.get("ApplicationCodeConfigurationDescription") or {}).get("CodeContentDescription") or {}
+    created = detail.get("CreateTimestamp")
+    return ApplicationState(
+        name=detail["ApplicationName"],
+        arn=detail["ApplicationARN"],
+        status=detail["ApplicationStatus"],
+        version_id=int(detail.get("ApplicationVersionId", 0)),
+        create_timestamp=created.isoformat() if isinstance(created, datetime) else str(created or ""),
+        runtime=detail.get("RuntimeEnvironment", ""),
+        code_location={k: str(v) for k, v in (code.get("S3ApplicationCodeLocationDescription") or {}).items()},
+        snapshots_enabled=bool(
+            (config.get("ApplicationSnapshotConfigurationDescription") or {}).get("SnapshotsEnabled")
+        ),
+    )
+
+
+def find_application(kda: Any, name: str) -> ApplicationState | None:
+    """Describe the application, or None when it does not exist."""
+    try:
+        return describe_application(kda, name)
+    except ApplicationNotFoundError:
+        return None
+
+
+def latest_artifact_version(s3: Any, bucket: str, key: str) -> str | None:
+    """The current S3 object version of the code artifact (None on an unversioned bucket)."""
+    try:
+        head = s3.head_object(Bucket=bucket, Key=key)
+    except ClientError as exc:
+        if error_code(exc) in {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}:
+            raise ArtifactNotFoundError(
+                f"the Flink artifact s3://{bucket}/{key} does not exist: publish it first "
+                "(`fanout artifact publish`)"
+            ) from exc
+        raise
+    version = head.get("VersionId")
+    return None if version in (None, "null") else str(version)
+
+
+def ensure_application(kda: Any, s3: Any, spec: ApplicationSpec) -> dict[str, Any]:
+    """Create the application if it is missing, or point it at a new artifact version.
+
+    Returns ``{"action": "created"|"updated"|"unchanged"|"update-deferred", "status": ...}``.
+    An update is made only while the application is READY; otherwise it is deferred.
+    """
+    version = latest_artifact_version(s3, spec.artifact_bucket, spec.artifact_key)
+    wanted = spec.code_location(version)
+    state = find_application(kda, spec.application_name)
+    if state is None:
+        with translated("CreateApplication"):
+            try:
+                kda.create_application(**spec.create_request(version))
+            except ClientError as exc:
+                if error_code(exc) != "ResourceInUseException":
+                    raise
+                # Another caller created it in between: that is what we wanted.
+        state = describe_application(kda, spec.application_name)
+        return {"action": "created", "status": state.status, "versionId": state.version_id, "code": wanted}
+    if state.status in UNHANDLED_STATUSES:
+        raise _unhandled(state, "use")
+    current = {k: state.code_location.get(k) for k in ("BucketARN", "FileKey", "ObjectVersion")}
+    if {k: v for k, v in current.items() if v} == wanted:
+        return {"action": "unchanged", "status": state.status, "versionId": state.version_id, "code": wanted}
+    if state.status != "READY":
+        return {"action": "update-deferred", "status": state.status, "versionId": state.version_id, "code": wanted}
+    with translated("UpdateApplication"):
+        kda.update_application(
+            ApplicationName=spec.application_name,
+            CurrentApplicationVersionId=state.version_id,
+            ApplicationConfigurationUpdate={
+                "ApplicationCodeConfigurationUpdate": {
+                    "CodeContentTypeUpdate": "ZIPFILE",
+                    "CodeContentUpdate": {
+                        "S3ContentLocationUpdate": {
+                            "BucketARNUpdate": wanted["BucketARN"],
+                            "FileKeyUpdate": wanted["FileKey"],
+                            **({"ObjectVersionUpdate": wanted["ObjectVersion"]} if "ObjectVersion" in wanted else {}),
+                        }
+                    },
+                },
+                "EnvironmentPropertyUpdates": {"PropertyGroups": spec.property_groups()},
+            },
+        )
+    state = describe_application(kda, spec.application_name)
+    return {"action": "updated", "status": state.status, "versionId": state.version_id, "code": wanted}
+
+
+def has_snapshot(kda: Any, name: str) -> bool:
+    """Whether the application has at least one READY snapshot to restore from."""
+    with translated("ListApplicationSnapshots"):
+        summaries = kda.list_application_snapshots(ApplicationName=name, Limit=50).get("SnapshotSummaries", [])
+    return any(s.get("SnapshotStatus") == "READY" for s in summaries)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def start_application(kda: Any, name: str) -> dict[str, Any]:
+    """Start the application, restoring from its latest snapshot when it has one.
+
+    The restore type is always explicit. RUNNING or STARTING is a no-op.
+    """
+    state = describe_application(kda, name)
+    if state.status in {"RUNNING", "STARTING"}:
+        return {"action": "none", "status": state.status, "operationId": None, "since": _now()}
+    if state.status in UNHANDLED_STATUSES:
+        raise _unhandled(state, "start")
+    if state.status != "READY":
+        raise ApplicationBusyError(f"application {name!r} is {state.status}; it can start once it is READY")
+    restore = RESTORE_FROM_LATEST if has_snapshot(kda, name) else SKIP_RESTORE
+    with translated("StartApplication"):
+        response = kda.start_application(
+            ApplicationName=name,
+            RunConfiguration={
+                "ApplicationRestoreConfiguration": {"ApplicationRestoreType": restore},
+                "FlinkRunConfiguration": {"AllowNonRestoredState": False},
+            },
+        )
+    return {
+        "action": "started",
+        "status": "STARTING",
+        "restoreType": restore,
+        "operationId": response.get("OperationId"),
+        "since": _now(),
+    }
+
+
+def stop_application(kda: Any, name: str, *, force: bool = False) -> dict[str, Any]:
+    """Stop the application with a snapshot (or force it). READY, STOPPING or missing is a no-op."""
+    state = find_application(kda, name)
+    if state is None:
+        return {"action": "none", "status": "DELETED", "operationId": None, "since": _now()}
+    if state.status in {"READY", "STOPPING", "FORCE_STOPPING"}:
+        return {"action": "none", "status": state.status, "operationId": None, "since": _now()}
+    if force:
+        if state.status not in FORCE_STOPPABLE:
+            return {"action": "none", "status": state.status, "operationId": None, "since": _now()}
+    elif state.status in UNHANDLED_STATUSES:
+        raise _unhandled(state, "stop")
+    elif state.status != "RUNNING":
+        raise ApplicationBusyError(f"application {name!r} is {state.status}; it can stop once it is RUNNING")
+    with translated("StopApplication"):
+        response = kda.stop_application(ApplicationName=name, Force=force)
+    return {
+        "action": "force-stopped" if force else "stopped",
+        "status": "FORCE_STOPPING" if force else "STOPPING",
+        "operationId": response.get("OperationId"),
+        "since": _now(),
+    }
+
+
+def delete_application(kda: Any, name: str) -> dict[str, Any]:
+    """Delete a READY application with its CreateTimestamp. Missing or DELETING is a no-op."""
+    try:
+        with translated("DescribeApplication"):
+            detail = kda.describe_application(ApplicationName=name)["ApplicationDetail"]
+    except ApplicationNotFoundError:
+        return {"action": "none", "status": "DELETED", "operationId": None, "since": _now()}
+    status = detail["ApplicationStatus"]
+    if status == "DELETING":
+        return {"action": "none", "status": status, "operationId": None, "since": _now()}
+    if status != "READY":
+        raise ApplicationBusyError(f"application {name!r} is {status}; stop it before deleting it")
+    try:
+        with translated("DeleteApplication"):
+            kda.delete_application(ApplicationName=name, CreateTimestamp=detail["CreateTimestamp"])
+    except ApplicationNotFoundError:
+        return {"action": "none", "status": "DELETED", "operationId": None, "since": _now()}
+    return {"action": "deleted", "status": "DELETING", "operationId": None, "since": _now()}
+
+
+def operation_status(kda: Any, name: str, operation_id: str) -> tuple[str, str]:
+    """The status of an operation and its error string (empty when it has none)."""
+    with translated("DescribeApplicationOperation"):
+        op = kda.describe_application_operation(ApplicationName=name, OperationId=operation_id)[
+            "ApplicationOperationInfoDetails"
+        ]
+    failure = ((op.get("OperationFailureDetails") or {}).get("ErrorInfo") or {}).get("ErrorString", "")
+    return str(op.get("OperationStatus", "")), str(failure)
+
+
+def prune_snapshots(kda: Any, name: str, keep: int) -> list[str]:
+    """Delete all but the newest `keep` snapshots; returns the names deleted."""
+    with translated("ListApplicationSnapshots"):
+        summaries = kda.list_application_snapshots(ApplicationName=name, Limit=50).get("SnapshotSummaries", [])
+    ready = sorted(
+        (s for s in summaries if s.get("SnapshotStatus") == "READY"),
+        key=lambda s: s.get("SnapshotCreationTimestamp") or datetime.min.replace(tzinfo=UTC),
+        reverse=True,
+    )
+    deleted = []
+    for snap in ready[max(keep, 1) :]:
+        with translated("DeleteApplicationSnapshot"):
+            kda.delete_application_snapshot(
+                ApplicationName=name,
+                SnapshotName=snap["SnapshotName"],
+                SnapshotCreationTimestamp=snap["SnapshotCreationTimestamp"],
+            )
+        deleted.append(str(snap["SnapshotName"]))
+    return deleted

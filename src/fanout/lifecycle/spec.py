@@ -1,0 +1,130 @@
+"""The Flink application's definition: what CreateApplication and UpdateApplication send."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from fanout import env
+from fanout.exceptions import ConfigurationError
+
+RUN_OPTIONS_GROUP = "kinesis.analytics.flink.run.options"
+"""Property group Managed Flink reads to find the PyFlink entry point and the connector jar."""
+
+APPLICATION_PROPERTIES_GROUP = "fanout"
+"""Property group the PyFlink job reads its placeholders (stream ARNs, region) from."""
+
+
+class ApplicationSpec(BaseModel):
+    """Everything needed to create the Flink application, validated at the edge."""
+
+    model_config = ConfigDict(frozen=True)
+
+    application_name: str = Field(pattern=r"^[a-zA-Z0-9_.-]{1,128}$")
+    runtime: str = "FLINK-1_20"
+    service_role_arn: str = Field(min_length=20)
+    artifact_bucket: str = Field(min_length=3)
+    artifact_key: str = Field(min_length=1)
+    python_entry: str = "main.py"
+    jar_file: str = "lib/flink-sql-connector-aws-kinesis-streams-5.1.0-1.20.jar"
+    parallelism: int = Field(default=1, ge=1)
+    parallelism_per_kpu: int = Field(default=1, ge=1, le=8)
+    log_stream_arn: str | None = None
+    properties: dict[str, str] = Field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> ApplicationSpec:
+        """Build the spec from the create step's environment."""
+        raw_props = environ.get(env.FLINK_APPLICATION_PROPERTIES, "{}")
+        try:
+            props = json.loads(raw_props)
+        except json.JSONDecodeError as exc:
+            raise ConfigurationError(f"{env.FLINK_APPLICATION_PROPERTIES} is not JSON: {exc}") from exc
+        if not isinstance(props, dict) or not all(isinstance(v, str) for v in props.values()):
+            raise ConfigurationError(f"{env.FLINK_APPLICATION_PROPERTIES} must be a JSON object of strings")
+        raw: dict[str, Any] = {
+            "application_name": environ.get(env.APPLICATION_NAME, ""),
+            "runtime": environ.get(env.RUNTIME_ENVIRONMENT, "FLINK-1_20"),
+            "service_role_arn": environ.get(env.SERVICE_EXECUTION_ROLE_ARN, ""),
+            "artifact_bucket": environ.get(env.ARTIFACT_BUCKET, ""),
+            "artifact_key": environ.get(env.ARTIFACT_KEY, ""),
+            "python_entry": environ.get(env.FLINK_PYTHON_ENTRY, "main.py"),
+            "jar_file": environ.get(env.FLINK_JAR_FILE, cls.model_fields["jar_file"].default),
+            "parallelism": environ.get(env.PARALLELISM, 1),
+            "parallelism_per_kpu": environ.get(env.PARALLELISM_PER_KPU, 1),
+            "log_stream_arn": environ.get(env.LOG_STREAM_ARN) or None,
+            "properties": props,
+        }
+        missing = [
+            name
+            for name, key in (
+                (env.APPLICATION_NAME, "application_name"),
+                (env.SERVICE_EXECUTION_ROLE_ARN, "service_role_arn"),
+                (env.ARTIFACT_BUCKET, "artifact_bucket"),
+                (env.ARTIFACT_KEY, "artifact_key"),
+            )
+            if not raw[key]
+        ]
+        if missing:
+            raise ConfigurationError(f"missing settings for the Flink application: {', '.join(missing)}")
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            raise ConfigurationError(f"invalid Flink application settings: {exc}") from exc
+
+    def code_location(self, object_version: str | None) -> dict[str, str]:
+        """The S3ContentLocation of the artifact, pinned to an object version when there is one."""
+        partition = self.service_role_arn.split(":")[1] if self.service_role_arn.count(":") >= 4 else "aws"
+        location = {"BucketARN": f"arn:{partition}:s3:::{self.artifact_bucket}", "FileKey": self.artifact_key}
+        if object_version:
+            location["ObjectVersion"] = object_version
+        return location
+
+    def property_groups(self) -> list[dict[str, Any]]:
+        """The runtime properties the application sees in application_properties.json."""
+        return [
+            {
+                "PropertyGroupId": RUN_OPTIONS_GROUP,
+                "PropertyMap": {"python": self.python_entry, "jarfile": self.jar_file},
+            },
+            {"PropertyGroupId": APPLICATION_PROPERTIES_GROUP, "PropertyMap": dict(self.properties)},
+        ]
+
+    def create_request(self, object_version: str | None) -> dict[str, Any]:
+        """The CreateApplication request for this spec."""
+        request: dict[str, Any] = {
+            "ApplicationName": self.application_name,
+            "ApplicationDescription": "kinesis-fanout: SQL routes from one input stream to filtered streams",
+            "RuntimeEnvironment": self.runtime,
+            "ServiceExecutionRole": self.service_role_arn,
+            "ApplicationMode": "STREAMING",
+            "ApplicationConfiguration": {
+                "ApplicationCodeConfiguration": {
+                    "CodeContent": {"S3ContentLocation": self.code_location(object_version)},
+                    "CodeContentType": "ZIPFILE",
+                },
+                "EnvironmentProperties": {"PropertyGroups": self.property_groups()},
+                "FlinkApplicationConfiguration": {
+                    "CheckpointConfiguration": {"ConfigurationType": "DEFAULT"},
+                    "MonitoringConfiguration": {
+                        "ConfigurationType": "CUSTOM",
+                        "MetricsLevel": "APPLICATION",
+                        "LogLevel": "INFO",
+                    },
+                    "ParallelismConfiguration": {
+                        "ConfigurationType": "CUSTOM",
+                        "Parallelism": self.parallelism,
+                        "ParallelismPerKPU": self.parallelism_per_kpu,
+                        "AutoScalingEnabled": False,
+                    },
+                },
+                "ApplicationSnapshotConfiguration": {"SnapshotsEnabled": True},
+            },
+            "Tags": [{"Key": "project", "Value": "kinesis-fanout"}],
+        }
+        if self.log_stream_arn:
+            request["CloudWatchLoggingOptions"] = [{"LogStreamARN": self.log_stream_arn}]
+        return request

@@ -1,0 +1,91 @@
+"""Where a transition (start, stop, delete) stands: the describe step of the state machine's wait loops."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fanout.lifecycle.exceptions import (
+    ApplicationNotFoundError,
+    OperationFailedError,
+    UnexpectedApplicationStatusError,
+)
+from fanout.lifecycle.models import Progress, Target
+from fanout.lifecycle.service import (
+    TRANSIENT_STATUSES,
+    UNHANDLED_STATUSES,
+    describe_application,
+    operation_status,
+)
+
+_FAILED_OPERATION = frozenset({"FAILED", "CANCELLED"})
+
+
+def _elapsed(since: str | None, now: datetime) -> float:
+    if not since:
+        return 0.0
+    started = datetime.fromisoformat(since)
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=UTC)
+    return max(0.0, (now - started).total_seconds())
+
+
+def _raise_if_failed(kda: Any, name: str, operation_id: str | None, what: str) -> str:
+    if not operation_id:
+        return ""
+    status, error = operation_status(kda, name, operation_id)
+    if status in _FAILED_OPERATION:
+        raise OperationFailedError(f"{what} of application {name!r} {status}: {error or 'no error details'}")
+    return status
+
+
+def check_transition(
+    kda: Any,
+    name: str,
+    target: Target,
+    *,
+    operation_id: str | None = None,
+    since: str | None = None,
+    ceiling_seconds: int = 1200,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Tell whether the application reached `target`, is still on its way, or passed the ceiling.
+
+    Raises OperationFailedError when the operation failed (for example a start that returned to READY),
+    and UnexpectedApplicationStatusError for statuses the lifecycle does not handle.
+    """
+    now = now or datetime.now(UTC)
+    elapsed = _elapsed(since, now)
+    try:
+        status = describe_application(kda, name).status
+    except ApplicationNotFoundError:
+        if target is Target.DELETED:
+            return {"state": Progress.SETTLED.value, "status": "DELETED", "elapsedSeconds": round(elapsed, 1)}
+        raise
+    operation = ""
+    if status in UNHANDLED_STATUSES:
+        raise UnexpectedApplicationStatusError(
+            f"application {name!r} went {status} while waiting for {target.value}"
+        )
+    if status == target.value:
+        operation = _raise_if_failed(kda, name, operation_id, "the operation")
+        state = Progress.SETTLED
+    elif target is Target.RUNNING and status == "READY":
+        # A failed start returns the application to READY: the operation tells why.
+        operation = _raise_if_failed(kda, name, operation_id, "the start")
+        if operation_id and operation == "SUCCESSFUL":
+            raise UnexpectedApplicationStatusError(f"application {name!r} started, then returned to READY")
+        state = Progress.IN_PROGRESS
+    elif target is Target.READY and status == "RUNNING":
+        operation = _raise_if_failed(kda, name, operation_id, "the stop")
+        state = Progress.IN_PROGRESS
+    elif status in TRANSIENT_STATUSES or status in {"READY", "RUNNING"}:
+        state = Progress.IN_PROGRESS
+    else:
+        raise UnexpectedApplicationStatusError(f"application {name!r} has unknown status {status}")
+    if state is Progress.IN_PROGRESS and elapsed > ceiling_seconds:
+        state = Progress.TIMED_OUT
+    result: dict[str, Any] = {"state": state.value, "status": status, "elapsedSeconds": round(elapsed, 1)}
+    if operation:
+        result["operationStatus"] = operation
+    return result
