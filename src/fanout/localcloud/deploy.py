@@ -1,0 +1,360 @@
+"""Create the template's resources in the local cloud, from template.yaml itself.
+
+moto's CloudFormation ignores the SAM transform, so each resource type is created here with the
+service's own API. A resource type that is not listed is an UnsupportedTemplateError; types that are
+accepted but do nothing offline (alarms, schedules, e-mail subscriptions) are reported, not hidden.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fanout.localcloud import moto_ext
+from fanout.localcloud.exceptions import UnsupportedTemplateError
+from fanout.localcloud.template import Stack, load_template
+
+_DUMMY_ZIP: bytes = b""
+
+
+def _dummy_zip() -> bytes:
+    global _DUMMY_ZIP
+    if not _DUMMY_ZIP:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as zf:
+            zf.writestr("README.txt", "Code runs in-process from the project tree; see fanout.localcloud.")
+        _DUMMY_ZIP = buf.getvalue()
+    return _DUMMY_ZIP
+
+
+@dataclass
+class EventSource:
+    """A Kinesis event source mapping of a function, as the template declares it."""
+
+    stream_arn: str
+    batch_size: int = 100
+    batching_window_seconds: int = 0
+    starting_position: str = "TRIM_HORIZON"
+    bisect_on_error: bool = False
+    maximum_retry_attempts: int = -1
+    report_batch_item_failures: bool = False
+    on_failure_arn: str | None = None
+
+
+@dataclass
+class LocalFunction:
+    """A function created in the local cloud."""
+
+    logical_id: str
+    name: str
+    arn: str
+    code_dir: Path
+    handler: str
+    environment: dict[str, str]
+    event_sources: list[EventSource] = field(default_factory=list)
+
+
+@dataclass
+class LocalDeployment:
+    """What a deploy created: the resolved stack, its outputs, functions and what is not emulated."""
+
+    stack: Stack
+    outputs: dict[str, str]
+    functions: dict[str, LocalFunction]
+    state_machines: dict[str, str]
+    not_emulated: list[str]
+
+
+def _name(stack: Stack, logical: str, props: Mapping[str, Any], key: str, limit: int = 64) -> str:
+    if key in props:
+        return str(stack.resolve(props[key]))
+    return f"{stack.name}-{logical}"[:limit]
+
+
+def _naming(stack: Stack, logical: str, resource: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+    kind = resource["Type"]
+    props = resource.get("Properties") or {}
+    region, account = stack.region, stack.account
+    if kind == "AWS::Kinesis::Stream":
+        name = _name(stack, logical, props, "Name", 128)
+        return name, {"Arn": f"arn:aws:kinesis:{region}:{account}:stream/{name}"}
+    if kind == "AWS::S3::Bucket":
+        name = re.sub(r"[^a-z0-9-]", "-", f"{stack.name}-{logical}".lower())[:63]
+        return name, {"Arn": f"arn:aws:s3:::{name}", "DomainName": f"{name}.s3.amazonaws.com"}
+    if kind == "AWS::Logs::LogGroup":
+        name = _name(stack, logical, props, "LogGroupName", 512)
+        return name, {"Arn": f"arn:aws:logs:{region}:{account}:log-group:{name}:*"}
+    if kind == "AWS::Logs::LogStream":
+        return _name(stack, logical, props, "LogStreamName", 512), {}
+    if kind == "AWS::IAM::Role":
+        name = f"{stack.name}-{logical}"[:64]
+        return name, {"Arn": f"arn:aws:iam::{account}:role/{name}", "RoleId": name}
+    if kind == "AWS::IAM::ManagedPolicy":
+        name = f"{stack.name}-{logical}"[:128]
+        return f"arn:aws:iam::{account}:policy/{name}", {}
+    if kind == "AWS::SQS::Queue":
+        name = f"{stack.name}-{logical}"[:80]
+        arn = f"arn:aws:sqs:{region}:{account}:{name}"
+        return f"https://sqs.{region}.amazonaws.com/{account}/{name}", {"Arn": arn, "QueueName": name}
+    if kind == "AWS::SNS::Topic":
+        name = f"{stack.name}-{logical}"[:256]
+        return f"arn:aws:sns:{region}:{account}:{name}", {"TopicName": name}
+    if kind == "AWS::Serverless::Function":
+        name = _name(stack, logical, props, "FunctionName")
+        return name, {"Arn": f"arn:aws:lambda:{region}:{account}:function:{name}"}
+    if kind == "AWS::Serverless::StateMachine":
+        name = _name(stack, logical, props, "Name", 80)
+        return f"arn:aws:states:{region}:{account}:stateMachine:{name}", {"Name": name}
+    if kind == "AWS::Serverless::LayerVersion":
+        return f"arn:aws:lambda:{region}:{account}:layer:{stack.name}-{logical}:1", {}
+    return f"{stack.name}-{logical}", {"Arn": f"arn:aws:local:{region}:{account}:{logical}"}
+
+
+# Types accepted without a local effect, with the reason shown to the user.
+_NOT_EMULATED = {
+    "AWS::CloudWatch::Alarm": "alarms are not evaluated offline",
+    "AWS::Scheduler::Schedule": "schedules do not fire offline; start executions with `fanout run`",
+    "AWS::SNS::Subscription": "subscriptions (e-mail) are not delivered offline",
+    "AWS::Serverless::LayerVersion": "the layer's code (src/) is installed in the project's environment",
+    "AWS::S3::BucketPolicy": "bucket policies are not enforced offline",
+    "AWS::SQS::QueuePolicy": "queue policies are not enforced offline",
+    "AWS::IAM::ManagedPolicy": "IAM is not enforced offline",
+}
+
+_ORDER = [
+    "AWS::IAM::Role",
+    "AWS::Kinesis::Stream",
+    "AWS::S3::Bucket",
+    "AWS::Logs::LogGroup",
+    "AWS::Logs::LogStream",
+    "AWS::SQS::Queue",
+    "AWS::SNS::Topic",
+    "AWS::Serverless::Function",
+    "AWS::Serverless::StateMachine",
+]
+
+
+class Deployer:
+    """Creates a template's resources with boto3 clients from `client(service_name)`."""
+
+    def __init__(self, client: Callable[[str], Any], template_path: Path, stack: Stack) -> None:
+        self.client = client
+        self.root = Path(template_path).parent
+        self.stack = stack
+        self.functions: dict[str, LocalFunction] = {}
+        self.state_machines: dict[str, str] = {}
+        self.not_emulated: list[str] = []
+        self._role_arn = ""
+
+    def deploy(self) -> LocalDeployment:
+        """Create every resource, in dependency order."""
+        resources = self.stack.resources()
+        for logical, resource in resources.items():
+            kind = resource["Type"]
+            if kind in _NOT_EMULATED:
+                self.not_emulated.append(f"{logical} ({kind}): {_NOT_EMULATED[kind]}")
+            elif kind not in _ORDER:
+                raise UnsupportedTemplateError(
+                    f"resource {logical} has type {kind}, which the offline runtime cannot create"
+                )
+        self._role_arn = self._execution_role()
+        for kind in _ORDER:
+            for logical, resource in resources.items():
+                if resource["Type"] == kind:
+                    getattr(self, "_" + kind.split("::")[-1].lower())(logical, resource.get("Properties") or {})
+        return LocalDeployment(
+            stack=self.stack,
+            outputs=self.stack.outputs(),
+            functions=self.functions,
+            state_machines=self.state_machines,
+            not_emulated=self.not_emulated,
+        )
+
+    def _execution_role(self) -> str:
+        iam = self.client("iam")
+        name = f"{self.stack.name}-local-execution"
+        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+        try:
+            return str(iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])
+        except iam.exceptions.EntityAlreadyExistsException:
+            return str(iam.get_role(RoleName=name)["Role"]["Arn"])
+
+    # ------------------------------------------------------------- resource types
+    def _role(self, logical: str, props: dict[str, Any]) -> None:
+        resolved = self.stack.resolve(props)
+        iam = self.client("iam")
+        name = self.stack.refs[logical]
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(resolved["AssumeRolePolicyDocument"]))
+        for policy in resolved.get("Policies") or []:
+            iam.put_role_policy(
+                RoleName=name, PolicyName=policy["PolicyName"], PolicyDocument=json.dumps(policy["PolicyDocument"])
+            )
+
+    def _stream(self, logical: str, props: dict[str, Any]) -> None:
+        resolved = self.stack.resolve(props)
+        kinesis = self.client("kinesis")
+        name = self.stack.refs[logical]
+        mode = (resolved.get("StreamModeDetails") or {}).get("StreamMode", "PROVISIONED")
+        kwargs: dict[str, Any] = {"StreamName": name, "StreamModeDetails": {"StreamMode": mode}}
+        if mode == "PROVISIONED":
+            kwargs["ShardCount"] = int(resolved.get("ShardCount", 1))
+        kinesis.create_stream(**kwargs)
+        retention = int(resolved.get("RetentionPeriodHours", 24))
+        if retention > 24:
+            kinesis.increase_stream_retention_period(StreamName=name, RetentionPeriodHours=retention)
+        encryption = resolved.get("StreamEncryption")
+        if encryption:
+            kinesis.start_stream_encryption(
+                StreamName=name, EncryptionType=encryption["EncryptionType"], KeyId=encryption["KeyId"]
+            )
+
+    def _bucket(self, logical: str, props: dict[str, Any]) -> None:
+        resolved = self.stack.resolve(props)
+        s3 = self.client("s3")
+        name = self.stack.refs[logical]
+        if self.stack.region == "us-east-1":
+            s3.create_bucket(Bucket=name)
+        else:
+            s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": self.stack.region})
+        if (resolved.get("VersioningConfiguration") or {}).get("Status") == "Enabled":
+            s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+        if resolved.get("BucketEncryption"):
+            s3.put_bucket_encryption(
+                Bucket=name,
+                ServerSideEncryptionConfiguration={
+                    "Rules": [
+                        {
+                            "ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"],
+                            "BucketKeyEnabled": bool(rule.get("BucketKeyEnabled", False)),
+                        }
+                        for rule in resolved["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+                    ]
+                },
+            )
+        if resolved.get("PublicAccessBlockConfiguration"):
+            s3.put_public_access_block(
+                Bucket=name, PublicAccessBlockConfiguration=resolved["PublicAccessBlockConfiguration"]
+            )
+
+    def _loggroup(self, logical: str, props: dict[str, Any]) -> None:
+        resolved = self.stack.resolve(props)
+        logs = self.client("logs")
+        name = self.stack.refs[logical]
+        logs.create_log_group(logGroupName=name)
+        if resolved.get("RetentionInDays"):
+            logs.put_retention_policy(logGroupName=name, retentionInDays=int(resolved["RetentionInDays"]))
+
+    def _logstream(self, logical: str, props: dict[str, Any]) -> None:
+        resolved = self.stack.resolve(props)
+        self.client("logs").create_log_stream(logGroupName=resolved["LogGroupName"], logStreamName=self.stack.refs[logical])
+
+    def _queue(self, logical: str, props: dict[str, Any]) -> None:
+        name = self.stack.attrs[logical]["QueueName"]
+        url = self.client("sqs").create_queue(QueueName=name)["QueueUrl"]
+        self.stack.refs[logical] = url
+
+    def _topic(self, logical: str, props: dict[str, Any]) -> None:
+        self.client("sns").create_topic(Name=self.stack.attrs[logical]["TopicName"])
+
+    def _function(self, logical: str, props: dict[str, Any]) -> None:
+        resolved = self.stack.function_properties(logical)
+        name = self.stack.refs[logical]
+        code_dir = (self.root / str(resolved["CodeUri"])).resolve()
+        if not code_dir.is_dir():
+            raise UnsupportedTemplateError(f"function {logical}: CodeUri {resolved['CodeUri']} is not a directory")
+        environment = {k: str(v) for k, v in (resolved.get("Environment") or {}).get("Variables", {}).items()}
+        self.client("lambda").create_function(
+            FunctionName=name,
+            Runtime=str(resolved.get("Runtime", "python3.11")),
+            Role=self._role_arn,
+            Handler=str(resolved["Handler"]),
+            Code={"ZipFile": _dummy_zip()},
+            Timeout=int(resolved.get("Timeout", 3)),
+            MemorySize=int(resolved.get("MemorySize", 128)),
+            Environment={"Variables": environment},
+        )
+        moto_ext.register_function(
+            name, code_dir, str(resolved["Handler"]), environment,
+            memory_mb=int(resolved.get("MemorySize", 128)), timeout_seconds=int(resolved.get("Timeout", 3)),
+        )
+        function = LocalFunction(logical, name, self.stack.attrs[logical]["Arn"], code_dir, str(resolved["Handler"]), environment)
+        for event_name, event in (resolved.get("Events") or {}).items():
+            if event.get("Type") != "Kinesis":
+                raise UnsupportedTemplateError(
+                    f"function {logical}: event {event_name} of type {event.get('Type')} is not supported offline"
+                )
+            function.event_sources.append(_event_source(event.get("Properties") or {}))
+        self.functions[logical] = function
+
+    def _statemachine(self, logical: str, props: dict[str, Any]) -> None:
+        resolved = self.stack.resolve(props)
+        if "DefinitionUri" not in resolved:
+            raise UnsupportedTemplateError(f"state machine {logical}: only DefinitionUri definitions are supported")
+        text = (self.root / str(resolved["DefinitionUri"])).read_text(encoding="utf-8")
+        definition = substitute_definition(text, resolved.get("DefinitionSubstitutions") or {}, logical)
+        arn = self.client("stepfunctions").create_state_machine(
+            name=self.stack.attrs[logical]["Name"], definition=definition, roleArn=self._role_arn, type="STANDARD"
+        )["stateMachineArn"]
+        self.state_machines[logical] = str(arn)
+
+
+def _event_source(props: Mapping[str, Any]) -> EventSource:
+    on_failure = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+    return EventSource(
+        stream_arn=str(props["Stream"]),
+        batch_size=int(props.get("BatchSize", 100)),
+        batching_window_seconds=int(props.get("MaximumBatchingWindowInSeconds", 0)),
+        starting_position=str(props.get("StartingPosition", "TRIM_HORIZON")),
+        bisect_on_error=bool(props.get("BisectBatchOnFunctionError", False)),
+        maximum_retry_attempts=int(props.get("MaximumRetryAttempts", -1)),
+        report_batch_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
+        on_failure_arn=str(on_failure) if on_failure else None,
+    )
+
+
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
+
+
+def substitute_definition(text: str, substitutions: Mapping[str, Any], logical: str = "state machine") -> str:
+    """Replace every ``${Key}`` of an ASL file; a key with no substitution is an error."""
+    missing = sorted(set(_PLACEHOLDER.findall(text)) - set(substitutions))
+    if missing:
+        raise UnsupportedTemplateError(f"{logical}: no DefinitionSubstitutions for {', '.join(missing)}")
+    return _PLACEHOLDER.sub(lambda m: str(substitutions[m.group(1)]), text)
+
+
+def deploy(
+    client: Callable[[str], Any],
+    template_path: Path,
+    *,
+    stack_name: str,
+    region: str,
+    account: str = "123456789012",
+    parameters: Mapping[str, str] | None = None,
+    environment_overrides: Mapping[str, str] | None = None,
+) -> LocalDeployment:
+    """Deploy `template_path` into the local cloud reached through `client(service)`.
+
+    `environment_overrides` are added to every function's environment (local knobs such as a short
+    poll interval) after the template's own variables.
+    """
+    moto_ext.install()
+    stack = Stack.prepare(
+        load_template(template_path), name=stack_name, region=region, account=account,
+        overrides=parameters, naming=_naming,
+    )
+    deployer = Deployer(client, template_path, stack)
+    result = deployer.deploy()
+    if environment_overrides:
+        for fn in result.functions.values():
+            fn.environment.update(environment_overrides)
+            code = moto_ext.function_code(fn.name)
+            if code is not None:
+                code.environment.update(environment_overrides)
+    return result

@@ -1,0 +1,30 @@
+"""Errors of the offline runtime."""
+
+from __future__ import annotations
+
+from fanout.exceptions import FanoutError
+
+
+class LocalCloudError(FanoutError):
+    """Base of the offline runtime's errors."""
+
+
+class LocalServiceError(LocalCloudError):
+    """A modelled AWS error raised by an emulated service; `code` is the AWS error code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class UnsupportedTemplateError(LocalCloudError):
+    """The template uses a resource type, intrinsic or property the offline runtime cannot reproduce."""
+
+
+class TemplateParameterError(LocalCloudError):
+    """A template parameter value is missing or breaks its constraints."""
+
+
+class MotoCompatibilityError(LocalCloudError):
+    """The installed moto no longer has what the offline runtime patches (check the pinned version)."""

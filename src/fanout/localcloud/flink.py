@@ -1,0 +1,364 @@
+"""A local Managed Service for Apache Flink: the kinesisanalyticsv2 control plane, with AWS's statuses.
+
+Transitions are lazy: each call first applies the transitions whose delay has passed, so no thread runs.
+Listeners hear every status change; the offline runtime uses them to run the job while RUNNING and
+to capture the per-shard positions a snapshot holds.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from fanout.localcloud.exceptions import LocalServiceError
+
+FORCE_STOPPABLE = frozenset({"STARTING", "UPDATING", "STOPPING", "AUTOSCALING", "RUNNING"})
+
+
+@dataclass
+class TransitionDelays:
+    """Seconds each transition takes locally (AWS takes minutes; these default to short)."""
+
+    start: float = 0.5
+    stop: float = 0.5
+    update: float = 0.2
+    delete: float = 0.2
+
+
+@dataclass
+class Operation:
+    """One operation, as DescribeApplicationOperation reports it."""
+
+    operation_id: str
+    operation: str
+    status: str = "IN_PROGRESS"
+    start: datetime = field(default_factory=lambda: datetime.now(UTC))
+    end: datetime | None = None
+    error: str = ""
+
+
+@dataclass
+class Snapshot:
+    """A snapshot: its name and the state it holds (the source's per-shard positions)."""
+
+    name: str
+    version_id: int
+    created: datetime
+    state: dict[str, Any] = field(default_factory=dict)
+    status: str = "READY"
+
+
+@dataclass
+class _Pending:
+    to: str
+    due: float
+    operation_id: str | None
+    fail: str = ""
+    snapshot: bool = False
+    hang: bool = False
+
+
+@dataclass
+class LocalApplication:
+    """One application and everything the control plane knows about it."""
+
+    name: str
+    arn: str
+    request: dict[str, Any]
+    status: str = "READY"
+    version_id: int = 1
+    created: datetime = field(default_factory=lambda: datetime.now(UTC))
+    updated: datetime = field(default_factory=lambda: datetime.now(UTC))
+    operations: dict[str, Operation] = field(default_factory=dict)
+    snapshots: list[Snapshot] = field(default_factory=list)
+    restore_type: str = ""
+    restored_from: Snapshot | None = None
+    pending: _Pending | None = None
+
+    @property
+    def configuration(self) -> dict[str, Any]:
+        """The ApplicationConfiguration the application was created (and updated) with."""
+        return dict(self.request.get("ApplicationConfiguration") or {})
+
+    def property_groups(self) -> dict[str, dict[str, str]]:
+        """Runtime properties by group id, as application_properties.json holds them."""
+        groups = (self.configuration.get("EnvironmentProperties") or {}).get("PropertyGroups") or []
+        return {g["PropertyGroupId"]: dict(g.get("PropertyMap") or {}) for g in groups}
+
+    @property
+    def snapshots_enabled(self) -> bool:
+        """Whether stopping takes a snapshot."""
+        return bool((self.configuration.get("ApplicationSnapshotConfiguration") or {}).get("SnapshotsEnabled"))
+
+
+Listener = Callable[[LocalApplication, str, str], None]
+
+
+class Faults:
+    """Failures to inject, each consumed when it fires."""
+
+    def __init__(self) -> None:
+        self.api_errors: dict[str, list[tuple[str, str]]] = {}
+        self.failed_starts: list[str] = []
+        self.hung: dict[str, int] = {}
+
+    def fail_api(self, action: str, code: str = "ResourceInUseException", *, times: int = 1, message: str = "") -> None:
+        """Make the next `times` calls of `action` (for example "StartApplication") raise `code`."""
+        text = message or f"injected {code} for {action}"
+        self.api_errors.setdefault(action, []).extend([(code, text)] * times)
+
+    def fail_next_start(self, message: str = "injected failure: the job did not start") -> None:
+        """The next start goes STARTING, then back to READY with a FAILED operation."""
+        self.failed_starts.append(message)
+
+    def hang_next(self, transition: str = "start", *, times: int = 1) -> None:
+        """The next `transition` ("start", "stop", "delete") never completes."""
+        self.hung[transition] = self.hung.get(transition, 0) + times
+
+    def take_hang(self, transition: str) -> bool:
+        """Consume a hang for `transition`, if one is armed."""
+        if self.hung.get(transition, 0) > 0:
+            self.hung[transition] -= 1
+            return True
+        return False
+
+    def raise_for(self, action: str) -> None:
+        """Raise the next armed API error of `action`, if any."""
+        queue = self.api_errors.get(action)
+        if queue:
+            code, message = queue.pop(0)
+            raise LocalServiceError(code, message)
+
+
+class LocalFlink:
+    """The control plane of the local Managed Flink, for one account and region."""
+
+    def __init__(
+        self,
+        account: str,
+        region: str,
+        delays: TransitionDelays | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.account = account
+        self.region = region
+        self.delays = delays or TransitionDelays()
+        self.clock = clock
+        self.faults = Faults()
+        self.listeners: list[Listener] = []
+        self.snapshot_state: Callable[[LocalApplication], dict[str, Any]] | None = None
+        self._apps: dict[str, LocalApplication] = {}
+        self._lock = threading.RLock()
+
+    # ----------------------------------------------------------------- helpers
+    def _arn(self, name: str) -> str:
+        return f"arn:aws:kinesisanalytics:{self.region}:{self.account}:application/{name}"
+
+    def _get(self, name: str) -> LocalApplication:
+        app = self._apps.get(name)
+        if app is None:
+            raise LocalServiceError(
+                "ResourceNotFoundException", f"Application {name} not found in account {self.account}"
+            )
+        self._settle(app)
+        if app.name not in self._apps:
+            raise LocalServiceError("ResourceNotFoundException", f"Application {name} not found")
+        return app
+
+    def _set_status(self, app: LocalApplication, status: str) -> None:
+        old, app.status = app.status, status
+        app.updated = datetime.now(UTC)
+        for listener in list(self.listeners):
+            listener(app, old, status)
+
+    def _operation(self, app: LocalApplication, name: str) -> Operation:
+        op = Operation(operation_id=secrets.token_hex(8), operation=name)
+        app.operations[op.operation_id] = op
+        return op
+
+    def _finish(self, app: LocalApplication, operation_id: str | None, error: str = "") -> None:
+        op = app.operations.get(operation_id or "")
+        if op is not None:
+            op.status = "FAILED" if error else "SUCCESSFUL"
+            op.error = error
+            op.end = datetime.now(UTC)
+
+    def _settle(self, app: LocalApplication) -> None:
+        pending = app.pending
+        if pending is None or pending.hang or self.clock() < pending.due:
+            return
+        app.pending = None
+        if pending.snapshot and app.snapshots_enabled:
+            self._take_snapshot(app, f"stop-{len(app.snapshots) + 1}-{secrets.token_hex(3)}")
+        if pending.to == "DELETED":
+            self._finish(app, pending.operation_id)
+            self._set_status(app, "DELETED")
+            del self._apps[app.name]
+            return
+        self._finish(app, pending.operation_id, pending.fail)
+        self._set_status(app, pending.to)
+
+    def _take_snapshot(self, app: LocalApplication, name: str) -> Snapshot:
+        state = self.snapshot_state(app) if self.snapshot_state else {}
+        snap = Snapshot(name=name, version_id=app.version_id, created=datetime.now(UTC), state=state)
+        app.snapshots.append(snap)
+        return snap
+
+    def _transition(self, app: LocalApplication, via: str, to: str, delay: float, **kwargs: Any) -> None:
+        self._set_status(app, via)
+        app.pending = _Pending(to=to, due=self.clock() + delay, **kwargs)
+
+    # ----------------------------------------------------------------- API
+    def create(self, request: dict[str, Any]) -> LocalApplication:
+        """CreateApplication: a new application is READY."""
+        with self._lock:
+            self.faults.raise_for("CreateApplication")
+            name = request["ApplicationName"]
+            if name in self._apps:
+                raise LocalServiceError("ResourceInUseException", f"Application {name} already exists")
+            app = LocalApplication(name=name, arn=self._arn(name), request=dict(request))
+            self._apps[name] = app
+            return app
+
+    def describe(self, name: str) -> LocalApplication:
+        """DescribeApplication."""
+        with self._lock:
+            self.faults.raise_for("DescribeApplication")
+            return self._get(name)
+
+    def applications(self) -> list[LocalApplication]:
+        """ListApplications."""
+        with self._lock:
+            for app in list(self._apps.values()):
+                self._settle(app)
+            return list(self._apps.values())
+
+    def start(self, name: str, run_configuration: dict[str, Any] | None) -> str:
+        """StartApplication: READY -> STARTING -> RUNNING (or back to READY on failure)."""
+        with self._lock:
+            self.faults.raise_for("StartApplication")
+            app = self._get(name)
+            if app.status != "READY":
+                raise LocalServiceError(
+                    "ResourceInUseException", f"Application {name} is in {app.status} status; start needs READY"
+                )
+            restore = ((run_configuration or {}).get("ApplicationRestoreConfiguration") or {}).get(
+                "ApplicationRestoreType", "RESTORE_FROM_LATEST_SNAPSHOT"
+            )
+            app.restore_type = restore
+            app.restored_from = app.snapshots[-1] if restore != "SKIP_RESTORE_FROM_SNAPSHOT" and app.snapshots else None
+            op = self._operation(app, "StartApplication")
+            fail = self.faults.failed_starts.pop(0) if self.faults.failed_starts else ""
+            self._transition(
+                app, "STARTING", "READY" if fail else "RUNNING", self.delays.start,
+                operation_id=op.operation_id, fail=fail, hang=self.faults.take_hang("start"),
+            )
+            return op.operation_id
+
+    def stop(self, name: str, force: bool) -> str:
+        """StopApplication: RUNNING -> STOPPING (snapshot) -> READY; forced from any force-stoppable status."""
+        with self._lock:
+            self.faults.raise_for("StopApplication")
+            app = self._get(name)
+            if force:
+                if app.status not in FORCE_STOPPABLE:
+                    raise LocalServiceError(
+                        "ResourceInUseException", f"Application {name} is in {app.status} status; cannot force stop"
+                    )
+                op = self._operation(app, "StopApplication")
+                self._finish(app, (app.pending.operation_id if app.pending else None), "force-stopped")
+                self._transition(app, "FORCE_STOPPING", "READY", self.delays.stop, operation_id=op.operation_id)
+                return op.operation_id
+            if app.status != "RUNNING":
+                raise LocalServiceError(
+                    "ResourceInUseException", f"Application {name} is in {app.status} status; stop needs RUNNING"
+                )
+            op = self._operation(app, "StopApplication")
+            self._transition(
+                app, "STOPPING", "READY", self.delays.stop,
+                operation_id=op.operation_id, snapshot=True, hang=self.faults.take_hang("stop"),
+            )
+            return op.operation_id
+
+    def update(self, name: str, current_version: int, update: dict[str, Any]) -> LocalApplication:
+        """UpdateApplication: code and properties; RUNNING goes UPDATING -> RUNNING."""
+        with self._lock:
+            self.faults.raise_for("UpdateApplication")
+            app = self._get(name)
+            if current_version != app.version_id:
+                raise LocalServiceError(
+                    "ConcurrentModificationException",
+                    f"CurrentApplicationVersionId {current_version} is not the current version {app.version_id}",
+                )
+            if app.status not in {"READY", "RUNNING"}:
+                raise LocalServiceError("ResourceInUseException", f"Application {name} is in {app.status} status")
+            _apply_update(app, update)
+            app.version_id += 1
+            if app.status == "RUNNING":
+                op = self._operation(app, "UpdateApplication")
+                self._transition(app, "UPDATING", "RUNNING", self.delays.update, operation_id=op.operation_id)
+            return app
+
+    def delete(self, name: str, create_timestamp: datetime) -> None:
+        """DeleteApplication: needs the CreateTimestamp; READY or RUNNING -> DELETING -> gone."""
+        with self._lock:
+            self.faults.raise_for("DeleteApplication")
+            app = self._get(name)
+            if abs(app.created.timestamp() - create_timestamp.timestamp()) > 0.001:
+                raise LocalServiceError("InvalidArgumentException", "CreateTimestamp does not match the application")
+            if app.status not in {"READY", "RUNNING"}:
+                raise LocalServiceError("ResourceInUseException", f"Application {name} is in {app.status} status")
+            hang = self.faults.take_hang("delete")
+            self._transition(app, "DELETING", "DELETED", self.delays.delete, operation_id=None, hang=hang)
+
+    def operation(self, name: str, operation_id: str) -> Operation:
+        """DescribeApplicationOperation."""
+        with self._lock:
+            app = self._get(name)
+            op = app.operations.get(operation_id)
+            if op is None:
+                raise LocalServiceError("ResourceNotFoundException", f"Operation {operation_id} not found")
+            return op
+
+    def create_snapshot(self, name: str, snapshot_name: str) -> Snapshot:
+        """CreateApplicationSnapshot (RUNNING only)."""
+        with self._lock:
+            app = self._get(name)
+            if app.status != "RUNNING":
+                raise LocalServiceError("InvalidRequestException", "Snapshots can be created only while RUNNING")
+            if any(s.name == snapshot_name for s in app.snapshots):
+                raise LocalServiceError("ResourceInUseException", f"Snapshot {snapshot_name} already exists")
+            return self._take_snapshot(app, snapshot_name)
+
+    def delete_snapshot(self, name: str, snapshot_name: str) -> None:
+        """DeleteApplicationSnapshot."""
+        with self._lock:
+            app = self._get(name)
+            before = len(app.snapshots)
+            app.snapshots = [s for s in app.snapshots if s.name != snapshot_name]
+            if len(app.snapshots) == before:
+                raise LocalServiceError("ResourceNotFoundException", f"Snapshot {snapshot_name} not found")
+
+
+def _apply_update(app: LocalApplication, update: dict[str, Any]) -> None:
+    config = app.configuration
+    code_update = (update.get("ApplicationCodeConfigurationUpdate") or {}).get("CodeContentUpdate") or {}
+    s3_update = code_update.get("S3ContentLocationUpdate")
+    if s3_update:
+        location = {
+            "BucketARN": s3_update.get("BucketARNUpdate"),
+            "FileKey": s3_update.get("FileKeyUpdate"),
+        }
+        if s3_update.get("ObjectVersionUpdate"):
+            location["ObjectVersion"] = s3_update["ObjectVersionUpdate"]
+        config.setdefault("ApplicationCodeConfiguration", {})["CodeContent"] = {"S3ContentLocation": location}
+    props = update.get("EnvironmentPropertyUpdates")
+    if props:
+        config["EnvironmentProperties"] = {"PropertyGroups": props.get("PropertyGroups", [])}
+    app.request["ApplicationConfiguration"] = config
+    app.updated = datetime.now(UTC)

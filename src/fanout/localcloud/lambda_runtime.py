@@ -1,0 +1,115 @@
+"""Run a Lambda handler in-process: its code directory, its environment, a Lambda context.
+
+An exception becomes a Lambda function error (`errorType` is the exception's class name), as on AWS,
+so the state machine's Retry and Catch match the same names.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import threading
+import traceback
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+_ENV_LOCK = threading.RLock()
+_MODULES: dict[tuple[str, str], ModuleType] = {}
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of the Lambda context object that handlers and Powertools read."""
+
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int = 128
+    timeout_seconds: int = 60
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        """What is left of the timeout (the local runtime does not enforce it)."""
+        return self.timeout_seconds * 1000
+
+
+@dataclass
+class FunctionCode:
+    """Where a function's code lives and how to call it."""
+
+    code_dir: Path
+    handler: str
+    environment: dict[str, str] = field(default_factory=dict)
+    memory_mb: int = 128
+    timeout_seconds: int = 60
+
+
+@contextmanager
+def _environment(overlay: Mapping[str, str]) -> Iterator[None]:
+    with _ENV_LOCK:
+        saved = dict(os.environ)
+        os.environ.update({k: str(v) for k, v in overlay.items()})
+        try:
+            yield
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+
+def load_handler(code_dir: Path, handler: str) -> Callable[[Any, Any], Any]:
+    """Import `module.function` from a function's code directory (cached per directory)."""
+    module_name, _, func_name = handler.rpartition(".")
+    key = (str(code_dir.resolve()), module_name)
+    module = _MODULES.get(key)
+    if module is None:
+        path = code_dir / (module_name.replace(".", "/") + ".py")
+        unique = f"_fanout_fn_{abs(hash(key))}_{module_name.replace('.', '_')}"
+        spec = importlib.util.spec_from_file_location(unique, path)
+        if spec is None or spec.loader is None or not path.exists():
+            raise FileNotFoundError(f"handler module {path} not found")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[unique] = module
+        spec.loader.exec_module(module)
+        _MODULES[key] = module
+    func = getattr(module, func_name, None)
+    if not callable(func):
+        raise AttributeError(f"{handler}: {func_name} is not a function of {module_name}")
+    return func  # type: ignore[no-any-return]
+
+
+def invoke(code: FunctionCode, event: Any, *, function_name: str, function_arn: str, region: str) -> tuple[Any, bool]:
+    """Call the handler; returns (result, False), or ({errorType, errorMessage, stackTrace}, True)."""
+    overlay = {
+        "AWS_LAMBDA_FUNCTION_NAME": function_name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(code.memory_mb),
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        **code.environment,
+    }
+    context = LambdaContext(
+        function_name=function_name,
+        invoked_function_arn=function_arn,
+        memory_limit_in_mb=code.memory_mb,
+        timeout_seconds=code.timeout_seconds,
+    )
+    with _environment(overlay):
+        try:
+            handler = load_handler(code.code_dir, code.handler)
+            return handler(event, context), False
+        except Exception as exc:  # the runtime reports every handler error as a function error
+            return {
+                "errorType": type(exc).__name__,
+                "errorMessage": str(exc),
+                "stackTrace": traceback.format_exception(exc)[-5:],
+            }, True

@@ -1,0 +1,303 @@
+"""Everything the offline runtime adds to or patches in moto, in one place.
+
+1. kinesisanalyticsv2: moto has only create/describe/list (and a wrong status). Every action the lifecycle
+   uses is served by `LocalFlink` through methods on moto's `KinesisAnalyticsV2Response`.
+2. Lambda: moto's Docker-less backend echoes payloads. `LambdaSimpleBackend.invoke` is replaced so that
+   registered functions run their real handler in-process (`lambda_runtime.invoke`).
+
+tests/functional/test_moto_ext.py fails loudly if a moto upgrade removes what these patches rely on.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fanout.localcloud import lambda_runtime
+from fanout.localcloud.exceptions import LocalServiceError, MotoCompatibilityError
+from fanout.localcloud.flink import LocalApplication, LocalFlink, Operation, Snapshot, TransitionDelays
+
+MOTO_CONFIG: dict[str, Any] = {
+    "lambda": {"use_docker": False},
+    "stepfunctions": {"execute_state_machine": True},
+}
+"""moto's configuration for the offline runtime (decorator mode and `POST /moto-api/config` alike)."""
+
+_LOCK = threading.RLock()
+_FLINK: dict[tuple[str, str], LocalFlink] = {}
+_FUNCTIONS: dict[str, lambda_runtime.FunctionCode] = {}
+_DELAYS = TransitionDelays()
+_installed = False
+
+
+# --------------------------------------------------------------------- registries
+def local_flink(account: str = "123456789012", region: str = "us-east-1") -> LocalFlink:
+    """The local Managed Flink of an account and region (created on first use)."""
+    with _LOCK:
+        key = (account, region)
+        if key not in _FLINK:
+            _FLINK[key] = LocalFlink(account, region, delays=_DELAYS)
+        return _FLINK[key]
+
+
+def set_transition_delays(delays: TransitionDelays) -> None:
+    """Transition delays for every local Flink control plane, present and future."""
+    global _DELAYS
+    with _LOCK:
+        _DELAYS = delays
+        for flink in _FLINK.values():
+            flink.delays = delays
+
+
+def register_function(name: str, code_dir: Path, handler: str, environment: dict[str, str], **kw: Any) -> None:
+    """Make invocations of Lambda function `name` run `handler` from `code_dir` in-process."""
+    with _LOCK:
+        _FUNCTIONS[name] = lambda_runtime.FunctionCode(Path(code_dir), handler, dict(environment), **kw)
+
+
+def function_code(name: str) -> lambda_runtime.FunctionCode | None:
+    """The registered code of a function, if any."""
+    return _FUNCTIONS.get(name)
+
+
+def reset() -> None:
+    """Forget every local application and registered function (between tests)."""
+    with _LOCK:
+        _FLINK.clear()
+        _FUNCTIONS.clear()
+
+
+# --------------------------------------------------------------------- kinesisanalyticsv2 shapes
+def _ts(value: datetime | None) -> float | None:
+    return value.timestamp() if value else None
+
+
+def application_detail(app: LocalApplication) -> dict[str, Any]:
+    """The ApplicationDetail shape of DescribeApplication."""
+    config = app.configuration
+    code = config.get("ApplicationCodeConfiguration") or {}
+    flink = config.get("FlinkApplicationConfiguration") or {}
+    detail: dict[str, Any] = {
+        "ApplicationARN": app.arn,
+        "ApplicationDescription": app.request.get("ApplicationDescription", ""),
+        "ApplicationName": app.name,
+        "RuntimeEnvironment": app.request.get("RuntimeEnvironment"),
+        "ServiceExecutionRole": app.request.get("ServiceExecutionRole"),
+        "ApplicationStatus": app.status,
+        "ApplicationVersionId": app.version_id,
+        "CreateTimestamp": _ts(app.created),
+        "LastUpdateTimestamp": _ts(app.updated),
+        "ApplicationMode": app.request.get("ApplicationMode", "STREAMING"),
+        "ApplicationConfigurationDescription": {
+            "ApplicationCodeConfigurationDescription": {
+                "CodeContentType": code.get("CodeContentType", "ZIPFILE"),
+                "CodeContentDescription": {
+                    "S3ApplicationCodeLocationDescription": (code.get("CodeContent") or {}).get("S3ContentLocation", {})
+                },
+            },
+            "EnvironmentPropertyDescriptions": {
+                "PropertyGroupDescriptions": (config.get("EnvironmentProperties") or {}).get("PropertyGroups", [])
+            },
+            "FlinkApplicationConfigurationDescription": {
+                "CheckpointConfigurationDescription": flink.get("CheckpointConfiguration", {}),
+                "MonitoringConfigurationDescription": flink.get("MonitoringConfiguration", {}),
+                "ParallelismConfigurationDescription": flink.get("ParallelismConfiguration", {}),
+            },
+            "ApplicationSnapshotConfigurationDescription": {"SnapshotsEnabled": app.snapshots_enabled},
+            "RunConfigurationDescription": {
+                "ApplicationRestoreConfigurationDescription": {
+                    "ApplicationRestoreType": app.restore_type or "SKIP_RESTORE_FROM_SNAPSHOT"
+                }
+            },
+        },
+    }
+    logging = app.request.get("CloudWatchLoggingOptions") or []
+    if logging:
+        detail["CloudWatchLoggingOptionDescriptions"] = [
+            {"CloudWatchLoggingOptionId": f"{i + 1}.1", "LogStreamARN": o["LogStreamARN"]}
+            for i, o in enumerate(logging)
+        ]
+    return detail
+
+
+def _operation_detail(op: Operation) -> dict[str, Any]:
+    detail: dict[str, Any] = {
+        "Operation": op.operation,
+        "OperationStatus": op.status,
+        "StartTime": _ts(op.start),
+    }
+    if op.end:
+        detail["EndTime"] = _ts(op.end)
+    if op.error:
+        detail["OperationFailureDetails"] = {"ErrorInfo": {"ErrorString": op.error}}
+    return detail
+
+
+def _snapshot_detail(snap: Snapshot) -> dict[str, Any]:
+    return {
+        "SnapshotName": snap.name,
+        "SnapshotStatus": snap.status,
+        "ApplicationVersionId": snap.version_id,
+        "SnapshotCreationTimestamp": _ts(snap.created),
+        "RuntimeEnvironment": "FLINK-1_20",
+    }
+
+
+# --------------------------------------------------------------------- response methods
+def _flink(resp: Any) -> LocalFlink:
+    return local_flink(resp.current_account, resp.region)
+
+
+def _params(resp: Any) -> dict[str, Any]:
+    return json.loads(resp.body or "{}")  # type: ignore[no-any-return]
+
+
+def _create_application(resp: Any) -> str:
+    app = _flink(resp).create(_params(resp))
+    return json.dumps({"ApplicationDetail": application_detail(app)})
+
+
+def _describe_application(resp: Any) -> str:
+    app = _flink(resp).describe(_params(resp)["ApplicationName"])
+    return json.dumps({"ApplicationDetail": application_detail(app)})
+
+
+def _list_applications(resp: Any) -> str:
+    summaries = [
+        {
+            "ApplicationName": a.name,
+            "ApplicationARN": a.arn,
+            "ApplicationStatus": a.status,
+            "ApplicationVersionId": a.version_id,
+            "RuntimeEnvironment": a.request.get("RuntimeEnvironment"),
+            "ApplicationMode": a.request.get("ApplicationMode", "STREAMING"),
+        }
+        for a in _flink(resp).applications()
+    ]
+    return json.dumps({"ApplicationSummaries": summaries})
+
+
+def _start_application(resp: Any) -> str:
+    p = _params(resp)
+    return json.dumps({"OperationId": _flink(resp).start(p["ApplicationName"], p.get("RunConfiguration"))})
+
+
+def _stop_application(resp: Any) -> str:
+    p = _params(resp)
+    return json.dumps({"OperationId": _flink(resp).stop(p["ApplicationName"], bool(p.get("Force", False)))})
+
+
+def _update_application(resp: Any) -> str:
+    p = _params(resp)
+    app = _flink(resp).update(
+        p["ApplicationName"], int(p.get("CurrentApplicationVersionId", 0)), p.get("ApplicationConfigurationUpdate") or {}
+    )
+    return json.dumps({"ApplicationDetail": application_detail(app), "OperationId": "update"})
+
+
+def _delete_application(resp: Any) -> str:
+    p = _params(resp)
+    created = datetime.fromtimestamp(float(p["CreateTimestamp"]), tz=UTC)
+    _flink(resp).delete(p["ApplicationName"], created)
+    return "{}"
+
+
+def _describe_application_operation(resp: Any) -> str:
+    p = _params(resp)
+    op = _flink(resp).operation(p["ApplicationName"], p["OperationId"])
+    return json.dumps({"ApplicationOperationInfoDetails": _operation_detail(op)})
+
+
+def _list_application_operations(resp: Any) -> str:
+    app = _flink(resp).describe(_params(resp)["ApplicationName"])
+    infos = [
+        {"Operation": o.operation, "OperationId": o.operation_id, "OperationStatus": o.status, "StartTime": _ts(o.start)}
+        for o in app.operations.values()
+    ]
+    return json.dumps({"ApplicationOperationInfoList": infos})
+
+
+def _list_application_snapshots(resp: Any) -> str:
+    app = _flink(resp).describe(_params(resp)["ApplicationName"])
+    return json.dumps({"SnapshotSummaries": [_snapshot_detail(s) for s in app.snapshots]})
+
+
+def _create_application_snapshot(resp: Any) -> str:
+    p = _params(resp)
+    _flink(resp).create_snapshot(p["ApplicationName"], p["SnapshotName"])
+    return "{}"
+
+
+def _delete_application_snapshot(resp: Any) -> str:
+    p = _params(resp)
+    _flink(resp).delete_snapshot(p["ApplicationName"], p["SnapshotName"])
+    return "{}"
+
+
+_ACTIONS = {
+    "create_application": _create_application,
+    "describe_application": _describe_application,
+    "list_applications": _list_applications,
+    "start_application": _start_application,
+    "stop_application": _stop_application,
+    "update_application": _update_application,
+    "delete_application": _delete_application,
+    "describe_application_operation": _describe_application_operation,
+    "list_application_operations": _list_application_operations,
+    "list_application_snapshots": _list_application_snapshots,
+    "create_application_snapshot": _create_application_snapshot,
+    "delete_application_snapshot": _delete_application_snapshot,
+}
+
+
+def _as_moto_error(func: Any) -> Any:
+    from moto.core.exceptions import JsonRESTError
+
+    def method(self: Any) -> str:
+        try:
+            return func(self)  # type: ignore[no-any-return]
+        except LocalServiceError as exc:
+            raise JsonRESTError(exc.code, exc.message) from exc
+
+    method.__name__ = func.__name__.lstrip("_")
+    return method
+
+
+# --------------------------------------------------------------------- Lambda
+def _invoke(self: Any, function_name: str, qualifier: str | None, body: Any, headers: Any, response_headers: Any) -> bytes:
+    fn = self.get_function(function_name, qualifier)
+    code = _FUNCTIONS.get(fn.function_name)
+    if code is None:
+        response_headers["x-amz-function-error"] = "Unhandled"
+        return json.dumps(
+            {"errorType": "Runtime.LocalCodeNotFound", "errorMessage": f"no local code for {fn.function_name}"}
+        ).encode()
+    event = json.loads(body) if body else {}
+    result, failed = lambda_runtime.invoke(
+        code, event, function_name=fn.function_name, function_arn=fn.function_arn, region=self.region_name
+    )
+    if failed:
+        response_headers["x-amz-function-error"] = "Unhandled"
+    return json.dumps(result, default=str).encode()
+
+
+def install() -> None:
+    """Patch moto once per process. Raises MotoCompatibilityError if moto moved what we patch."""
+    global _installed
+    with _LOCK:
+        if _installed:
+            return
+        try:
+            from moto.awslambda_simple.models import LambdaSimpleBackend
+            from moto.kinesisanalyticsv2.responses import KinesisAnalyticsV2Response
+        except ImportError as exc:  # pragma: no cover - only on an incompatible moto
+            raise MotoCompatibilityError(f"moto no longer provides what the offline runtime patches: {exc}") from exc
+        if not callable(getattr(LambdaSimpleBackend, "invoke", None)):
+            raise MotoCompatibilityError("moto's LambdaSimpleBackend has no invoke() to replace")
+        for action, func in _ACTIONS.items():
+            setattr(KinesisAnalyticsV2Response, action, _as_moto_error(func))
+        LambdaSimpleBackend.invoke = _invoke
+        _installed = True

@@ -1,0 +1,50 @@
+"""Helpers shared by the tests: sample events, Lambda contexts, execution history."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from fanout.localcloud.lambda_runtime import LambdaContext
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = ROOT / "events"
+TEMPLATE = ROOT / "template.yaml"
+
+
+def load_event(name: str) -> Any:
+    """Load ``events/<name>.json`` (the same files `sam local invoke -e` uses)."""
+    return json.loads((EVENTS / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def lambda_context(name: str = "test-function") -> LambdaContext:
+    """A Lambda context for calling a handler directly."""
+    return LambdaContext(function_name=name, invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:{name}")
+
+
+def wait_for_execution(sfn: Any, execution_arn: str, timeout: float = 60.0) -> dict[str, Any]:
+    """Poll an execution until it ends (bounded by `timeout`)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        desc = sfn.describe_execution(executionArn=execution_arn)
+        if desc["status"] != "RUNNING":
+            return dict(desc)
+        time.sleep(0.1)
+    raise TimeoutError(f"execution {execution_arn} still RUNNING after {timeout}s")
+
+
+def history(sfn: Any, execution_arn: str) -> list[dict[str, Any]]:
+    """Every event of an execution's history."""
+    events: list[dict[str, Any]] = []
+    for page in sfn.get_paginator("get_execution_history").paginate(executionArn=execution_arn):
+        events.extend(page["events"])
+    return events
+
+
+def states_entered(sfn: Any, execution_arn: str) -> list[str]:
+    """The names of the states an execution entered, in order."""
+    return [
+        e["stateEnteredEventDetails"]["name"] for e in history(sfn, execution_arn) if "stateEnteredEventDetails" in e
+    ]
