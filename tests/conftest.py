@@ -94,3 +94,11 @@ def start(cloud: Cloud, deployment: LocalDeployment, name: str, payload: dict[st
             stateMachineArn=deployment.outputs["LifecycleStateMachineArn"], name=name, input=json.dumps(payload)
         )["executionArn"]
     )
+
+
+def set_function_env(deployment: LocalDeployment, **values: str) -> None:
+    """Change environment variables of every deployed function (local knobs such as the ceiling)."""
+    for fn in deployment.functions.values():
+        code = moto_ext.function_code(fn.name)
+        assert code is not None
+        code.environment.update(values)

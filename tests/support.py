@@ -21,7 +21,9 @@ def load_event(name: str) -> Any:
 
 def lambda_context(name: str = "test-function") -> LambdaContext:
     """A Lambda context for calling a handler directly."""
-    return LambdaContext(function_name=name, invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:{name}")
+    return LambdaContext(
+        function_name=name, invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:{name}"
+    )
 
 
 def wait_for_execution(sfn: Any, execution_arn: str, timeout: float = 60.0) -> dict[str, Any]:

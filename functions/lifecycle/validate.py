@@ -20,9 +20,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = LifecycleRequest.parse(event.get("input"))
     blocked_by = None
     if event.get("executionArn") and event.get("stateMachineArn"):
-        blocked_by = execution_in_charge(
-            boto3.client("stepfunctions"), event["stateMachineArn"], event["executionArn"]
-        )
+        blocked_by = execution_in_charge(boto3.client("stepfunctions"), event["stateMachineArn"], event["executionArn"])
     result = {
         "action": request.action.value,
         "applicationName": settings.application_name,

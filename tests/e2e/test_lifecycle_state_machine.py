@@ -18,9 +18,21 @@ def test_run_happy_path_creates_starts_waits_stops_and_prunes(cloud: Cloud, depl
     # THEN it succeeds after going through create, start, the window, stop and prune
     assert result["status"] == "SUCCEEDED", result.get("cause")
     entered = states_entered(sfn, arn)
-    assert entered[:4] == ["Validate request", "Another execution in charge?", "Route by action", "Ensure application exists"]
-    for state in ("Start application", "Check start progress", "Wait out the run window", "Stop application",
-                  "Check stop progress", "Prune old snapshots", "Done"):
+    assert entered[:4] == [
+        "Validate request",
+        "Another execution in charge?",
+        "Route by action",
+        "Ensure application exists",
+    ]
+    for state in (
+        "Start application",
+        "Check start progress",
+        "Wait out the run window",
+        "Stop application",
+        "Check stop progress",
+        "Prune old snapshots",
+        "Done",
+    ):
         assert state in entered
     output = json.loads(result["output"])
     assert output["application"]["action"] == "created"

@@ -62,9 +62,7 @@ def parse_duration(value: str, *, field: str = "duration") -> timedelta:
     try:
         parsed = _D.model_validate({"value": value.upper()}).value
     except ValidationError as exc:
-        raise InvalidRequestError(
-            f"{field} must be an ISO 8601 duration such as 'PT8H', got {value!r}"
-        ) from exc
+        raise InvalidRequestError(f"{field} must be an ISO 8601 duration such as 'PT8H', got {value!r}") from exc
     return parsed
 
 

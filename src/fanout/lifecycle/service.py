@@ -80,8 +80,7 @@ def latest_artifact_version(s3: Any, bucket: str, key: str) -> str | None:
     except ClientError as exc:
         if error_code(exc) in {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}:
             raise ArtifactNotFoundError(
-                f"the Flink artifact s3://{bucket}/{key} does not exist: publish it first "
-                "(`fanout artifact publish`)"
+                f"the Flink artifact s3://{bucket}/{key} does not exist: publish it first (`fanout artifact publish`)"
             ) from exc
         raise
     version = head.get("VersionId")

@@ -64,9 +64,7 @@ def check_transition(
         raise
     operation = ""
     if status in UNHANDLED_STATUSES:
-        raise UnexpectedApplicationStatusError(
-            f"application {name!r} went {status} while waiting for {target.value}"
-        )
+        raise UnexpectedApplicationStatusError(f"application {name!r} went {status} while waiting for {target.value}")
     if status == target.value:
         operation = _raise_if_failed(kda, name, operation_id, "the operation")
         state = Progress.SETTLED

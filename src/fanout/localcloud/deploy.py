@@ -179,7 +179,12 @@ class Deployer:
     def _execution_role(self) -> str:
         iam = self.client("iam")
         name = f"{self.stack.name}-local-execution"
-        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            ],
+        }
         try:
             return str(iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])
         except iam.exceptions.EntityAlreadyExistsException:
@@ -252,7 +257,9 @@ class Deployer:
 
     def _logstream(self, logical: str, props: dict[str, Any]) -> None:
         resolved = self.stack.resolve(props)
-        self.client("logs").create_log_stream(logGroupName=resolved["LogGroupName"], logStreamName=self.stack.refs[logical])
+        self.client("logs").create_log_stream(
+            logGroupName=resolved["LogGroupName"], logStreamName=self.stack.refs[logical]
+        )
 
     def _queue(self, logical: str, props: dict[str, Any]) -> None:
         name = self.stack.attrs[logical]["QueueName"]
@@ -280,10 +287,16 @@ class Deployer:
             Environment={"Variables": environment},
         )
         moto_ext.register_function(
-            name, code_dir, str(resolved["Handler"]), environment,
-            memory_mb=int(resolved.get("MemorySize", 128)), timeout_seconds=int(resolved.get("Timeout", 3)),
+            name,
+            code_dir,
+            str(resolved["Handler"]),
+            environment,
+            memory_mb=int(resolved.get("MemorySize", 128)),
+            timeout_seconds=int(resolved.get("Timeout", 3)),
         )
-        function = LocalFunction(logical, name, self.stack.attrs[logical]["Arn"], code_dir, str(resolved["Handler"]), environment)
+        function = LocalFunction(
+            logical, name, self.stack.attrs[logical]["Arn"], code_dir, str(resolved["Handler"]), environment
+        )
         for event_name, event in (resolved.get("Events") or {}).items():
             if event.get("Type") != "Kinesis":
                 raise UnsupportedTemplateError(
@@ -346,8 +359,12 @@ def deploy(
     """
     moto_ext.install()
     stack = Stack.prepare(
-        load_template(template_path), name=stack_name, region=region, account=account,
-        overrides=parameters, naming=_naming,
+        load_template(template_path),
+        name=stack_name,
+        region=region,
+        account=account,
+        overrides=parameters,
+        naming=_naming,
     )
     deployer = Deployer(client, template_path, stack)
     result = deployer.deploy()

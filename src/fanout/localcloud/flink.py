@@ -255,8 +255,13 @@ class LocalFlink:
             op = self._operation(app, "StartApplication")
             fail = self.faults.failed_starts.pop(0) if self.faults.failed_starts else ""
             self._transition(
-                app, "STARTING", "READY" if fail else "RUNNING", self.delays.start,
-                operation_id=op.operation_id, fail=fail, hang=self.faults.take_hang("start"),
+                app,
+                "STARTING",
+                "READY" if fail else "RUNNING",
+                self.delays.start,
+                operation_id=op.operation_id,
+                fail=fail,
+                hang=self.faults.take_hang("start"),
             )
             return op.operation_id
 
@@ -280,8 +285,13 @@ class LocalFlink:
                 )
             op = self._operation(app, "StopApplication")
             self._transition(
-                app, "STOPPING", "READY", self.delays.stop,
-                operation_id=op.operation_id, snapshot=True, hang=self.faults.take_hang("stop"),
+                app,
+                "STOPPING",
+                "READY",
+                self.delays.stop,
+                operation_id=op.operation_id,
+                snapshot=True,
+                hang=self.faults.take_hang("stop"),
             )
             return op.operation_id
 

@@ -82,7 +82,7 @@ def load_handler(code_dir: Path, handler: str) -> Callable[[Any, Any], Any]:
     func = getattr(module, func_name, None)
     if not callable(func):
         raise AttributeError(f"{handler}: {func_name} is not a function of {module_name}")
-    return func  # type: ignore[no-any-return]
+    return func
 
 
 def invoke(code: FunctionCode, event: Any, *, function_name: str, function_arn: str, region: str) -> tuple[Any, bool]:

@@ -152,7 +152,7 @@ def _flink(resp: Any) -> LocalFlink:
 
 
 def _params(resp: Any) -> dict[str, Any]:
-    return json.loads(resp.body or "{}")  # type: ignore[no-any-return]
+    return json.loads(resp.body or "{}")
 
 
 def _create_application(resp: Any) -> str:
@@ -193,7 +193,9 @@ def _stop_application(resp: Any) -> str:
 def _update_application(resp: Any) -> str:
     p = _params(resp)
     app = _flink(resp).update(
-        p["ApplicationName"], int(p.get("CurrentApplicationVersionId", 0)), p.get("ApplicationConfigurationUpdate") or {}
+        p["ApplicationName"],
+        int(p.get("CurrentApplicationVersionId", 0)),
+        p.get("ApplicationConfigurationUpdate") or {},
     )
     return json.dumps({"ApplicationDetail": application_detail(app), "OperationId": "update"})
 
@@ -214,7 +216,12 @@ def _describe_application_operation(resp: Any) -> str:
 def _list_application_operations(resp: Any) -> str:
     app = _flink(resp).describe(_params(resp)["ApplicationName"])
     infos = [
-        {"Operation": o.operation, "OperationId": o.operation_id, "OperationStatus": o.status, "StartTime": _ts(o.start)}
+        {
+            "Operation": o.operation,
+            "OperationId": o.operation_id,
+            "OperationStatus": o.status,
+            "StartTime": _ts(o.start),
+        }
         for o in app.operations.values()
     ]
     return json.dumps({"ApplicationOperationInfoList": infos})
@@ -258,7 +265,7 @@ def _as_moto_error(func: Any) -> Any:
 
     def method(self: Any) -> str:
         try:
-            return func(self)  # type: ignore[no-any-return]
+            return func(self)
         except LocalServiceError as exc:
             raise JsonRESTError(exc.code, exc.message) from exc
 
@@ -267,7 +274,9 @@ def _as_moto_error(func: Any) -> Any:
 
 
 # --------------------------------------------------------------------- Lambda
-def _invoke(self: Any, function_name: str, qualifier: str | None, body: Any, headers: Any, response_headers: Any) -> bytes:
+def _invoke(
+    self: Any, function_name: str, qualifier: str | None, body: Any, headers: Any, response_headers: Any
+) -> bytes:
     fn = self.get_function(function_name, qualifier)
     code = _FUNCTIONS.get(fn.function_name)
     if code is None:
@@ -299,5 +308,5 @@ def install() -> None:
             raise MotoCompatibilityError("moto's LambdaSimpleBackend has no invoke() to replace")
         for action, func in _ACTIONS.items():
             setattr(KinesisAnalyticsV2Response, action, _as_moto_error(func))
-        LambdaSimpleBackend.invoke = _invoke
+        LambdaSimpleBackend.invoke = _invoke  # type: ignore[method-assign]
         _installed = True

@@ -163,33 +163,36 @@ class Stack:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, arg), = value.items()
-            if key == "Ref":
-                return self.ref(arg)
-            if key == "Fn::GetAtt":
-                logical, attr = arg if isinstance(arg, list) else arg.split(".", 1)
-                return self.get_att(logical, attr)
-            if key == "Fn::Sub":
-                if isinstance(arg, list):
-                    return self._sub(arg[0], {k: self.resolve(v) for k, v in arg[1].items()})
-                return self._sub(arg, {})
-            if key == "Fn::Join":
-                return str(arg[0]).join(str(self.resolve(v)) for v in self.resolve(arg[1]))
-            if key == "Fn::If":
-                return self.resolve(arg[1] if self.condition_holds(arg[0]) else arg[2])
-            if key == "Fn::Equals":
-                return str(self.resolve(arg[0])) == str(self.resolve(arg[1]))
-            if key == "Fn::Not":
-                return not self.resolve(arg[0])
-            if key == "Fn::And":
-                return all(self.resolve(a) for a in arg)
-            if key == "Fn::Or":
-                return any(self.resolve(a) for a in arg)
-            if key == "Condition":
-                return self.condition_holds(arg)
-            if key.startswith("Fn::"):
-                raise UnsupportedTemplateError(f"intrinsic {key} is not supported offline")
+            ((key, arg),) = value.items()
+            if key == "Ref" or key.startswith("Fn::") or key == "Condition":
+                return self._intrinsic(key, arg)
         return {k: self.resolve(v) for k, v in value.items()}
+
+    def _intrinsic(self, key: str, arg: Any) -> Any:
+        if key == "Ref":
+            return self.ref(arg)
+        if key == "Condition":
+            return self.condition_holds(arg)
+        if key == "Fn::GetAtt":
+            logical, attr = arg if isinstance(arg, list) else arg.split(".", 1)
+            return self.get_att(logical, attr)
+        if key == "Fn::Sub":
+            if isinstance(arg, list):
+                return self._sub(arg[0], {k: self.resolve(v) for k, v in arg[1].items()})
+            return self._sub(arg, {})
+        if key == "Fn::Join":
+            return str(arg[0]).join(str(self.resolve(v)) for v in self.resolve(arg[1]))
+        if key == "Fn::If":
+            return self.resolve(arg[1] if self.condition_holds(arg[0]) else arg[2])
+        logic = {
+            "Fn::Equals": lambda: str(self.resolve(arg[0])) == str(self.resolve(arg[1])),
+            "Fn::Not": lambda: not self.resolve(arg[0]),
+            "Fn::And": lambda: all(self.resolve(a) for a in arg),
+            "Fn::Or": lambda: any(self.resolve(a) for a in arg),
+        }
+        if key in logic:
+            return logic[key]()
+        raise UnsupportedTemplateError(f"intrinsic {key} is not supported offline")
 
     def outputs(self) -> dict[str, str]:
         """The stack's Outputs, resolved."""

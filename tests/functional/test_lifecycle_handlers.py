@@ -1,0 +1,196 @@
+"""Lifecycle handlers called in-process with the sample events, against moto and the local Managed Flink."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from fanout.exceptions import ConfigurationError
+from fanout.lifecycle.exceptions import (
+    ApplicationBusyError,
+    ApplicationNotFoundError,
+    InvalidRequestError,
+    UnexpectedApplicationStatusError,
+)
+from fanout.localcloud.deploy import LocalDeployment
+from fanout.localcloud.lambda_runtime import load_handler
+from tests.conftest import Cloud
+from tests.support import ROOT, lambda_context, load_event
+
+LIFECYCLE = ROOT / "functions" / "lifecycle"
+APP = "fanout-fanout"
+
+
+def call(deployment: LocalDeployment, monkeypatch: pytest.MonkeyPatch, logical: str, event: Any) -> Any:
+    """Call a deployed function's real handler with its template environment."""
+    fn = deployment.functions[logical]
+    for key, value in fn.environment.items():
+        monkeypatch.setenv(key, value)
+    handler = load_handler(fn.code_dir, fn.handler)
+    return handler(event, lambda_context(fn.name))
+
+
+def settle(cloud: Cloud) -> None:
+    """Let pending local transitions complete."""
+    import time
+
+    time.sleep(0.6)
+    cloud.flink.applications()
+
+
+def test_validate_handler_parses_every_sample_event(
+    deployment: LocalDeployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for action in ("run", "start", "stop", "delete"):
+        event = load_event(f"lifecycle/validate_{action}")
+        event.pop("executionArn")  # no execution to compare with outside Step Functions
+        result = call(deployment, monkeypatch, "ValidateRequestFunction", event)
+        assert result["action"] == action
+        assert result["applicationName"] == APP
+        assert result["proceed"] is True
+        assert result["durationSeconds"] == (8 * 3600 if action == "run" else 0)
+
+
+def test_validate_handler_rejects_a_window_longer_than_the_maximum(
+    deployment: LocalDeployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MAX_RUN_DURATION", "PT12H")
+    event = {"input": {"action": "run", "duration": "P1D"}}
+    fn = deployment.functions["ValidateRequestFunction"]
+    for key, value in fn.environment.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("MAX_RUN_DURATION", "PT12H")
+    with pytest.raises(InvalidRequestError, match="longer than the maximum"):
+        load_handler(fn.code_dir, fn.handler)(event, lambda_context())
+
+
+def test_missing_application_name_is_a_configuration_error(
+    deployment: LocalDeployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fn = deployment.functions["StartApplicationFunction"]
+    monkeypatch.delenv("APPLICATION_NAME", raising=False)
+    with pytest.raises(ConfigurationError, match="APPLICATION_NAME"):
+        load_handler(fn.code_dir, fn.handler)({}, lambda_context())
+
+
+def test_ensure_creates_then_is_idempotent_then_updates_on_a_new_artifact_version(
+    cloud: Cloud, deployment: LocalDeployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # WHEN ensure runs twice
+    first = call(deployment, monkeypatch, "EnsureApplicationFunction", load_event("lifecycle/ensure"))
+    second = call(deployment, monkeypatch, "EnsureApplicationFunction", load_event("lifecycle/ensure"))
+    # THEN it creates once and then does nothing
+    assert first["action"] == "created"
+    assert first["status"] == "READY"
+    assert second["action"] == "unchanged"
+    app = cloud.flink.describe(APP)
+    groups = app.property_groups()
+    assert groups["kinesis.analytics.flink.run.options"]["python"] == "main.py"
+    assert groups["fanout"]["input.stream.arn"].endswith(":stream/fanout-transactions")
+    assert app.request["RuntimeEnvironment"] == "FLINK-1_20"
+    # WHEN a new artifact version is uploaded
+    cloud.client("s3").put_object(
+        Bucket=deployment.outputs["ArtifactBucketName"], Key=deployment.outputs["ArtifactKey"], Body=b"new"
+    )
+    third = call(deployment, monkeypatch, "EnsureApplicationFunction", load_event("lifecycle/ensure"))
+    # THEN the application is updated to point at it
+    assert third["action"] == "updated"
+    assert third["versionId"] == first["versionId"] + 1
+    version = cloud.client("s3").head_object(
+        Bucket=deployment.outputs["ArtifactBucketName"], Key=deployment.outputs["ArtifactKey"]
+    )["VersionId"]
+    assert (
+        cloud.flink.describe(APP).configuration["ApplicationCodeConfiguration"]["CodeContent"]["S3ContentLocation"][
+            "ObjectVersion"
+        ]
+        == version
+    )
+
+
+def test_ensure_without_artifact_names_the_missing_object(
+    cloud: Cloud, deployment: LocalDeployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fanout.lifecycle.exceptions import ArtifactNotFoundError
+
+    cloud.client("s3").delete_object(
+        Bucket=deployment.outputs["ArtifactBucketName"], Key=deployment.outputs["ArtifactKey"]
+    )
+    monkeypatch.setenv("ARTIFACT_KEY", "missing.zip")
+    fn = deployment.functions["EnsureApplicationFunction"]
+    env = {**fn.environment, "ARTIFACT_KEY": "missing.zip"}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(ArtifactNotFoundError, match=r"missing\.zip"):
+        load_handler(fn.code_dir, fn.handler)({}, lambda_context())
+
+
+def test_start_stop_and_delete_handlers_are_idempotent(
+    cloud: Cloud, deployment: LocalDeployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a missing application: stop and delete do nothing
+    assert call(deployment, monkeypatch, "StopApplicationFunction", load_event("lifecycle/stop"))["status"] == "DELETED"
+    assert (
+        call(deployment, monkeypatch, "DeleteApplicationFunction", load_event("lifecycle/delete"))["action"] == "none"
+    )
+    # AND starting a missing application is a named error
+    with pytest.raises(ApplicationNotFoundError):
+        call(deployment, monkeypatch, "StartApplicationFunction", load_event("lifecycle/start"))
+    # GIVEN a READY application: stop does nothing, start starts with an explicit SKIP (no snapshot yet)
+    call(deployment, monkeypatch, "EnsureApplicationFunction", load_event("lifecycle/ensure"))
+    assert call(deployment, monkeypatch, "StopApplicationFunction", load_event("lifecycle/stop"))["action"] == "none"
+    started = call(deployment, monkeypatch, "StartApplicationFunction", load_event("lifecycle/start"))
+    assert started["action"] == "started"
+    assert started["restoreType"] == "SKIP_RESTORE_FROM_SNAPSHOT"
+    # WHEN start again while STARTING, then once RUNNING: both no-ops
+    assert call(deployment, monkeypatch, "StartApplicationFunction", load_event("lifecycle/start"))["action"] == "none"
+    settle(cloud)
+    assert call(deployment, monkeypatch, "StartApplicationFunction", load_event("lifecycle/start"))["action"] == "none"
+    # AND deleting a RUNNING application is refused as busy (the state machine stops first)
+    with pytest.raises(ApplicationBusyError):
+        call(deployment, monkeypatch, "DeleteApplicationFunction", load_event("lifecycle/delete"))
+
+
+@pytest.mark.parametrize("status", ["MAINTENANCE", "ROLLED_BACK"])
+def test_unexpected_status_is_a_named_final_error(
+    cloud: Cloud, deployment: LocalDeployment, monkeypatch: pytest.MonkeyPatch, status: str
+) -> None:
+    call(deployment, monkeypatch, "EnsureApplicationFunction", load_event("lifecycle/ensure"))
+    cloud.flink.describe(APP).status = status
+    with pytest.raises(UnexpectedApplicationStatusError, match=status):
+        call(deployment, monkeypatch, "StartApplicationFunction", load_event("lifecycle/start"))
+    with pytest.raises(UnexpectedApplicationStatusError, match=status):
+        call(deployment, monkeypatch, "CheckProgressFunction", load_event("lifecycle/check_running"))
+
+
+def test_check_handler_rejects_an_unknown_target(deployment: LocalDeployment, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(InvalidRequestError, match="target"):
+        call(deployment, monkeypatch, "CheckProgressFunction", {"applicationName": APP, "target": "SLEEPING"})
+
+
+def test_check_handler_reports_deleted_as_settled(deployment: LocalDeployment, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = call(deployment, monkeypatch, "CheckProgressFunction", load_event("lifecycle/check_deleted"))
+    assert result["state"] == "SETTLED"
+    assert result["status"] == "DELETED"
+
+
+def test_prune_keeps_the_newest_snapshots(
+    cloud: Cloud, deployment: LocalDeployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a RUNNING application with five snapshots
+    call(deployment, monkeypatch, "EnsureApplicationFunction", load_event("lifecycle/ensure"))
+    call(deployment, monkeypatch, "StartApplicationFunction", load_event("lifecycle/start"))
+    settle(cloud)
+    kda = cloud.client("kinesisanalyticsv2")
+    for i in range(5):
+        kda.create_application_snapshot(ApplicationName=APP, SnapshotName=f"snap-{i}")
+    # WHEN the prune step runs with the template's default (3)
+    result = call(deployment, monkeypatch, "PruneSnapshotsFunction", load_event("lifecycle/snapshots"))
+    # THEN the two oldest are gone
+    assert sorted(result["deleted"]) == ["snap-0", "snap-1"]
+    assert [s.name for s in cloud.flink.describe(APP).snapshots] == ["snap-2", "snap-3", "snap-4"]
+
+
+def test_stop_handler_rejects_a_non_boolean_force(deployment: LocalDeployment, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(InvalidRequestError, match="force"):
+        call(deployment, monkeypatch, "StopApplicationFunction", {"applicationName": APP, "force": "yes"})

@@ -1,0 +1,74 @@
+"""The application spec (CreateApplication request) and the ClientError translation: pure."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from fanout.exceptions import ConfigurationError
+from fanout.lifecycle import ApplicationSpec
+from fanout.lifecycle.errors import translated
+from fanout.lifecycle.exceptions import (
+    ApplicationBusyError,
+    ApplicationNotFoundError,
+    ConcurrentModificationError,
+    ThrottledError,
+)
+
+ENV = {
+    "APPLICATION_NAME": "stack-fanout",
+    "SERVICE_EXECUTION_ROLE_ARN": "arn:aws-cn:iam::123456789012:role/flink",
+    "ARTIFACT_BUCKET": "bucket",
+    "ARTIFACT_KEY": "flink/app.zip",
+    "PARALLELISM": "2",
+    "FLINK_APPLICATION_PROPERTIES": json.dumps({"aws.region": "cn-north-1", "input.stream.arn": "arn:x"}),
+    "LOG_STREAM_ARN": "arn:aws-cn:logs:cn-north-1:123456789012:log-group:g:log-stream:s",
+}
+
+
+def test_create_request_has_runtime_code_properties_snapshots_and_logging() -> None:
+    request = ApplicationSpec.from_env(ENV).create_request("v3")
+    config = request["ApplicationConfiguration"]
+    assert request["RuntimeEnvironment"] == "FLINK-1_20"
+    location = config["ApplicationCodeConfiguration"]["CodeContent"]["S3ContentLocation"]
+    assert location == {"BucketARN": "arn:aws-cn:s3:::bucket", "FileKey": "flink/app.zip", "ObjectVersion": "v3"}
+    groups = {g["PropertyGroupId"]: g["PropertyMap"] for g in config["EnvironmentProperties"]["PropertyGroups"]}
+    assert groups["kinesis.analytics.flink.run.options"]["python"] == "main.py"
+    assert groups["kinesis.analytics.flink.run.options"]["jarfile"].startswith("lib/")
+    assert groups["fanout"]["aws.region"] == "cn-north-1"
+    assert config["ApplicationSnapshotConfiguration"] == {"SnapshotsEnabled": True}
+    assert config["FlinkApplicationConfiguration"]["ParallelismConfiguration"]["Parallelism"] == 2
+    assert request["CloudWatchLoggingOptions"] == [{"LogStreamARN": ENV["LOG_STREAM_ARN"]}]
+
+
+def test_spec_names_every_missing_setting() -> None:
+    with pytest.raises(ConfigurationError, match="SERVICE_EXECUTION_ROLE_ARN, ARTIFACT_BUCKET, ARTIFACT_KEY"):
+        ApplicationSpec.from_env({"APPLICATION_NAME": "a"})
+
+
+def test_spec_rejects_properties_that_are_not_a_json_object_of_strings() -> None:
+    with pytest.raises(ConfigurationError, match="not JSON"):
+        ApplicationSpec.from_env({**ENV, "FLINK_APPLICATION_PROPERTIES": "{oops"})
+    with pytest.raises(ConfigurationError, match="object of strings"):
+        ApplicationSpec.from_env({**ENV, "FLINK_APPLICATION_PROPERTIES": '{"a": 1}'})
+
+
+@pytest.mark.parametrize(
+    "code, error",
+    [
+        ("ResourceInUseException", ApplicationBusyError),
+        ("ConcurrentModificationException", ConcurrentModificationError),
+        ("ResourceNotFoundException", ApplicationNotFoundError),
+        ("ThrottlingException", ThrottledError),
+    ],
+)
+def test_client_errors_become_named_errors(code: str, error: type[Exception]) -> None:
+    with pytest.raises(error, match=code), translated("StartApplication"):
+        raise ClientError({"Error": {"Code": code, "Message": "m"}}, "StartApplication")
+
+
+def test_unknown_client_errors_are_not_swallowed() -> None:
+    with pytest.raises(ClientError), translated("StartApplication"):
+        raise ClientError({"Error": {"Code": "Weird", "Message": "m"}}, "StartApplication")
