@@ -54,14 +54,18 @@ class FunctionCode:
 
 @contextmanager
 def _environment(overlay: Mapping[str, str]) -> Iterator[None]:
+    """Overlay variables for one invocation; only those keys change, so other threads keep their endpoint."""
     with _ENV_LOCK:
-        saved = dict(os.environ)
+        saved = {key: os.environ.get(key) for key in overlay}
         os.environ.update({k: str(v) for k, v in overlay.items()})
         try:
             yield
         finally:
-            os.environ.clear()
-            os.environ.update(saved)
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
 
 
 def load_handler(code_dir: Path, handler: str) -> Callable[[Any, Any], Any]:

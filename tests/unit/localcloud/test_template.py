@@ -50,7 +50,7 @@ def test_conditions_follow_parameters() -> None:
 @pytest.mark.parametrize(
     "overrides, message",
     [
-        ({"RetentionHours": "12"}, "MinValue"),
+        ({"InputRetentionHours": "12"}, "MinValue"),
         ({"ScheduleState": "MAYBE"}, "not one of"),
         ({"RunDuration": "8h"}, "does not match"),
         ({"InputShardCount": "many"}, "not a number"),

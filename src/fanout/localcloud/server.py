@@ -1,0 +1,96 @@
+"""The local cloud: moto in server mode on a free loopback port, extended by `moto_ext`.
+
+Standard boto3 clients reach it through AWS_ENDPOINT_URL; nothing in the Lambda code knows it is local.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import urllib.request
+from types import TracebackType
+from typing import Any
+
+import boto3
+
+from fanout.localcloud import moto_ext
+from fanout.localcloud.flink import LocalFlink, TransitionDelays
+
+ACCOUNT = "123456789012"
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+
+
+class LocalCloud:
+    """Start with `with LocalCloud() as cloud:`; the environment points every SDK client at it meanwhile."""
+
+    def __init__(self, region: str = "us-east-1", delays: TransitionDelays | None = None) -> None:
+        self.region = region
+        self.delays = delays or TransitionDelays()
+        self.endpoint = ""
+        self._server: Any = None
+        self._saved_env: dict[str, str | None] = {}
+
+    def start(self) -> LocalCloud:
+        """Start moto on 127.0.0.1 (a free port) and point the process's AWS environment at it."""
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        moto_ext.install()
+        moto_ext.reset()
+        moto_ext.set_transition_delays(self.delays)
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint = f"http://{host}:{port}"
+        env = {
+            **FAKE_CREDENTIALS,
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "MOTO_PORT": str(port),
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": self.region,
+            "AWS_PROFILE": None,
+            "AWS_SESSION_TOKEN": None,
+        }
+        for key, value in env.items():
+            self._saved_env[key] = os.environ.get(key)
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        request = urllib.request.Request(
+            f"{self.endpoint}/moto-api/config",
+            data=json.dumps(moto_ext.MOTO_CONFIG).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
+            response.read()
+        return self
+
+    def stop(self) -> None:
+        """Stop the server and restore the environment."""
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._saved_env.clear()
+
+    def __enter__(self) -> LocalCloud:
+        return self.start()
+
+    def __exit__(self, *exc: tuple[type[BaseException] | None, BaseException | None, TracebackType | None]) -> None:
+        self.stop()
+
+    def client(self, service: str) -> Any:
+        """A standard boto3 client (the endpoint comes from the environment)."""
+        return boto3.client(service, region_name=self.region)  # type: ignore[call-overload]
+
+    @property
+    def flink(self) -> LocalFlink:
+        """The local Managed Flink control plane of this cloud."""
+        return moto_ext.local_flink(ACCOUNT, self.region)
