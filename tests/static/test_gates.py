@@ -40,13 +40,19 @@ def test_cfn_lint_reports_nothing() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_sam_validate_with_lint_reports_nothing() -> None:
+def _sam() -> str:
+    """The SAM CLI `make test` installed (SAM_CLI), or one on the PATH; skipped only when neither exists."""
     sam = os.environ.get("SAM_CLI")
     if sam and not Path(sam).exists():
         pytest.fail(f"SAM_CLI={sam} does not exist: run `make test`, which installs it")
     sam = sam or shutil.which("sam")
     if not sam:
         pytest.skip("SAM CLI not installed here; `make test` installs it and runs this gate")
+    return sam
+
+
+def test_sam_validate_with_lint_reports_nothing() -> None:
+    sam = _sam()
     env = {**os.environ, "SAM_CLI_TELEMETRY": "0"}
     for args in (["validate", "--region", "us-east-1"], ["validate", "--lint", "--region", "us-east-1"]):
         result = subprocess.run([sam, *args], cwd=ROOT, capture_output=True, text=True, check=False, env=env)
@@ -142,3 +148,25 @@ def test_every_consumer_has_bisect_retry_limit_partial_batches_and_a_dead_letter
         assert "MaximumRetryAttempts" in event, name
         assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"], name
         assert event["DestinationConfig"]["OnFailure"]["Type"] == "SQS", name
+
+
+def test_sam_build_packages_the_layer_and_the_handlers(tmp_path: Path) -> None:
+    sam = _sam()
+    build = tmp_path / "build"
+    env = {**os.environ, "SAM_CLI_TELEMETRY": "0"}
+    result = subprocess.run(
+        [sam, "build", "--build-dir", str(build), "--cache-dir", str(tmp_path / "cache")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    layer = build / "DomainLayer" / "python"
+    assert (layer / "fanout" / "lifecycle" / "service.py").is_file()
+    assert (layer / "aws_lambda_powertools").is_dir()
+    assert (layer / "pydantic").is_dir()
+    assert (build / "ValidateRequestFunction" / "validate.py").is_file()
+    assert (build / "PositiveConsumerFunction" / "app.py").is_file()

@@ -1,0 +1,209 @@
+"""Local Kinesis event source mappings: poll an output stream and invoke its consumer, as Lambda does.
+
+Honours batch size, batching window, partial batch responses (ReportBatchItemFailures), bisect-on-error,
+the retry limit and the on-failure destination (an SQS message with the batch's metadata, like AWS).
+Each shard is read in order; a failing batch blocks its shard until it succeeds or is sent away.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from fanout.localcloud.deploy import EventSource, LocalFunction
+
+LOCAL_RETRY_CAP = 10
+"""MaximumRetryAttempts -1 means 'until the record expires' on AWS; offline it is capped here."""
+
+
+@dataclass
+class MappingStats:
+    """What one mapping did: counted, so nothing is lost silently."""
+
+    batches: int = 0
+    records_delivered: int = 0
+    invocations_failed: int = 0
+    records_retried: int = 0
+    records_to_dlq: int = 0
+    dlq_messages: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+
+Delivered = Callable[[str, list[dict[str, Any]], float], None]
+"""Hook called with (function name, records handed to the function successfully, time of the call)."""
+
+
+def _record_event(record: dict[str, Any], shard_id: str, source: EventSource, region: str) -> dict[str, Any]:
+    arrival = record["ApproximateArrivalTimestamp"]
+    return {
+        "kinesis": {
+            "kinesisSchemaVersion": "1.0",
+            "partitionKey": record["PartitionKey"],
+            "sequenceNumber": record["SequenceNumber"],
+            "data": base64.b64encode(record["Data"]).decode("ascii"),
+            "approximateArrivalTimestamp": arrival.timestamp() if isinstance(arrival, datetime) else float(arrival),
+        },
+        "eventSource": "aws:kinesis",
+        "eventVersion": "1.0",
+        "eventID": f"{shard_id}:{record['SequenceNumber']}",
+        "eventName": "aws:kinesis:record",
+        "invokeIdentityArn": "arn:aws:iam::123456789012:role/local-event-source-mapping",
+        "awsRegion": region,
+        "eventSourceARN": source.stream_arn,
+    }
+
+
+class KinesisEventSourceMapping:
+    """Polls every shard of one stream and invokes one function (thread per mapping)."""
+
+    def __init__(
+        self,
+        client: Callable[[str], Any],
+        function: LocalFunction,
+        source: EventSource,
+        region: str,
+        *,
+        on_delivered: Delivered | None = None,
+        idle_sleep: float = 0.05,
+    ) -> None:
+        self.client = client
+        self.function = function
+        self.source = source
+        self.region = region
+        self.on_delivered = on_delivered
+        self.idle_sleep = idle_sleep
+        self.stats = MappingStats()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"esm-{function.name}", daemon=True)
+        self._kinesis = client("kinesis")
+        self._lambda = client("lambda")
+        self._sqs = client("sqs")
+        self.stream_name = source.stream_arn.split("/", 1)[1]
+
+    # ---------------------------------------------------------------- lifecycle
+    def start(self) -> None:
+        """Start polling."""
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop after the batch in hand."""
+        self._stop.set()
+        self._thread.join(timeout)
+
+    # ---------------------------------------------------------------- polling
+    def _iterators(self) -> dict[str, str]:
+        shards = self._kinesis.list_shards(StreamName=self.stream_name)["Shards"]
+        kind = "LATEST" if self.source.starting_position == "LATEST" else "TRIM_HORIZON"
+        return {
+            s["ShardId"]: self._kinesis.get_shard_iterator(
+                StreamName=self.stream_name, ShardId=s["ShardId"], ShardIteratorType=kind
+            )["ShardIterator"]
+            for s in shards
+        }
+
+    def _run(self) -> None:
+        iterators = self._iterators()
+        pending: dict[str, list[dict[str, Any]]] = {shard: [] for shard in iterators}
+        first_seen: dict[str, float] = {}
+        while not self._stop.is_set():
+            idle = True
+            for shard, iterator in list(iterators.items()):
+                room = self.source.batch_size - len(pending[shard])
+                if room > 0:
+                    response = self._kinesis.get_records(ShardIterator=iterator, Limit=min(room, 10000))
+                    iterators[shard] = response["NextShardIterator"]
+                    if response["Records"]:
+                        idle = False
+                        first_seen.setdefault(shard, time.monotonic())
+                        pending[shard].extend(response["Records"])
+                full = len(pending[shard]) >= self.source.batch_size
+                waited = time.monotonic() - first_seen.get(shard, time.monotonic())
+                if pending[shard] and (full or waited >= self.source.batching_window_seconds):
+                    self._deliver(shard, pending[shard], attempt=0)
+                    pending[shard] = []
+                    first_seen.pop(shard, None)
+            if idle:
+                self._stop.wait(self.idle_sleep)
+        for shard, records in pending.items():  # drain what was read before stopping
+            if records:
+                self._deliver(shard, records, attempt=0)
+
+    # ---------------------------------------------------------------- delivery
+    def _invoke(self, shard: str, records: list[dict[str, Any]]) -> tuple[bool, list[str]]:
+        event = {"Records": [_record_event(r, shard, self.source, self.region) for r in records]}
+        response = self._lambda.invoke(FunctionName=self.function.name, Payload=json.dumps(event).encode())
+        payload = json.loads(response["Payload"].read() or b"null")
+        with self.stats.lock:
+            self.stats.batches += 1
+        if "FunctionError" in response:
+            return False, []
+        if self.source.report_batch_item_failures and isinstance(payload, dict):
+            failures = payload.get("batchItemFailures") or []
+            return True, [str(f.get("itemIdentifier")) for f in failures]
+        return True, []
+
+    def _deliver(self, shard: str, records: list[dict[str, Any]], attempt: int) -> None:
+        called_at = time.time()
+        ok, failed_ids = self._invoke(shard, records)
+        if ok and not failed_ids:
+            self._delivered(records, called_at)
+            return
+        if ok:
+            # Partial failure: the checkpoint moves to the first failed record; the rest is retried from there.
+            first = min(i for i, r in enumerate(records) if r["SequenceNumber"] in set(failed_ids))
+            self._delivered(records[:first], called_at)
+            remaining = records[first:]
+        else:
+            with self.stats.lock:
+                self.stats.invocations_failed += 1
+            remaining = records
+        limit = self.source.maximum_retry_attempts
+        limit = LOCAL_RETRY_CAP if limit < 0 else min(limit, LOCAL_RETRY_CAP)
+        if self.source.bisect_on_error and len(remaining) > 1:
+            half = len(remaining) // 2
+            self._retry(shard, remaining[:half], attempt)  # splitting does not use up a retry
+            self._retry(shard, remaining[half:], attempt)
+        elif attempt < limit:
+            self._retry(shard, remaining, attempt + 1)
+        else:
+            self._send_to_dlq(shard, remaining)
+
+    def _retry(self, shard: str, records: list[dict[str, Any]], attempt: int) -> None:
+        with self.stats.lock:
+            self.stats.records_retried += len(records)
+        self._deliver(shard, records, attempt)
+
+    def _delivered(self, records: list[dict[str, Any]], called_at: float) -> None:
+        if not records:
+            return
+        with self.stats.lock:
+            self.stats.records_delivered += len(records)
+        if self.on_delivered:
+            self.on_delivered(self.function.name, records, called_at)
+
+    def _send_to_dlq(self, shard: str, records: list[dict[str, Any]]) -> None:
+        with self.stats.lock:
+            self.stats.records_to_dlq += len(records)
+            self.stats.dlq_messages += 1
+        if not self.source.on_failure_arn:
+            return
+        queue_name = self.source.on_failure_arn.rsplit(":", 1)[1]
+        url = self._sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+        first, last = records[0], records[-1]
+        message = {
+            "requestContext": {"condition": "RetryAttemptsExhausted", "functionArn": self.function.arn},
+            "KinesisBatchInfo": {
+                "shardId": shard,
+                "startSequenceNumber": first["SequenceNumber"],
+                "endSequenceNumber": last["SequenceNumber"],
+                "batchSize": len(records),
+                "streamArn": self.source.stream_arn,
+            },
+        }
+        self._sqs.send_message(QueueUrl=url, MessageBody=json.dumps(message))
