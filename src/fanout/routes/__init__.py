@@ -1,0 +1,62 @@
+"""Routes: the fan-out's Flink SQL (``sql/fanout.sql``), parsed with sqlglot and run locally on DuckDB.
+
+``RouteExecutor.from_sql(sql).execute(batch)`` runs every INSERT of a Flink SQL script over a batch of
+raw records in one vectorised DuckDB query, and returns for each sink the (input index, payload bytes)
+pairs in input order, the bytes being what Flink's ``json`` or ``raw`` format would write.
+
+Supported subset (anything else raises UnsupportedConstructError naming the construct):
+    * ``CREATE TABLE name (cols) WITH ('k' = 'v', ...)``: one source with ``format = 'raw'`` and one
+      STRING or BYTES column; sinks with ``format = 'json'`` (INT types, BOOLEAN, DECIMAL with scale
+      <= 6, STRING/VARCHAR, BYTES) or ``'raw'`` (one STRING or BYTES column). Connector options are
+      kept but unused; ``${name}`` placeholders may stay unresolved (see ``placeholders.substitute``).
+    * ``CREATE [TEMPORARY] VIEW v AS SELECT ... FROM <source or view> [WHERE ...]`` (views over views).
+    * ``INSERT INTO sink [(cols)] SELECT ... FROM <source or view> [WHERE ...]``, one route each; a
+      record may match any number of routes. ``SET`` statements are ignored.
+    * Expressions: projection (``*``, aliases), filters, AND/OR/NOT, comparisons, BETWEEN, IN, LIKE,
+      IS [NOT] NULL, arithmetic (+ - * / %, integer division for integer operands), CASE, IF, COALESCE,
+      NULLIF, CAST, TRY_CAST, ``||``, CHAR_LENGTH, UPPER, LOWER, SUBSTRING, TRIM, REPLACE, POSITION,
+      ABS, ROUND, FLOOR, CEIL, ``JSON_VALUE(s, 'lax path' [RETURNING STRING|BOOLEAN|INT|DOUBLE]
+      [NULL ON EMPTY] [NULL ON ERROR])`` and ``s IS [NOT] JSON [VALUE|OBJECT|ARRAY|SCALAR]``.
+    * Not supported: joins, aggregates and GROUP BY, windows (OVER, TUMBLE/HOP/CUMULATE/SESSION),
+      MATCH_RECOGNIZE, WATERMARK, ORDER BY, LIMIT, DISTINCT, UNION, subqueries, UDFs, metadata columns.
+
+Flink semantics kept: NULL logic (a NULL amount matches neither ``>= 0`` nor ``< 0``); JSON_VALUE is
+NULL for a missing key, a JSON null, an object/array or malformed JSON; TRY_CAST is NULL on bad input
+while CAST fails the batch (RouteExecutionError, as Flink fails the job); string to DECIMAL rounds
+HALF_UP and is NULL beyond the precision; string to integer drops a fraction ('12.7' -> 12); IS JSON
+is never NULL; BYTES decode as UTF-8 with U+FFFD for malformed sequences.
+"""
+
+from __future__ import annotations
+
+from fanout.routes.exceptions import (
+    MissingPropertyError,
+    RouteError,
+    RouteExecutionError,
+    SqlSyntaxError,
+    UnknownPlaceholderError,
+    UnknownRelationError,
+    UnsupportedConstructError,
+    UnsupportedFormatError,
+)
+from fanout.routes.executor import RouteExecutor, RouteRows
+from fanout.routes.parser import RouteScript, parse_script
+from fanout.routes.placeholders import RUNTIME_PROPERTIES, find_placeholders, substitute
+
+__all__ = [
+    "RUNTIME_PROPERTIES",
+    "MissingPropertyError",
+    "RouteError",
+    "RouteExecutionError",
+    "RouteExecutor",
+    "RouteRows",
+    "RouteScript",
+    "SqlSyntaxError",
+    "UnknownPlaceholderError",
+    "UnknownRelationError",
+    "UnsupportedConstructError",
+    "UnsupportedFormatError",
+    "find_placeholders",
+    "parse_script",
+    "substitute",
+]

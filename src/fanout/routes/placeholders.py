@@ -1,0 +1,54 @@
+"""``${name}`` placeholders in the SQL script, resolved from the runtime properties.
+
+Example:
+    >>> substitute("'stream.arn' = '${input.stream.arn}'", {"input.stream.arn": "arn:x"})
+    "'stream.arn' = 'arn:x'"
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+
+from fanout.routes.exceptions import MissingPropertyError, UnknownPlaceholderError
+
+PLACEHOLDER = re.compile(r"\$\{([A-Za-z][A-Za-z0-9_.\-]*)\}")
+
+# The property names the lifecycle passes to the Flink application in property group "fanout".
+RUNTIME_PROPERTIES: frozenset[str] = frozenset(
+    {
+        "input.stream.arn",
+        "positive.stream.arn",
+        "negative.stream.arn",
+        "rejected.stream.arn",
+        "aws.region",
+        "source.init.position",
+    }
+)
+
+
+def find_placeholders(sql: str) -> set[str]:
+    """Return the names of every ``${name}`` placeholder in ``sql``."""
+    return set(PLACEHOLDER.findall(sql))
+
+
+def check_placeholders(sql: str, allowed: Collection[str] = RUNTIME_PROPERTIES) -> set[str]:
+    """Return the placeholder names, raising UnknownPlaceholderError for any outside ``allowed``."""
+    names = find_placeholders(sql)
+    unknown = names - set(allowed)
+    if unknown:
+        raise UnknownPlaceholderError(sorted(unknown))
+    return names
+
+
+def substitute(sql: str, properties: Mapping[str, str], allowed: Collection[str] | None = None) -> str:
+    """Replace every ``${name}`` with ``properties[name]``, escaped for a single-quoted SQL literal.
+
+    Raises UnknownPlaceholderError when ``allowed`` is given and a name is outside it, and
+    MissingPropertyError when a name has no property.
+    """
+    names = check_placeholders(sql, allowed) if allowed is not None else find_placeholders(sql)
+    missing = names - set(properties)
+    if missing:
+        raise MissingPropertyError(sorted(missing))
+    return PLACEHOLDER.sub(lambda m: str(properties[m.group(1)]).replace("'", "''"), sql)

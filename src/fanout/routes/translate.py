@@ -1,0 +1,191 @@
+"""Translate Flink SQL expressions (sqlglot trees) into DuckDB expressions with Flink's semantics.
+
+Only the supported subset passes (see ``fanout.routes``); anything else raises UnsupportedConstructError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlglot import exp
+
+from fanout.routes.exceptions import UnknownRelationError, UnsupportedConstructError
+
+DType = exp.DataType.Type  # an alias of the enum, usable in annotations
+TEXT_TYPES = {DType.TEXT, DType.VARCHAR, DType.CHAR, DType.NCHAR, DType.NVARCHAR}
+BINARY_TYPES = {DType.VARBINARY, DType.BINARY}
+INTEGER_TYPES = {DType.TINYINT, DType.SMALLINT, DType.INT, DType.BIGINT}
+# Flink 1.20 accepts only these in JSON_VALUE(... RETURNING t); None means the default STRING.
+JSON_VALUE_RETURNING = TEXT_TYPES | {DType.BOOLEAN, DType.INT, DType.DOUBLE}
+
+ALLOWED = (
+    exp.Column, exp.Identifier, exp.Literal, exp.Boolean, exp.Null, exp.Paren, exp.Alias, exp.Star,
+    exp.DataType, exp.DataTypeParam, exp.And, exp.Or, exp.Not, exp.Neg, exp.EQ, exp.NEQ, exp.GT, exp.GTE,
+    exp.LT, exp.LTE, exp.Is, exp.Between, exp.In, exp.Like, exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod,
+    exp.Case, exp.If, exp.Cast, exp.TryCast, exp.Coalesce, exp.DPipe, exp.Concat, exp.Upper, exp.Lower,
+    exp.Length, exp.Substring, exp.Trim, exp.Replace, exp.StrPosition, exp.Abs, exp.Round, exp.Floor,
+    exp.Ceil, exp.JSONValue, exp.JSON, exp.OnCondition, exp.Nullif,
+)  # fmt: skip
+
+# What Flink's string-to-integer cast accepts: digits with an optional, dropped, fraction.
+INTEGER_PATTERN = r"^\s*([+-]?[0-9]+)(\.[0-9]*)?\s*$"
+# The DuckDB column that holds the UTF-8 text of a BYTES source column.
+TEXT_SUFFIX = "__text"
+
+
+@dataclass(frozen=True)
+class Field:
+    """A column visible to a query: its DuckDB expression, Flink type (None if unknown), source BYTES."""
+
+    sql: exp.Expr
+    dtype: exp.DataType | None
+    text: exp.Expr | None = None  # for a BYTES source column: its decoded text column
+
+
+def check_supported(node: exp.Expr) -> None:
+    """Raise UnsupportedConstructError for the first node outside the supported subset."""
+    for sub in node.walk():
+        if isinstance(sub, exp.AggFunc):
+            raise UnsupportedConstructError(f"aggregate function {sub.sql_name()}")
+        if isinstance(sub, exp.Window):
+            raise UnsupportedConstructError("OVER window")
+        if isinstance(sub, exp.Subquery | exp.Select) and sub is not node:
+            raise UnsupportedConstructError("subquery")
+        if isinstance(sub, exp.Anonymous):
+            raise UnsupportedConstructError(f"function {sub.name.upper()}")
+        if not isinstance(sub, ALLOWED):
+            raise UnsupportedConstructError(sub.key.upper())
+
+
+def infer_type(node: exp.Expr, scope: Mapping[str, Field]) -> exp.DataType | None:
+    """The Flink type of ``node`` when it is evident (columns, casts, JSON_VALUE, strings), else None."""
+    if isinstance(node, exp.Paren | exp.Alias):
+        return infer_type(node.this, scope)
+    if isinstance(node, exp.Column):
+        found = scope.get(node.name)
+        return found.dtype if found else None
+    if isinstance(node, exp.Cast | exp.TryCast):
+        return node.to
+    if isinstance(node, exp.JSONValue):
+        return node.args.get("returning") or exp.DataType.build("TEXT")
+    if (isinstance(node, exp.Literal) and node.is_string) or isinstance(node, exp.DPipe | exp.Upper | exp.Lower):
+        return exp.DataType.build("TEXT")
+    if isinstance(node, exp.Literal):
+        return exp.DataType.build("INT" if node.name.isdigit() else "DOUBLE")
+    if isinstance(node, exp.Coalesce | exp.Nullif | exp.Case | exp.If):
+        branches = [node.this, *node.expressions] if isinstance(node, exp.Coalesce | exp.Nullif) else []
+        branches += [node.args.get("true"), node.args.get("false"), node.args.get("default")]
+        branches += [branch.args.get("true") for branch in node.args.get("ifs") or []]
+        known = [infer_type(branch, scope) for branch in branches if isinstance(branch, exp.Expr)]
+        return next((dtype for dtype in known if dtype is not None), None)
+    return None
+
+
+def truncate(value: exp.Expr) -> exp.Expr:
+    """Flink casts a fractional number to an integer type by truncation; DuckDB would round."""
+    return exp.Anonymous(this="trunc", expressions=[value])
+
+
+def is_type(dtype: exp.DataType | None, kinds: set[Any]) -> bool:
+    """True when ``dtype`` is known and one of ``kinds``."""
+    return dtype is not None and dtype.this in kinds
+
+
+class Translator:
+    """Rewrites Flink expressions over ``scope`` into DuckDB expressions."""
+
+    def __init__(self, scope: Mapping[str, Field]) -> None:
+        self.scope = scope
+
+    def __call__(self, node: exp.Expr) -> exp.Expr:
+        """Return the DuckDB translation of ``node`` (a copy; the input is left untouched)."""
+        check_supported(node)
+        return node.transform(self._rewrite, copy=True)
+
+    def _rewrite(self, node: exp.Expr) -> exp.Expr:
+        handler = self._HANDLERS.get(type(node))
+        return handler(self, node) if handler else node
+
+    def _column(self, node: exp.Column) -> exp.Expr:
+        found = self.scope.get(node.name)
+        if found is None:
+            raise UnknownRelationError(f"unknown column {node.sql()!r}; visible: {', '.join(self.scope)}")
+        return found.sql.copy()
+
+    def _cast(self, node: exp.Cast) -> exp.Expr:
+        operand, target = node.this, node.to
+        source = infer_type(operand, self.scope)
+        safe = isinstance(node, exp.TryCast)
+        if is_type(source, BINARY_TYPES) and target.this in TEXT_TYPES:
+            inner = operand.this if isinstance(operand, exp.Paren) else operand
+            field = self.scope.get(inner.name) if isinstance(inner, exp.Column) else None
+            if field is None or field.text is None:
+                raise UnsupportedConstructError("CAST of a BYTES expression other than a source column")
+            return field.text.copy()
+        value = self(operand)
+        if is_type(source, TEXT_TYPES) and target.this in INTEGER_TYPES:
+            # Flink parses '12.7' as 12 (it drops a well-formed fraction) and rejects exponents.
+            # (Anonymous: sqlglot drops the group argument of regexp_extract when it is 1.)
+            digits = [value, exp.Literal.string(INTEGER_PATTERN), exp.Literal.number(1)]
+            value = exp.Anonymous(this="regexp_extract", expressions=digits)
+        elif target.this in INTEGER_TYPES and not is_type(source, INTEGER_TYPES):
+            value = truncate(value)
+        return exp.TryCast(this=value, to=target.copy()) if safe else exp.Cast(this=value, to=target.copy())
+
+    def _json_value(self, node: exp.JSONValue) -> exp.Expr:
+        path = node.args["path"]
+        if not (isinstance(path, exp.Literal) and path.is_string):
+            raise UnsupportedConstructError("JSON_VALUE with a non-literal path")
+        text = path.name.strip()
+        if text.lower().startswith("strict"):
+            raise UnsupportedConstructError("JSON_VALUE strict mode")
+        text = text[3:].strip() if text.lower().startswith("lax") else text
+        condition = node.args.get("on_condition")
+        if condition is not None and any("NULL ON" not in str(v) for v in condition.args.values() if v):
+            raise UnsupportedConstructError("JSON_VALUE ON EMPTY/ON ERROR other than NULL")
+        document = exp.TryCast(this=self(node.this), to=exp.DataType.build("JSON"))
+        scalar = exp.func("json_value", document, exp.Literal.string(text))
+        value: exp.Expr = exp.func("json_extract_string", scalar, exp.Literal.string("$"))
+        returning = node.args.get("returning") or None
+        if returning is not None and returning.this not in JSON_VALUE_RETURNING:
+            raise UnsupportedConstructError(f"JSON_VALUE RETURNING {returning.sql()}", "not in Flink 1.20")
+        if returning is not None and returning.this not in TEXT_TYPES:
+            value = exp.TryCast(this=value, to=returning.copy())
+        return value
+
+    def _is(self, node: exp.Is) -> exp.Expr:
+        kind = node.expression
+        if not isinstance(kind, exp.JSON):
+            return exp.Is(this=self(node.this), expression=self(kind))
+        if kind.args.get("unique"):
+            raise UnsupportedConstructError("IS JSON WITH UNIQUE KEYS")
+        value = self(node.this)
+        json_kind = str(kind.this or "VALUE").upper()
+        if json_kind == "VALUE":
+            check: exp.Expr = exp.func("json_valid", value)
+        else:
+            json_type = exp.func("json_type", exp.TryCast(this=value, to=exp.DataType.build("JSON")))
+            containers = exp.Tuple(expressions=[exp.Literal.string("OBJECT"), exp.Literal.string("ARRAY")])
+            check = {
+                "OBJECT": exp.EQ(this=json_type, expression=exp.Literal.string("OBJECT")),
+                "ARRAY": exp.EQ(this=json_type, expression=exp.Literal.string("ARRAY")),
+                "SCALAR": exp.Not(this=exp.In(this=json_type, expressions=containers.expressions)),
+            }[json_kind]
+        # IS JSON is never NULL in Flink: a NULL or malformed input is simply not JSON.
+        return exp.Coalesce(this=exp.Paren(this=check), expressions=[exp.false()])
+
+    def _div(self, node: exp.Div) -> exp.Expr:
+        left, right = node.this, node.expression
+        integral = all(is_type(infer_type(side, self.scope), INTEGER_TYPES) for side in (left, right))
+        return (exp.IntDiv if integral else exp.Div)(this=self(left), expression=self(right))
+
+    _HANDLERS: dict[type, Callable[[Any, Any], exp.Expr]] = {
+        exp.Column: _column,
+        exp.Cast: _cast,
+        exp.TryCast: _cast,
+        exp.JSONValue: _json_value,
+        exp.Is: _is,
+        exp.Div: _div,
+    }
