@@ -1,0 +1,50 @@
+"""Pack records into PutRecords requests within the API limits, keeping each partition key's order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from fanout.producer.records import Entry
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """PutRecords limits. Kinesis has been raising them, so they are settings, not constants."""
+
+    max_records: int = 500
+    max_request_bytes: int = 5 * MiB
+    max_record_bytes: int = 1 * MiB
+
+    def record_size(self, entry: Entry) -> int:
+        """What counts against the limits: the data plus the partition key."""
+        return len(entry.data) + len(entry.partition_key.encode())
+
+
+def oversized(entries: Iterable[Entry], limits: Limits) -> list[Entry]:
+    """The entries larger than one record may be."""
+    return [e for e in entries if limits.record_size(e) > limits.max_record_bytes]
+
+
+def next_batch(pending: list[Entry], limits: Limits) -> tuple[list[Entry], list[Entry]]:
+    """Take the next request from `pending` (in input order); return (batch, the rest in order).
+
+    A partition key appears at most once per request: if its record fails, the next record with the same key
+    is still waiting, so a retry can never overtake it and order per key holds.
+    """
+    batch: list[Entry] = []
+    rest: list[Entry] = []
+    keys: set[str] = set()
+    size = 0
+    for entry in pending:
+        entry_size = limits.record_size(entry)
+        fits = len(batch) < limits.max_records and size + entry_size <= limits.max_request_bytes
+        if fits and entry.partition_key not in keys:
+            batch.append(entry)
+            size += entry_size
+        else:
+            rest.append(entry)
+        keys.add(entry.partition_key)
+    return batch, rest
