@@ -34,6 +34,18 @@ class MappingStats:
     dlq_messages: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    def as_dict(self) -> dict[str, int]:
+        """The counters, for reports."""
+        with self.lock:
+            return {
+                "batches": self.batches,
+                "records_delivered": self.records_delivered,
+                "invocations_failed": self.invocations_failed,
+                "records_retried": self.records_retried,
+                "records_to_dlq": self.records_to_dlq,
+                "dlq_messages": self.dlq_messages,
+            }
+
 
 Delivered = Callable[[str, list[dict[str, Any]], float], None]
 """Hook called with (function name, records handed to the function successfully, time of the call)."""

@@ -33,6 +33,42 @@ _DELAYS = TransitionDelays()
 _installed = False
 
 
+class KinesisFaults:
+    """PutRecords partial failures to inject (moto never fails an entry on its own)."""
+
+    def __init__(self) -> None:
+        self._plans: dict[str, list[int]] = {}
+        self.injected: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def fail_entries(self, stream_name: str, *, every: int = 2, times: int = 10) -> None:
+        """Fail every `every`-th entry put to `stream_name` with ProvisionedThroughputExceeded, `times` times."""
+        with self._lock:
+            self._plans[stream_name] = [every, times, 0]
+
+    def clear(self) -> None:
+        """Disarm every plan."""
+        with self._lock:
+            self._plans.clear()
+            self.injected.clear()
+
+    def should_fail(self, stream_name: str) -> bool:
+        """Whether the next entry to `stream_name` fails (consumes the plan)."""
+        with self._lock:
+            plan = self._plans.get(stream_name)
+            if not plan or plan[1] <= 0:
+                return False
+            plan[2] += 1
+            if plan[2] % plan[0]:
+                return False
+            plan[1] -= 1
+            self.injected[stream_name] = self.injected.get(stream_name, 0) + 1
+            return True
+
+
+kinesis_faults = KinesisFaults()
+
+
 # --------------------------------------------------------------------- registries
 def local_flink(account: str = "123456789012", region: str = "us-east-1") -> LocalFlink:
     """The local Managed Flink of an account and region (created on first use)."""
@@ -64,10 +100,11 @@ def function_code(name: str) -> lambda_runtime.FunctionCode | None:
 
 
 def reset() -> None:
-    """Forget every local application and registered function (between tests)."""
+    """Forget every local application, registered function and armed fault (between tests)."""
     with _LOCK:
         _FLINK.clear()
         _FUNCTIONS.clear()
+        kinesis_faults.clear()
 
 
 # --------------------------------------------------------------------- kinesisanalyticsv2 shapes
@@ -293,6 +330,26 @@ def _invoke(
     return json.dumps(result, default=str).encode()
 
 
+def _put_records_with_faults(original: Any) -> Any:
+    def put_records(self: Any, stream_arn: str, stream_name: str, records: list[dict[str, Any]]) -> dict[str, Any]:
+        name = stream_name or (stream_arn or "").rsplit("/", 1)[-1]
+        failing = [kinesis_faults.should_fail(name) for _ in records]
+        if not any(failing):
+            return original(self, stream_arn, stream_name, records)  # type: ignore[no-any-return]
+        kept = [r for r, fail in zip(records, failing, strict=True) if not fail]
+        written = iter(original(self, stream_arn, stream_name, kept)["Records"] if kept else [])
+        results = [
+            {"ErrorCode": "ProvisionedThroughputExceededException", "ErrorMessage": "Rate exceeded (injected)"}
+            if fail
+            else next(written)
+            for fail in failing
+        ]
+        return {"FailedRecordCount": sum(failing), "Records": results}
+
+    put_records.__wrapped__ = original  # type: ignore[attr-defined]
+    return put_records
+
+
 def install() -> None:
     """Patch moto once per process. Raises MotoCompatibilityError if moto moved what we patch."""
     global _installed
@@ -306,7 +363,10 @@ def install() -> None:
             raise MotoCompatibilityError(f"moto no longer provides what the offline runtime patches: {exc}") from exc
         if not callable(getattr(LambdaSimpleBackend, "invoke", None)):
             raise MotoCompatibilityError("moto's LambdaSimpleBackend has no invoke() to replace")
+        from moto.kinesis.models import KinesisBackend
+
         for action, func in _ACTIONS.items():
             setattr(KinesisAnalyticsV2Response, action, _as_moto_error(func))
+        KinesisBackend.put_records = _put_records_with_faults(KinesisBackend.put_records)  # type: ignore[method-assign]
         LambdaSimpleBackend.invoke = _invoke  # type: ignore[method-assign]
         _installed = True

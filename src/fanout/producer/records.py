@@ -22,12 +22,35 @@ class Entry:
 
 
 MALFORMED_SHAPES = (
-    b"{not json",
+    b"{not json %d",
     b'{"id": %d, "username": "ghost"}',
     b'{"id": %d, "username": "typo", "amount": "12,50"}',
     b'{"id": %d, "username": "nulls", "amount": null}',
-    b"[1, 2, 3]",
+    b"[%d, 2, 3]",
 )
+"""Malformed records: each carries its index, so every record in a run is unique."""
+
+
+def labelled_transactions(
+    count: int, *, seed: int | None = None, malformed_ratio: float = 0.0, start_id: int = 1
+) -> Iterator[tuple[bytes, str]]:
+    """Yield ``(record, route)`` pairs; the route ("positive", "negative", "rejected") is what the
+    reference routes must do with it, known from how the record was made.
+    """
+    fake = Faker()
+    rng = random.Random(seed)
+    if seed is not None:
+        fake.seed_instance(seed)
+    for i in range(start_id, start_id + count):
+        if malformed_ratio and rng.random() < malformed_ratio:
+            yield MALFORMED_SHAPES[rng.randrange(len(MALFORMED_SHAPES))] % i, "rejected"
+            continue
+        cents = rng.randint(1, 99_999) * (-1 if rng.random() < 0.5 else 1)
+        amount = Decimal(cents).scaleb(-2)
+        record = {"id": i, "username": fake.user_name(), "amount": float(amount)}
+        yield json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode(), (
+            "positive" if cents > 0 else "negative"
+        )
 
 
 def fake_transactions(count: int, *, seed: int | None = None, malformed_ratio: float = 0.0) -> Iterator[bytes]:
@@ -35,20 +58,8 @@ def fake_transactions(count: int, *, seed: int | None = None, malformed_ratio: f
 
     Amounts are decimals with two places in [-999.99, 999.99], half of them negative.
     """
-    fake = Faker()
-    rng = random.Random(seed)
-    if seed is not None:
-        fake.seed_instance(seed)
-    for i in range(1, count + 1):
-        if malformed_ratio and rng.random() < malformed_ratio:
-            shape = MALFORMED_SHAPES[rng.randrange(len(MALFORMED_SHAPES))]
-            yield shape % i if b"%d" in shape else shape
-            continue
-        cents = rng.randint(1, 99_999) * (-1 if rng.random() < 0.5 else 1)
-        amount = Decimal(cents).scaleb(-2)
-        yield json.dumps(
-            {"id": i, "username": fake.user_name(), "amount": float(amount)}, ensure_ascii=False, separators=(",", ":")
-        ).encode()
+    for record, _ in labelled_transactions(count, seed=seed, malformed_ratio=malformed_ratio):
+        yield record
 
 
 def partition_key_for(data: bytes, field: str | None) -> str:
