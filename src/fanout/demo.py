@@ -65,7 +65,9 @@ class _Demo:
         stream = rt.deployment.outputs["TransactionsStreamName"]
         kinesis = rt.client("kinesis")
         records = list(
-            labelled_transactions(count, seed=self.s.seed + start_id, malformed_ratio=self.s.malformed_ratio, start_id=start_id)
+            labelled_transactions(
+                count, seed=self.s.seed + start_id, malformed_ratio=self.s.malformed_ratio, start_id=start_id
+            )
         )
         calls = sent = 0
         chunk = 500
@@ -102,7 +104,9 @@ class _Demo:
                 if line:
                     self.emit("state", f"{name}: {line}")
             result = sfn.describe_execution(executionArn=arn)
-            self.executions.append({"name": name, "status": result["status"], "error": result.get("error"), "states": states})
+            self.executions.append(
+                {"name": name, "status": result["status"], "error": result.get("error"), "states": states}
+            )
 
         thread = threading.Thread(target=follow, daemon=True)
         thread.start()
@@ -138,9 +142,9 @@ class _Demo:
         report = self.ledger.report()
         dlq = sum(m["records_to_dlq"] for m in mappings.values())
         checks["nothing lost, duplicated or misrouted"] = self.ledger.ok
-        checks["every execution succeeded"] = all(e["status"] == "SUCCEEDED" for e in self.executions) and len(
-            self.executions
-        ) == 2
+        checks["every execution succeeded"] = (
+            all(e["status"] == "SUCCEEDED" for e in self.executions) and len(self.executions) == 2
+        )
         checks["records put while stopped delivered after the restore, once"] = (
             self.ledger.delivered_count("stopped") == self.s.stopped_records
         )
@@ -150,9 +154,7 @@ class _Demo:
             "checks": checks,
             "records": report,
             "producer": {"running": produced, "stopped": stopped},
-            "consumers": {
-                self.routes.get(name, name): stats for name, stats in mappings.items()
-            },
+            "consumers": {self.routes.get(name, name): stats for name, stats in mappings.items()},
             "flink_jobs": [
                 {"records_in": j.stats.records_in, "records_out": j.stats.records_out, "error": str(j.error or "")}
                 for app_jobs in jobs.values()
@@ -164,6 +166,8 @@ class _Demo:
         }
 
 
-def run_demo(settings: DemoSettings | None = None, emit: Emit | None = None, log_level: str = "WARNING") -> dict[str, Any]:
+def run_demo(
+    settings: DemoSettings | None = None, emit: Emit | None = None, log_level: str = "WARNING"
+) -> dict[str, Any]:
     """Run the demo and return its summary (``summary["ok"]`` says whether every check held)."""
     return _Demo(settings or DemoSettings(), emit or (lambda kind, message: None), log_level).run()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import threading
-import time
 import uuid
 import zipfile
 from collections.abc import Callable

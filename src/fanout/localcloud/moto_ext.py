@@ -335,7 +335,7 @@ def _put_records_with_faults(original: Any) -> Any:
         name = stream_name or (stream_arn or "").rsplit("/", 1)[-1]
         failing = [kinesis_faults.should_fail(name) for _ in records]
         if not any(failing):
-            return original(self, stream_arn, stream_name, records)  # type: ignore[no-any-return]
+            return original(self, stream_arn, stream_name, records)
         kept = [r for r, fail in zip(records, failing, strict=True) if not fail]
         written = iter(original(self, stream_arn, stream_name, kept)["Records"] if kept else [])
         results = [

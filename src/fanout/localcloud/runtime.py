@@ -1,7 +1,7 @@
 """The whole offline runtime: local cloud, the project deployed into it, the Flink data plane, consumers.
 
-    with LocalRuntime() as rt:
-        rt.deployment.outputs["LifecycleStateMachineArn"]
+with LocalRuntime() as rt:
+    rt.deployment.outputs["LifecycleStateMachineArn"]
 """
 
 from __future__ import annotations

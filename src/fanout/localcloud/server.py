@@ -64,7 +64,7 @@ class LocalCloud:
             headers={"Content-Type": "application/json"},
             method="POST",
         )
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(request, timeout=10) as response:
             response.read()
         return self
 
@@ -88,7 +88,7 @@ class LocalCloud:
 
     def client(self, service: str) -> Any:
         """A standard boto3 client (the endpoint comes from the environment)."""
-        return boto3.client(service, region_name=self.region)  # type: ignore[call-overload]
+        return boto3.client(service, region_name=self.region)
 
     @property
     def flink(self) -> LocalFlink:

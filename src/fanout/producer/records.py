@@ -48,8 +48,9 @@ def labelled_transactions(
         cents = rng.randint(1, 99_999) * (-1 if rng.random() < 0.5 else 1)
         amount = Decimal(cents).scaleb(-2)
         record = {"id": i, "username": fake.user_name(), "amount": float(amount)}
-        yield json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode(), (
-            "positive" if cents > 0 else "negative"
+        yield (
+            json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode(),
+            ("positive" if cents > 0 else "negative"),
         )
 
 
