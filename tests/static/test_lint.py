@@ -12,11 +12,12 @@ from tests.support import ROOT
 
 pytestmark = pytest.mark.static
 BIN = Path(sys.executable).parent
+LINTED = ("src", "functions", "tests", "benchmarks", "flink")
 
 
 def test_ruff_reports_nothing() -> None:
     result = subprocess.run(
-        [str(BIN / "ruff"), "check", "src", "functions", "tests", "benchmarks", "flink"],
+        [str(BIN / "ruff"), "check", *[d for d in LINTED if (ROOT / d).is_dir()]],
         cwd=ROOT,
         capture_output=True,
         text=True,

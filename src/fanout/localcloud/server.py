@@ -58,15 +58,17 @@ class LocalCloud:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+        # moto's backends live in this process: start from an empty cloud, then configure it.
+        self._post("/moto-api/reset", b"")
+        self._post("/moto-api/config", json.dumps(moto_ext.MOTO_CONFIG).encode())
+        return self
+
+    def _post(self, path: str, body: bytes) -> None:
         request = urllib.request.Request(
-            f"{self.endpoint}/moto-api/config",
-            data=json.dumps(moto_ext.MOTO_CONFIG).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
+            f"{self.endpoint}{path}", data=body, headers={"Content-Type": "application/json"}, method="POST"
         )
         with urllib.request.urlopen(request, timeout=10) as response:
             response.read()
-        return self
 
     def stop(self) -> None:
         """Stop the server and restore the environment."""
