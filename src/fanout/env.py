@@ -30,6 +30,10 @@ SNAPSHOTS_TO_KEEP = "SNAPSHOTS_TO_KEEP"
 # Consumers
 CONSUMER_ROUTE = "CONSUMER_ROUTE"
 
+# Command line
+FANOUT_STACK = "FANOUT_STACK"
+"""The stack the `fanout` commands resolve their resources from (after --stack, before samconfig.toml)."""
+
 # Standard AWS / Lambda variables the project relies on
 AWS_REGION = "AWS_REGION"
 AWS_DEFAULT_REGION = "AWS_DEFAULT_REGION"

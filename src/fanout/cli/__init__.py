@@ -35,9 +35,10 @@ def _root(
 
 
 def _register() -> None:
-    from fanout.cli import demo
+    from fanout.cli import application, artifact, bench, cost, demo, discover, local, put, run, sql, tail
 
-    demo.register(app)
+    for module in (demo, local, put, application, run, tail, cost, sql, discover, artifact, bench):
+        module.register(app)
 
 
 def main() -> None:

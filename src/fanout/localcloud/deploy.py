@@ -368,6 +368,7 @@ def deploy(
     )
     deployer = Deployer(client, template_path, stack)
     result = deployer.deploy()
+    register_stack_outputs(client("cloudformation"), stack_name, result.outputs)
     if environment_overrides:
         for fn in result.functions.values():
             fn.environment.update(environment_overrides)
@@ -375,3 +376,17 @@ def deploy(
             if code is not None:
                 code.environment.update(environment_overrides)
     return result
+
+
+def register_stack_outputs(cfn: Any, stack_name: str, outputs: Mapping[str, str]) -> None:
+    """Create a CloudFormation stack in the local cloud that holds only the deployment's Outputs.
+
+    moto cannot deploy the SAM template itself, but with this stack `describe_stacks` answers as on AWS,
+    so the `fanout` commands resolve their resources the same way offline (see ``fanout.stack``).
+    """
+    body = {
+        "Description": "kinesis-fanout offline runtime: the Outputs of template.yaml as deployed locally",
+        "Resources": {"LocalDeployment": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+        "Outputs": {key: {"Value": str(value)} for key, value in outputs.items() if value},
+    }
+    cfn.create_stack(StackName=stack_name, TemplateBody=json.dumps(body))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
+import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -369,4 +370,6 @@ def install() -> None:
             setattr(KinesisAnalyticsV2Response, action, _as_moto_error(func))
         KinesisBackend.put_records = _put_records_with_faults(KinesisBackend.put_records)  # type: ignore[method-assign]
         LambdaSimpleBackend.invoke = _invoke  # type: ignore[method-assign]
+        # The stack of Outputs that `register_stack_outputs` creates holds one placeholder resource.
+        warnings.filterwarnings("ignore", message="Tried to parse AWS::CloudFormation::WaitConditionHandle")
         _installed = True

@@ -1,0 +1,9 @@
+"""`fanout bench`: (being built)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the command(s) to the CLI."""
