@@ -33,8 +33,9 @@ class LocalRuntime:
         environment_overrides: Mapping[str, str] | None = None,
         on_delivered: Delivered | None = None,
         tick_seconds: float = 0.1,
+        port: int = 0,
     ) -> None:
-        self.cloud = LocalCloud(delays=delays)
+        self.cloud = LocalCloud(delays=delays, port=port)
         self.stack_name = stack_name
         self.template = template
         self.parameters = parameters

@@ -24,22 +24,23 @@ FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "loca
 class LocalCloud:
     """Start with `with LocalCloud() as cloud:`; the environment points every SDK client at it meanwhile."""
 
-    def __init__(self, region: str = "us-east-1", delays: TransitionDelays | None = None) -> None:
+    def __init__(self, region: str = "us-east-1", delays: TransitionDelays | None = None, port: int = 0) -> None:
         self.region = region
         self.delays = delays or TransitionDelays()
+        self.port = port
         self.endpoint = ""
         self._server: Any = None
         self._saved_env: dict[str, str | None] = {}
 
     def start(self) -> LocalCloud:
-        """Start moto on 127.0.0.1 (a free port) and point the process's AWS environment at it."""
+        """Start moto on 127.0.0.1 (`port`, or a free one if 0) and point the process's AWS environment at it."""
         from moto.server import ThreadedMotoServer
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         moto_ext.install()
         moto_ext.reset()
         moto_ext.set_transition_delays(self.delays)
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.endpoint = f"http://{host}:{port}"
@@ -62,6 +63,15 @@ class LocalCloud:
         self._post("/moto-api/reset", b"")
         self._post("/moto-api/config", json.dumps(moto_ext.MOTO_CONFIG).encode())
         return self
+
+    def client_environment(self) -> dict[str, str]:
+        """The variables another process needs for its SDK clients to reach this cloud."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint,
+            **FAKE_CREDENTIALS,
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+        }
 
     def _post(self, path: str, body: bytes) -> None:
         request = urllib.request.Request(

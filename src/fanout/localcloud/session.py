@@ -1,0 +1,66 @@
+"""What a running offline runtime tells other processes: its endpoint, environment and stack Outputs."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from fanout import env
+from fanout.localcloud.runtime import LocalRuntime
+
+
+@dataclass(frozen=True)
+class LocalSession:
+    """The endpoint, the client environment and the Outputs of the stack deployed in a LocalRuntime."""
+
+    endpoint: str
+    stack: str
+    environment: dict[str, str]
+    outputs: dict[str, str]
+
+    @classmethod
+    def of(cls, rt: LocalRuntime) -> LocalSession:
+        """Describe a started runtime."""
+        environment = {**rt.cloud.client_environment(), env.FANOUT_STACK: rt.stack_name}
+        return cls(rt.cloud.endpoint, rt.stack_name, environment, dict(rt.deployment.outputs))
+
+    def export_lines(self) -> str:
+        """``export K=V`` lines for a POSIX shell, quoted."""
+        return "".join(f"export {key}={shlex.quote(value)}\n" for key, value in self.environment.items())
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-friendly view."""
+        return {
+            "endpoint": self.endpoint,
+            "stack": self.stack,
+            "environment": self.environment,
+            "outputs": self.outputs,
+        }
+
+
+def start_application(rt: LocalRuntime, *, timeout: float = 60.0) -> dict[str, Any]:
+    """Run the lifecycle state machine's `start` action and wait for it (bounded by `timeout`)."""
+    sfn = rt.client("stepfunctions")
+    name = f"local-up-start-{uuid.uuid4().hex[:8]}"
+    started = time.monotonic()
+    arn = sfn.start_execution(
+        stateMachineArn=rt.deployment.outputs["LifecycleStateMachineArn"],
+        name=name,
+        input=json.dumps({"action": "start"}),
+    )["executionArn"]
+    deadline = started + timeout
+    result = sfn.describe_execution(executionArn=arn)
+    while result["status"] == "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        result = sfn.describe_execution(executionArn=arn)
+    return {
+        "name": name,
+        "arn": arn,
+        "status": result["status"],
+        "error": result.get("error") or result.get("cause") or "",
+        "seconds": round(time.monotonic() - started, 1),
+    }
