@@ -124,6 +124,8 @@ class _Demo:
             self.routes = {f.name: f.environment.get("CONSUMER_ROUTE", "?") for f in rt.deployment.functions.values()}
             rt.cloud.flink.listeners.append(self.on_status)
             self.emit("cloud", f"local cloud at {rt.cloud.endpoint}; stack fanout-demo deployed from template.yaml")
+            for line in rt.deployment.not_emulated_by_reason():
+                self.emit("cloud", f"no local effect: {line}")
             _, first = self.window(rt, "window-1", self.s.window_seconds)
             if not self.running.wait(30):
                 raise TimeoutError("the application did not reach RUNNING within 30 s")

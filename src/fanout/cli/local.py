@@ -28,6 +28,9 @@ def _render(session: LocalSession) -> None:
     for key, value in sorted(session.outputs.items()):
         table.add_row(key, value)
     console.print(table)
+    if session.not_emulated:
+        console.print("[dim]Deployed without a local effect:[/]")
+        console.print("\n".join(f"  [dim]· {line}[/]" for line in session.not_emulated), highlight=False)
     console.print("In another shell, point the AWS CLI, boto3 and `fanout` at it:")
     console.print("\n".join(f"  export {k}={v}" for k, v in session.environment.items()), highlight=False)
     console.print(

@@ -70,6 +70,14 @@ class LocalDeployment:
     state_machines: dict[str, str]
     not_emulated: list[str]
 
+    def not_emulated_by_reason(self) -> list[str]:
+        """One line per reason: ``reason: Logical1, Logical2`` (what was deployed without a local effect)."""
+        grouped: dict[str, list[str]] = {}
+        for line in self.not_emulated:
+            resource, reason = line.split(": ", 1)
+            grouped.setdefault(reason, []).append(resource.split(" (", 1)[0])
+        return [f"{reason}: {', '.join(names)}" for reason, names in grouped.items()]
+
 
 def _name(stack: Stack, logical: str, props: Mapping[str, Any], key: str, limit: int = 64) -> str:
     if key in props:

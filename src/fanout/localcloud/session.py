@@ -21,12 +21,16 @@ class LocalSession:
     stack: str
     environment: dict[str, str]
     outputs: dict[str, str]
+    not_emulated: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, rt: LocalRuntime) -> LocalSession:
         """Describe a started runtime."""
         environment = {**rt.cloud.client_environment(), env.FANOUT_STACK: rt.stack_name}
-        return cls(rt.cloud.endpoint, rt.stack_name, environment, dict(rt.deployment.outputs))
+        deployment = rt.deployment
+        return cls(
+            rt.cloud.endpoint, rt.stack_name, environment, dict(deployment.outputs), tuple(deployment.not_emulated)
+        )
 
     def export_lines(self) -> str:
         """``export K=V`` lines for a POSIX shell, quoted."""
@@ -39,6 +43,7 @@ class LocalSession:
             "stack": self.stack,
             "environment": self.environment,
             "outputs": self.outputs,
+            "not_emulated": list(self.not_emulated),
         }
 
 
