@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from fanout.exceptions import FanoutError
+from fanout.cli.errors import classify, epilog
 
 app = typer.Typer(
     name="fanout",
     help="Fan one Kinesis stream out into filtered streams with SQL on Managed Flink; run it all offline too.",
+    epilog=epilog(),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
 err = Console(stderr=True)
+_registered = False
 
 
 @app.callback()
@@ -35,22 +39,33 @@ def _root(
 
 
 def _register() -> None:
+    """Add every command module to `app` (once)."""
+    global _registered
+    if _registered:
+        return
     from fanout.cli import application, artifact, bench, cost, demo, discover, local, put, run, sql, tail
 
     for module in (demo, local, put, application, run, tail, cost, sql, discover, artifact, bench):
         module.register(app)
+    _registered = True
 
 
-def main() -> None:
-    """Entry point: named errors become one line and exit code 2; `--debug` shows the traceback."""
-    debug = "--debug" in sys.argv
-    if debug:
-        sys.argv.remove("--debug")
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: any error becomes one line, a hint and its exit code (see `fanout --help`); `--debug` raises.
+
+    Example: ``main(["app", "status", "--json"])``
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    args = [a for a in args if a != "--debug"]
     _register()
     try:
-        app()
-    except FanoutError as exc:
+        app(args=args, prog_name="fanout")
+    except (Exception, KeyboardInterrupt) as exc:
         if debug:
             raise
-        err.print(f"[bold red]error:[/] {type(exc).__name__}: {exc}")
-        sys.exit(2)
+        failure = classify(exc)
+        err.print(f"[bold red]error:[/] {escape(failure.name)}: {escape(failure.message)}", highlight=False)
+        if failure.hint:
+            err.print(f"[dim]hint:[/] {escape(failure.hint)}", highlight=False)
+        sys.exit(int(failure.code))

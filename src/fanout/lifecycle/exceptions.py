@@ -41,6 +41,10 @@ class OperationFailedError(LifecycleError):
     """A start or stop operation ended FAILED or CANCELLED; the application did not reach its target."""
 
 
+class TransitionTimedOutError(LifecycleError):
+    """A start, stop or delete did not settle within the allowed time."""
+
+
 class ArtifactNotFoundError(LifecycleError):
     """The Flink code artifact is not in the artifact bucket."""
 

@@ -153,3 +153,5 @@ class ApplicationState(BaseModel):
     runtime: str = ""
     code_location: dict[str, str] = Field(default_factory=dict)
     snapshots_enabled: bool = False
+    parallelism: int = 1
+    parallelism_per_kpu: int = 1

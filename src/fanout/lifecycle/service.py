@@ -51,6 +51,9 @@ def describe_application(kda: Any, name: str) -> ApplicationState:
     config = detail.get("ApplicationConfigurationDescription") or {}
     code = (config.get("ApplicationCodeConfigurationDescription") or {}).get("CodeContentDescription") or {}
     created = detail.get("CreateTimestamp")
+    parallelism = (config.get("FlinkApplicationConfigurationDescription") or {}).get(
+        "ParallelismConfigurationDescription"
+    ) or {}
     return ApplicationState(
         name=detail["ApplicationName"],
         arn=detail["ApplicationARN"],
@@ -62,6 +65,8 @@ def describe_application(kda: Any, name: str) -> ApplicationState:
         snapshots_enabled=bool(
             (config.get("ApplicationSnapshotConfigurationDescription") or {}).get("SnapshotsEnabled")
         ),
+        parallelism=int(parallelism.get("CurrentParallelism") or parallelism.get("Parallelism") or 1),
+        parallelism_per_kpu=int(parallelism.get("ParallelismPerKPU") or 1),
     )
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from fanout.lifecycle.exceptions import (
     ApplicationNotFoundError,
     OperationFailedError,
+    TransitionTimedOutError,
     UnexpectedApplicationStatusError,
 )
 from fanout.lifecycle.models import Progress, Target
@@ -87,3 +90,35 @@ def check_transition(
     if operation:
         result["operationStatus"] = operation
     return result
+
+
+def follow_transition(
+    kda: Any,
+    name: str,
+    target: Target,
+    *,
+    operation_id: str | None = None,
+    since: str | None = None,
+    timeout_seconds: float = 1200,
+    poll_seconds: float = 5.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[dict[str, Any]]:
+    """Yield each `check_transition` result until the application settles at `target`.
+
+    Raises TransitionTimedOutError past `timeout_seconds` (the state machine force-stops instead;
+    a person decides). Example: ``for p in follow_transition(kda, "app", Target.RUNNING): print(p["status"])``
+    """
+    since = since or datetime.now(UTC).isoformat()
+    while True:
+        progress = check_transition(
+            kda, name, target, operation_id=operation_id, since=since, ceiling_seconds=int(timeout_seconds)
+        )
+        yield progress
+        if progress["state"] == Progress.SETTLED.value:
+            return
+        if progress["state"] == Progress.TIMED_OUT.value:
+            raise TransitionTimedOutError(
+                f"application {name!r} is still {progress['status']} after {progress['elapsedSeconds']:.0f}s "
+                f"(waiting for {target.value})"
+            )
+        sleep(poll_seconds)

@@ -1,0 +1,183 @@
+"""Every error a user will hit, as one line, a hint and its own exit code (the table in `fanout --help`).
+
+`classify` maps an exception to a `Failure`; `fanout.cli.main` prints it. `--debug` shows the traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+from botocore.exceptions import (
+    ClientError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+)
+from botocore.exceptions import (
+    ConnectionError as BotoConnectionError,
+)
+
+from fanout.exceptions import FanoutError
+from fanout.lifecycle.exceptions import (
+    AccessDeniedError,
+    ApplicationBusyError,
+    ApplicationNotFoundError,
+    OperationFailedError,
+    ThrottledError,
+    TransitionTimedOutError,
+    UnexpectedApplicationStatusError,
+)
+from fanout.stack.exceptions import StackError
+
+
+class ExitCode(IntEnum):
+    """The exit codes of `fanout` (2 is Typer's usage error)."""
+
+    OK = 0
+    UNEXPECTED = 1
+    USAGE = 2
+    ERROR = 3
+    NO_CREDENTIALS = 4
+    STACK_NOT_FOUND = 5
+    RESOURCE_NOT_FOUND = 6
+    THROTTLED = 7
+    ACCESS_DENIED = 8
+    WRONG_STATUS = 9
+    UNREACHABLE = 10
+    APPLICATION_NOT_FOUND = 11
+    TIMED_OUT = 12
+    EXECUTION_FAILED = 13
+    EXECUTION_TIMED_OUT = 14
+    EXECUTION_ABORTED = 15
+    INTERRUPTED = 130
+
+
+EXIT_CODES: dict[ExitCode, str] = {
+    ExitCode.OK: "success (an execution or operation SUCCEEDED)",
+    ExitCode.UNEXPECTED: "unexpected error (a bug or an unmapped AWS error: rerun with --debug)",
+    ExitCode.USAGE: "usage error: a bad option or argument",
+    ExitCode.ERROR: "a named error: bad input, configuration, a command's own failure",
+    ExitCode.NO_CREDENTIALS: "no AWS credentials or region",
+    ExitCode.STACK_NOT_FOUND: "stack not found, or an output missing from it",
+    ExitCode.RESOURCE_NOT_FOUND: "stream (or another resource) not found",
+    ExitCode.THROTTLED: "throttled by AWS",
+    ExitCode.ACCESS_DENIED: "access denied",
+    ExitCode.WRONG_STATUS: "the application's status does not allow the operation",
+    ExitCode.UNREACHABLE: "endpoint unreachable (is `fanout local up` running?)",
+    ExitCode.APPLICATION_NOT_FOUND: "the Flink application does not exist",
+    ExitCode.TIMED_OUT: "gave up waiting (--timeout)",
+    ExitCode.EXECUTION_FAILED: "the lifecycle execution or the application operation FAILED",
+    ExitCode.EXECUTION_TIMED_OUT: "the lifecycle execution TIMED_OUT",
+    ExitCode.EXECUTION_ABORTED: "the lifecycle execution was ABORTED",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
+}
+
+THROTTLING_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "SlowDown",
+        "LimitExceededException",
+    }
+)
+ACCESS_DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
+BAD_CREDENTIAL_CODES = frozenset(
+    {"UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException"}
+)
+NOT_FOUND_CODES = frozenset({"ResourceNotFoundException", "NoSuchBucket", "NoSuchKey", "NotFound", "404"})
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What the user sees: `error: <name>: <message>`, then `hint: <hint>`, and the exit code."""
+
+    code: ExitCode
+    name: str
+    message: str
+    hint: str = ""
+
+
+def epilog() -> str:
+    """The exit-code table for `fanout --help`."""
+    rows = "\n".join(f"{int(code):>3}  {text}" for code, text in EXIT_CODES.items())
+    return f"Exit codes:\n\n\b\n{rows}\n\nAdd --debug anywhere to see a traceback instead of a one-line error."
+
+
+def _client_error(exc: ClientError) -> Failure:
+    error = exc.response.get("Error", {})
+    code = str(error.get("Code", ""))
+    message = f"{exc.operation_name}: {error.get('Message') or code}"
+    if code in THROTTLING_CODES:
+        return Failure(ExitCode.THROTTLED, code, message, "AWS is throttling the requests: wait a moment and retry")
+    if code in ACCESS_DENIED_CODES:
+        return Failure(
+            ExitCode.ACCESS_DENIED, code, message, "your identity lacks this permission: check its IAM policy"
+        )
+    if code in BAD_CREDENTIAL_CODES:
+        return Failure(ExitCode.NO_CREDENTIALS, code, message, "the credentials are invalid or expired: refresh them")
+    if code in NOT_FOUND_CODES:
+        what = "stream" if "stream" in message.lower() else "resource"
+        return Failure(
+            ExitCode.RESOURCE_NOT_FOUND,
+            code,
+            message,
+            f"the {what} does not exist in this account and region: check --stack, --region, or the name you passed",
+        )
+    return Failure(ExitCode.UNEXPECTED, code or "ClientError", message, "rerun with --debug for the full error")
+
+
+def _lifecycle_error(exc: FanoutError) -> Failure | None:
+    name, message = type(exc).__name__, str(exc)
+    if isinstance(exc, ApplicationBusyError | UnexpectedApplicationStatusError):
+        return Failure(
+            ExitCode.WRONG_STATUS, name, message, "see `fanout app status`; `fanout app <cmd> --wait` waits it out"
+        )
+    if isinstance(exc, ApplicationNotFoundError):
+        return Failure(ExitCode.APPLICATION_NOT_FOUND, name, message, "create it: `fanout app create`")
+    if isinstance(exc, ThrottledError):
+        return Failure(ExitCode.THROTTLED, name, message, "AWS is throttling the requests: wait a moment and retry")
+    if isinstance(exc, AccessDeniedError):
+        return Failure(ExitCode.ACCESS_DENIED, name, message, "check the IAM policy of your identity, or --profile")
+    if isinstance(exc, TransitionTimedOutError):
+        return Failure(ExitCode.TIMED_OUT, name, message, "check `fanout app status`; raise --timeout to wait longer")
+    if isinstance(exc, OperationFailedError):
+        return Failure(
+            ExitCode.EXECUTION_FAILED, name, message, "read the application's logs (FlinkLogGroupName output)"
+        )
+    return None
+
+
+def classify(exc: BaseException) -> Failure:
+    """The failure to show for `exc`."""
+    name, message = type(exc).__name__, str(exc)
+    if isinstance(exc, KeyboardInterrupt):
+        return Failure(ExitCode.INTERRUPTED, "Interrupted", "stopped by Ctrl-C")
+    if isinstance(exc, NoCredentialsError | PartialCredentialsError):
+        return Failure(
+            ExitCode.NO_CREDENTIALS,
+            name,
+            message,
+            "configure credentials (aws configure, AWS_PROFILE or --profile); offline: `fanout local up` prints them",
+        )
+    if isinstance(exc, NoRegionError):
+        return Failure(ExitCode.NO_CREDENTIALS, name, message, "pass --region or set AWS_REGION")
+    if isinstance(exc, BotoConnectionError):
+        return Failure(
+            ExitCode.UNREACHABLE,
+            name,
+            message,
+            "is `fanout local up` running? check --endpoint-url / AWS_ENDPOINT_URL, or your network",
+        )
+    if isinstance(exc, ClientError):
+        return _client_error(exc)
+    if isinstance(exc, StackError):
+        return Failure(ExitCode.STACK_NOT_FOUND, name, message, "pass --stack, set FANOUT_STACK, or deploy the stack")
+    if isinstance(exc, FanoutError):
+        return _lifecycle_error(exc) or Failure(ExitCode.ERROR, name, message)
+    if isinstance(exc, TimeoutError):
+        return Failure(ExitCode.TIMED_OUT, name, message, "raise --timeout to wait longer")
+    return Failure(ExitCode.UNEXPECTED, name, message or name, "this is a bug: rerun with --debug and report it")

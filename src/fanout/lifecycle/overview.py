@@ -1,0 +1,150 @@
+"""What `fanout app status` shows: the application, its last operation, its snapshots, since when it runs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from fanout.lifecycle.errors import translated
+from fanout.lifecycle.models import ApplicationState
+from fanout.lifecycle.service import TRANSIENT_STATUSES, UNHANDLED_STATUSES, find_application
+
+BILLED_STATUSES = frozenset({"STARTING", "RUNNING", "UPDATING", "AUTOSCALING", "STOPPING", "FORCE_STOPPING"})
+"""Statuses in which the application holds KPUs (it is billed from its start until it is READY again)."""
+
+_TOGGLE_HINTS = {
+    "STARTING": "it is starting (about 2-3 minutes on AWS); toggle again once it is RUNNING to stop it, "
+    "or wait with `fanout app start --wait`.",
+    "STOPPING": "it is stopping and taking a snapshot; toggle again once it is READY to start it, "
+    "or wait with `fanout app stop --wait`.",
+    "FORCE_STOPPING": "it is being force-stopped (no snapshot); toggle again once it is READY.",
+    "UPDATING": "its code or configuration is being updated; it returns to RUNNING by itself. "
+    "Toggle again then to stop it.",
+    "AUTOSCALING": "it is changing its parallelism and returns to RUNNING by itself. Toggle again then.",
+    "ROLLING_BACK": "a failed update is being rolled back. Check `fanout app status` in a minute.",
+    "DELETING": "it is being deleted. Create it again with `fanout app create` once it is gone.",
+}
+
+
+def _time(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, tz=UTC)
+    return None
+
+
+class OperationInfo(BaseModel):
+    """One entry of ListApplicationOperations."""
+
+    operation: str
+    operation_id: str
+    status: str
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+class SnapshotInfo(BaseModel):
+    """One entry of ListApplicationSnapshots."""
+
+    name: str
+    status: str
+    created: datetime | None = None
+    version_id: int = 0
+
+
+class ApplicationOverview(BaseModel):
+    """The application with its recent operations and snapshots (``exists`` False when it is not created)."""
+
+    name: str
+    exists: bool
+    state: ApplicationState | None = None
+    operations: list[OperationInfo] = Field(default_factory=list)
+    snapshots: list[SnapshotInfo] = Field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """The application status, or NOT_CREATED."""
+        return self.state.status if self.state else "NOT_CREATED"
+
+    @property
+    def last_operation(self) -> OperationInfo | None:
+        """The most recent operation (newest start time)."""
+        return self.operations[0] if self.operations else None
+
+    def running_since(self) -> datetime | None:
+        """When the current billed stretch began: the start time of the start operation that led here."""
+        if self.status not in BILLED_STATUSES:
+            return None
+        starts = [op for op in self.operations if op.operation == "StartApplication" and op.start]
+        return starts[0].start if starts else None
+
+
+def list_operations(kda: Any, name: str, limit: int = 20) -> list[OperationInfo]:
+    """The application's recent operations, newest first."""
+    with translated("ListApplicationOperations"):
+        items = kda.list_application_operations(ApplicationName=name, Limit=limit).get(
+            "ApplicationOperationInfoList", []
+        )
+    ops = [
+        OperationInfo(
+            operation=str(i.get("Operation", "")),
+            operation_id=str(i.get("OperationId", "")),
+            status=str(i.get("OperationStatus", "")),
+            start=_time(i.get("StartTime")),
+            end=_time(i.get("EndTime")),
+        )
+        for i in items
+    ]
+    oldest = datetime.min.replace(tzinfo=UTC)
+    return sorted(ops, key=lambda op: op.start or oldest, reverse=True)
+
+
+def list_snapshots(kda: Any, name: str) -> list[SnapshotInfo]:
+    """The application's snapshots, newest first."""
+    with translated("ListApplicationSnapshots"):
+        items = kda.list_application_snapshots(ApplicationName=name, Limit=50).get("SnapshotSummaries", [])
+    snaps = [
+        SnapshotInfo(
+            name=str(s.get("SnapshotName", "")),
+            status=str(s.get("SnapshotStatus", "")),
+            created=_time(s.get("SnapshotCreationTimestamp")),
+            version_id=int(s.get("ApplicationVersionId", 0)),
+        )
+        for s in items
+    ]
+    oldest = datetime.min.replace(tzinfo=UTC)
+    return sorted(snaps, key=lambda s: s.created or oldest, reverse=True)
+
+
+def application_overview(kda: Any, name: str) -> ApplicationOverview:
+    """Describe the application, its operations and snapshots; a missing application is ``exists=False``.
+
+    Example: ``application_overview(boto3.client("kinesisanalyticsv2"), "kinesis-fanout-fanout").status``
+    """
+    state = find_application(kda, name)
+    if state is None:
+        return ApplicationOverview(name=name, exists=False)
+    return ApplicationOverview(
+        name=name,
+        exists=True,
+        state=state,
+        operations=list_operations(kda, name),
+        snapshots=list_snapshots(kda, name),
+    )
+
+
+def toggle_target(status: str) -> str | None:
+    """What `toggle` does from `status`: "start" from READY, "stop" from RUNNING, None otherwise."""
+    return {"READY": "start", "RUNNING": "stop"}.get(status)
+
+
+def toggle_explanation(status: str) -> str:
+    """Why `toggle` does nothing in a transient status, and what to do instead."""
+    if status in _TOGGLE_HINTS:
+        return _TOGGLE_HINTS[status]
+    if status in TRANSIENT_STATUSES | UNHANDLED_STATUSES:
+        return f"it is {status}; check `fanout app status` again shortly."
+    return f"it is {status}, which toggle does not handle; see `fanout app status`."
