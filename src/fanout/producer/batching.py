@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
+from fanout.producer.exceptions import InvalidLimitsError
 from fanout.producer.records import Entry
 
 MiB = 1024 * 1024
@@ -18,14 +18,17 @@ class Limits:
     max_request_bytes: int = 5 * MiB
     max_record_bytes: int = 1 * MiB
 
+    def __post_init__(self) -> None:
+        if min(self.max_records, self.max_request_bytes, self.max_record_bytes) < 1:
+            raise InvalidLimitsError(f"every limit must be positive: {self}")
+        if self.max_record_bytes > self.max_request_bytes:
+            raise InvalidLimitsError(
+                f"a record ({self.max_record_bytes} bytes) may not exceed a request ({self.max_request_bytes} bytes)"
+            )
+
     def record_size(self, entry: Entry) -> int:
         """What counts against the limits: the data plus the partition key."""
         return len(entry.data) + len(entry.partition_key.encode())
-
-
-def oversized(entries: Iterable[Entry], limits: Limits) -> list[Entry]:
-    """The entries larger than one record may be."""
-    return [e for e in entries if limits.record_size(e) > limits.max_record_bytes]
 
 
 def next_batch(pending: list[Entry], limits: Limits) -> tuple[list[Entry], list[Entry]]:

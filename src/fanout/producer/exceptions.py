@@ -15,3 +15,11 @@ class RecordRejectedError(ProducerError):
 
 class DeliveryIncompleteError(ProducerError):
     """Some records were still failing after every retry; they are listed, never dropped."""
+
+
+class InvalidLimitsError(ProducerError):
+    """PutRecords limits that cannot work (not positive, or a record larger than a request)."""
+
+
+class InputError(ProducerError):
+    """The records to put cannot be read (a missing file, conflicting options)."""

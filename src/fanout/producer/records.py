@@ -9,16 +9,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+import orjson
 from faker import Faker
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One record to put: its bytes, its partition key, and its position in the input."""
+    """One record to put: its bytes, its partition key, and its position in the input.
+
+    `problem` says why the record cannot be sent at all (it is then reported, never put).
+    """
 
     index: int
     data: bytes
     partition_key: str
+    problem: str | None = None
 
 
 MALFORMED_SHAPES = (
@@ -64,13 +69,16 @@ def fake_transactions(count: int, *, seed: int | None = None, malformed_ratio: f
 
 
 def partition_key_for(data: bytes, field: str | None) -> str:
-    """The record's value of `field` as its key, or a random key when no field is chosen (never one constant)."""
+    """The record's value of `field` as its key, or a random key when no field is chosen (never one constant).
+
+    A record that is not a JSON object, or lacks the field, gets a random key too.
+    """
     if not field:
         return uuid.uuid4().hex
     try:
-        value = json.loads(data).get(field)
-    except (ValueError, AttributeError):
+        value = orjson.loads(data).get(field)
+    except (orjson.JSONDecodeError, AttributeError):
         value = None
     if value is None or value == "":
         return uuid.uuid4().hex
-    return str(value)
+    return value if isinstance(value, str) else orjson.dumps(value).decode()

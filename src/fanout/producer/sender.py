@@ -1,25 +1,42 @@
 """Send records with PutRecords: batches within the limits, retries of only the failed entries.
 
+Records are pulled from the input as needed (a bounded window, so a huge file is never held in memory).
 Failed entries are retried with exponential backoff and full jitter; what still fails after the last attempt
 is returned, never dropped.
+
+Order per partition key: a request carries at most one record per key, and a failed record goes back
+before every later record, so no record is sent while an earlier one with its key awaits a retry. When a
+record is given up, the later records with its key are held back (reported, not sent), so replaying the
+undelivered file restores their order. Records rejected for their content (too large, an invalid key) are
+never sent and do not hold others back.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from fanout.producer.batching import Limits, next_batch, oversized
+from fanout.producer.batching import Limits, next_batch
+from fanout.producer.pacing import Pacer
 from fanout.producer.records import Entry
 
 RETRYABLE_CALL_ERRORS = frozenset(
-    {"ProvisionedThroughputExceededException", "ThrottlingException", "LimitExceededException", "InternalFailure"}
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "LimitExceededException",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "KMSThrottlingException",
+    }
 )
+WINDOW_REQUESTS = 4
+"""How many requests' worth of records are read ahead of the sender."""
 
 
 @dataclass(frozen=True)
@@ -37,20 +54,64 @@ class RetryPolicy:
 
 @dataclass
 class PutReport:
-    """What a put did: every input record is sent, rejected or failed."""
+    """What a put did: every record read is sent, rejected (never sendable) or failed (given up)."""
 
+    read: int = 0
     sent: int = 0
+    bytes_sent: int = 0
     retried: int = 0
     calls: int = 0
     records_per_call: list[int] = field(default_factory=list)
     rejected: list[tuple[Entry, str]] = field(default_factory=list)
     failed: list[tuple[Entry, str]] = field(default_factory=list)
-    sequence_numbers: dict[int, str] = field(default_factory=dict)
+    interrupted: bool = False
+    abort_error: ClientError | None = None
 
     @property
     def complete(self) -> bool:
         """True when every record was delivered."""
-        return not self.rejected and not self.failed
+        return not self.rejected and not self.failed and not self.interrupted and self.abort_error is None
+
+    @property
+    def undelivered(self) -> list[tuple[Entry, str]]:
+        """Rejected and failed records with their reasons, in input order."""
+        return sorted(self.rejected + self.failed, key=lambda pair: pair[0].index)
+
+
+@dataclass
+class _State:
+    """The sender's moving parts between two requests."""
+
+    source: Iterator[Entry]
+    limits: Limits
+    pending: list[Entry] = field(default_factory=list)
+    in_flight: list[Entry] = field(default_factory=list)
+    attempts: dict[int, int] = field(default_factory=dict)
+    errors: dict[int, str] = field(default_factory=dict)
+    given_up_keys: dict[str, int] = field(default_factory=dict)
+    exhausted: bool = False
+
+    def refill(self, report: PutReport) -> None:
+        """Read records until the window is full: the unsendable are reported, the held back failed."""
+        want = WINDOW_REQUESTS * self.limits.max_records
+        while not self.exhausted and len(self.pending) < want:
+            entry = next(self.source, None)
+            if entry is None:
+                self.exhausted = True
+                break
+            report.read += 1
+            size = self.limits.record_size(entry)
+            if entry.problem:
+                report.rejected.append((entry, entry.problem))
+            elif size > self.limits.max_record_bytes:
+                reason = f"record of {size} bytes exceeds the {self.limits.max_record_bytes}-byte limit"
+                report.rejected.append((entry, reason))
+            elif entry.partition_key in self.given_up_keys:
+                first = self.given_up_keys[entry.partition_key] + 1
+                reason = f"held back to keep order: record {first} with the same partition key was not delivered"
+                report.failed.append((entry, reason))
+            else:
+                self.pending.append(entry)
 
 
 def put_records(
@@ -63,40 +124,99 @@ def put_records(
     on_sent: Callable[[int], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
+    pacer: Pacer | None = None,
+    on_progress: Callable[[PutReport], None] | None = None,
 ) -> PutReport:
-    """Put every entry, retrying only failed entries; returns the report (never raises for a failed record)."""
+    """Put every entry, retrying only failed entries; returns the report (never raises for a failed record).
+
+    `entries` must come in increasing `index` order; it is read lazily. `pacer` spaces the requests to a rate.
+    Ctrl-C stops the put: what was read and not confirmed is reported failed and `interrupted` is set. A call
+    error that is not worth retrying (access denied, no such stream) stops it likewise, in `abort_error`.
+
+    Example::
+
+        report = put_records(boto3.client("kinesis"), "transactions", to_entries(enumerate([{"amount": 1}])))
+        assert report.complete
+    """
     limits = limits or Limits()
     retry = retry or RetryPolicy()
     rng = rng or random.Random()
     report = PutReport()
-    pending = list(entries)
-    too_big = {e.index for e in oversized(pending, limits)}
-    report.rejected = [
-        (e, f"record of {limits.record_size(e)} bytes exceeds the {limits.max_record_bytes}-byte limit")
-        for e in pending
-        if e.index in too_big
-    ]
-    pending = [e for e in pending if e.index not in too_big]
-    attempts: dict[int, int] = {}
-    last_error: dict[int, str] = {}
-    while pending:
-        batch, pending = next_batch(pending, limits)
-        failed = _send(kinesis, stream_name, batch, report, last_error)
+    state = _State(iter(entries), limits)
+    try:
+        _run(kinesis, stream_name, state, report, retry, rng, sleep, pacer, on_sent, on_progress)
+    except KeyboardInterrupt:
+        report.interrupted = True
+        _stop(state, report, "interrupted in flight (it may also have been delivered)", "interrupted before sending")
+    except ClientError as exc:
+        report.abort_error = exc
+        reason = _code(exc) + ": " + exc.response.get("Error", {}).get("Message", "")
+        _stop(state, report, reason, f"not sent: the put stopped at {_code(exc)}")
+    return report
+
+
+def _run(
+    kinesis: Any,
+    stream_name: str,
+    state: _State,
+    report: PutReport,
+    retry: RetryPolicy,
+    rng: random.Random,
+    sleep: Callable[[float], None],
+    pacer: Pacer | None,
+    on_sent: Callable[[int], None] | None,
+    on_progress: Callable[[PutReport], None] | None,
+) -> None:
+    while True:
+        state.refill(report)
+        if not state.pending:
+            return
+        state.in_flight, state.pending = next_batch(state.pending, state.limits)
+        if pacer:
+            pacer.wait(len(state.in_flight))
+        batch = state.in_flight
+        failed = _send(kinesis, stream_name, batch, report, state.errors)
+        state.in_flight = []
+        retrying = _settle_failures(state, report, failed, retry)
         if on_sent:
             on_sent(len(batch) - len(failed))
-        if not failed:
-            continue
-        report.retried += len(failed)
-        exhausted = []
-        for entry in failed:
-            attempts[entry.index] = attempts.get(entry.index, 0) + 1
-            if attempts[entry.index] >= retry.max_attempts:
-                exhausted.append(entry)
-        report.failed.extend((e, last_error.get(e.index, "unknown error")) for e in exhausted)
-        gone = {e.index for e in exhausted}
-        pending = sorted([e for e in failed if e.index not in gone] + pending, key=lambda e: e.index)
-        sleep(retry.delay(max(attempts[e.index] for e in failed), rng))
-    return report
+        if on_progress:
+            on_progress(report)
+        if retrying:
+            state.pending = sorted(retrying + state.pending, key=lambda e: e.index)
+            sleep(retry.delay(max(state.attempts[e.index] for e in retrying), rng))
+
+
+def _settle_failures(state: _State, report: PutReport, failed: list[Entry], retry: RetryPolicy) -> list[Entry]:
+    """Count an attempt for each failed entry; give up those out of attempts; return those to retry."""
+    retrying = []
+    for entry in failed:
+        state.attempts[entry.index] = state.attempts.get(entry.index, 0) + 1
+        if state.attempts[entry.index] >= retry.max_attempts:
+            report.failed.append((entry, state.errors.get(entry.index, "unknown error")))
+            state.given_up_keys.setdefault(entry.partition_key, entry.index)
+        else:
+            retrying.append(entry)
+    report.retried += len(retrying)
+    if state.given_up_keys:
+        held = [e for e in state.pending if e.partition_key in state.given_up_keys]
+        for entry in held:
+            first = state.given_up_keys[entry.partition_key] + 1
+            reason = f"held back to keep order: record {first} with the same partition key was not delivered"
+            report.failed.append((entry, reason))
+        if held:
+            state.pending = [e for e in state.pending if e.partition_key not in state.given_up_keys]
+    return retrying
+
+
+def _stop(state: _State, report: PutReport, in_flight_reason: str, pending_reason: str) -> None:
+    report.failed.extend((e, in_flight_reason) for e in state.in_flight)
+    report.failed.extend((e, pending_reason) for e in state.pending)
+    state.in_flight, state.pending = [], []
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", "") or "Error")
 
 
 def _send(kinesis: Any, stream_name: str, batch: list[Entry], report: PutReport, errors: dict[int, str]) -> list[Entry]:
@@ -108,12 +228,16 @@ def _send(kinesis: Any, stream_name: str, batch: list[Entry], report: PutReport,
             StreamName=stream_name, Records=[{"Data": e.data, "PartitionKey": e.partition_key} for e in batch]
         )
     except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
+        code = _code(exc)
         if code not in RETRYABLE_CALL_ERRORS:
             raise
         for entry in batch:
             errors[entry.index] = code
         return list(batch)
+    if not response.get("FailedRecordCount"):
+        report.sent += len(batch)
+        report.bytes_sent += sum(len(e.data) for e in batch)
+        return []
     failed = []
     for entry, result in zip(batch, response["Records"], strict=True):
         if "ErrorCode" in result:
@@ -121,5 +245,5 @@ def _send(kinesis: Any, stream_name: str, batch: list[Entry], report: PutReport,
             failed.append(entry)
         else:
             report.sent += 1
-            report.sequence_numbers[entry.index] = result["SequenceNumber"]
+            report.bytes_sent += len(entry.data)
     return failed
