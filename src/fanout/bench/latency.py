@@ -1,0 +1,176 @@
+"""End-to-end latency (put to consumer handler) at sustained rates, and the producer's efficiency.
+
+The producer puts a slice of records every ``tick`` on an absolute schedule, so a slow put shows as a lower
+achieved rate rather than being hidden. Latency runs from the moment before the PutRecords call to the
+moment the event source mapping invokes the consumer with the record.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from fanout.bench.data import reference_route, transactions
+from fanout.bench.offline import BenchRuntime
+from fanout.bench.targets import Target
+from fanout.ledger import Ledger
+from fanout.producer import Entry, partition_key_for, put_records
+
+SHARD_RECORDS_PER_SECOND = 1_000
+SHARD_BYTES_PER_SECOND = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class LatencySettings:
+    """Rates, durations and the producer-efficiency put of the offline section."""
+
+    rates: tuple[int, ...] = (100, 1_000, 5_000)
+    seconds: float = 30.0
+    drain_seconds: float = 30.0
+    tick: float = 0.1
+    bulk_records: int = 20_000
+    target_rate: int = 1_000  # the rate whose p99 has a target
+
+
+def _latencies(ledger: Ledger) -> list[float]:
+    """Milliseconds from put to first delivery of every delivered record."""
+    return sorted(
+        (got[0][1] - put_at) * 1000
+        for key, (_, put_at, _) in ledger.expected.items()
+        if (got := ledger.deliveries.get(key))
+    )
+
+
+def _quantile(values: list[float], q: float) -> float:
+    if len(values) < 2:
+        return values[0] if values else 0.0
+    return statistics.quantiles(values, n=1000, method="inclusive")[round(q * 1000) - 1]
+
+
+def _produce(bench: BenchRuntime, rate: int, seconds: float, tick: float, start_id: int) -> dict[str, Any]:
+    kinesis = bench.rt.client("kinesis")
+    stream = bench.output("TransactionsStreamName")
+    records = transactions(int(rate * seconds), seed=start_id, start_id=start_id)
+    per_tick = max(1, round(rate * tick))
+    calls: list[int] = []
+    failed = 0
+    began = time.monotonic()
+    for step, offset in enumerate(range(0, len(records), per_tick)):
+        pause = began + step * tick - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+        chunk = records[offset : offset + per_tick]
+        put_at = time.time()
+        for data in chunk:
+            bench.ledger.expect(data, reference_route(data), put_at)
+        report = put_records(kinesis, stream, [Entry(i, d, partition_key_for(d, None)) for i, d in enumerate(chunk)])
+        calls.extend(report.records_per_call)
+        failed += len(report.failed) + len(report.rejected)
+    elapsed = time.monotonic() - began
+    return {"put": len(records), "seconds": round(elapsed, 2), "achieved_rps": round(len(records) / elapsed),
+            "put_calls": len(calls), "failed": failed}
+
+
+def _drain(ledger: Ledger, seconds: float) -> float:
+    began = time.monotonic()
+    while not ledger.complete() and time.monotonic() - began < seconds:
+        time.sleep(0.1)
+    return time.monotonic() - began
+
+
+def measure_rate(bench: BenchRuntime, rate: int, s: LatencySettings, start_id: int) -> dict[str, Any]:
+    """Put at ``rate`` for ``s.seconds``, wait for every record, and report latency and losses."""
+    ledger = bench.fresh_ledger()
+    produced = _produce(bench, rate, s.seconds, s.tick, start_id)
+    drained = _drain(ledger, s.drain_seconds)
+    report = ledger.report()
+    latencies = _latencies(ledger)
+    sustained = produced["achieved_rps"] >= 0.95 * rate
+    return {
+        "rate": rate,
+        **produced,
+        "delivered": sum(report["delivered"].values()),
+        "lost": report["lost"],
+        "duplicated": report["duplicated"],
+        "misrouted": report["misrouted"],
+        "drain_seconds": round(drained, 2),
+        "p50_ms": round(_quantile(latencies, 0.5), 1),
+        "p99_ms": round(_quantile(latencies, 0.99), 1),
+        "max_ms": round(latencies[-1], 1) if latencies else None,
+        "sustained": sustained,
+        "ok": sustained and not (report["lost"] or report["duplicated"] or report["misrouted"]),
+        "latencies_ms": [round(v, 1) for v in latencies],
+    }
+
+
+def measure_producer(bench: BenchRuntime, count: int) -> dict[str, Any]:
+    """Put ``count`` records in one go (the producer packs them) and compare with the shard write limit."""
+    kinesis = bench.rt.client("kinesis")
+    stream = bench.output("TransactionsStreamName")
+    shards = len(kinesis.list_shards(StreamName=stream)["Shards"])
+    records = transactions(count, seed=99, start_id=10_000_000)
+    entries = [Entry(i, d, partition_key_for(d, None)) for i, d in enumerate(records)]
+    ledger = bench.fresh_ledger()
+    put_at = time.time()
+    for data in records:
+        ledger.expect(data, reference_route(data), put_at)
+    began = time.perf_counter()
+    report = put_records(kinesis, stream, entries)
+    elapsed = time.perf_counter() - began
+    size = sum(len(e.data) + len(e.partition_key) for e in entries)
+    rps, bps = report.sent / elapsed, size / elapsed
+    full_calls = report.records_per_call[:-1] or report.records_per_call
+    return {
+        "records": count,
+        "shards": shards,
+        "calls": report.calls,
+        "records_per_call_mean": round(statistics.fmean(full_calls), 1),
+        "records_per_call": report.records_per_call,
+        "seconds": round(elapsed, 3),
+        "records_per_second": round(rps),
+        "mib_per_second": round(bps / SHARD_BYTES_PER_SECOND, 2),
+        "vs_shard_record_limit": round(rps / (SHARD_RECORDS_PER_SECOND * shards), 2),
+        "vs_shard_byte_limit": round(bps / (SHARD_BYTES_PER_SECOND * shards), 2),
+        "complete": report.complete,
+        "drain_seconds": round(_drain(ledger, 60), 1),
+        "lost": ledger.report()["lost"],
+    }
+
+
+def run_latency(bench: BenchRuntime, settings: LatencySettings | None = None) -> dict[str, Any]:
+    """Start the application, then measure every rate and the producer; the application is stopped after."""
+    s = settings or LatencySettings()
+    sfn = bench.rt.client("stepfunctions")
+    sfn.start_execution(stateMachineArn=bench.output("LifecycleStateMachineArn"), name="bench-start",
+                        input='{"action": "start"}')
+    bench.wait_status("RUNNING", 60)
+    time.sleep(1.0)  # let the job and the mappings settle on their iterators
+    rates = [measure_rate(bench, rate, s, start_id=1 + n * 10_000_000) for n, rate in enumerate(s.rates)]
+    producer = measure_producer(bench, s.bulk_records)
+    sfn.start_execution(stateMachineArn=bench.output("LifecycleStateMachineArn"), name="bench-stop",
+                        input='{"action": "stop"}')
+    bench.wait_status("READY", 60)
+    clean = [r["rate"] for r in rates if r["ok"]]
+    return {
+        "settings": asdict(s),
+        "rates": rates,
+        "highest_clean_rate": max(clean) if clean else None,
+        "producer": producer,
+        "targets": [asdict(t) for t in latency_targets(rates, producer, s.target_rate)],
+    }
+
+
+def latency_targets(rates: list[dict[str, Any]], producer: dict[str, Any], target_rate: int) -> list[Target]:
+    """The issue's targets for this section."""
+    out = []
+    at = next((r for r in rates if r["rate"] == target_rate), None)
+    if at is None:
+        out.append(Target(f"latency: p99 at {target_rate:,} records/s", "not run", "≤ 500 ms", None))
+    else:
+        met = at["p99_ms"] <= 500 and at["ok"]
+        out.append(Target(f"latency: p99 at {target_rate:,} records/s", f"{at['p99_ms']:.0f} ms", "≤ 500 ms", met))
+    per_call = producer["records_per_call_mean"]
+    out.append(Target("producer: records per PutRecords call", f"{per_call:.0f}", "≥ 450 of 500", per_call >= 450))
+    return out

@@ -1,0 +1,73 @@
+"""The offline runtime for the benchmark: a LocalRuntime whose consumer deliveries feed a swappable ledger."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from fanout.bench.exceptions import BenchTimeoutError
+from fanout.ledger import Ledger
+from fanout.localcloud.flink import LocalApplication, TransitionDelays
+from fanout.localcloud.runtime import LocalRuntime
+
+DELAYS = TransitionDelays(start=1.0, stop=1.0, update=0.3, delete=0.5)
+"""Local transition times: short, so that the run stays short; the lifecycle model scales them to AWS's."""
+
+
+class BenchRuntime:
+    """A started LocalRuntime, the consumers' route per function, and the status transitions seen."""
+
+    def __init__(self, stack_name: str = "fanout-bench") -> None:
+        self.ledger = Ledger()
+        self.transitions: list[tuple[float, str, str]] = []  # (epoch seconds, from, to)
+        self._routes: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self.rt = LocalRuntime(
+            stack_name=stack_name,
+            delays=DELAYS,
+            environment_overrides={"POWERTOOLS_LOG_LEVEL": "ERROR"},
+            on_delivered=self._delivered,
+        )
+
+    def __enter__(self) -> BenchRuntime:
+        self.rt.start()
+        self._routes = {f.name: f.environment.get("CONSUMER_ROUTE", "?") for f in self.rt.deployment.functions.values()}
+        self.rt.cloud.flink.listeners.append(self._status)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.rt.stop()
+
+    def _delivered(self, function: str, records: list[dict[str, Any]], at: float) -> None:
+        route = self._routes.get(function, "?")
+        with self._lock:
+            ledger = self.ledger
+        for record in records:
+            ledger.delivered(route, record["Data"], at)
+
+    def _status(self, app: LocalApplication, old: str, new: str) -> None:
+        self.transitions.append((time.time(), old, new))
+
+    def fresh_ledger(self) -> Ledger:
+        """Start counting into a new ledger (deliveries of earlier records then count as unexpected)."""
+        with self._lock:
+            self.ledger = Ledger()
+        return self.ledger
+
+    def output(self, key: str) -> str:
+        """A stack output of the deployed template."""
+        return self.rt.deployment.outputs[key]
+
+    def status(self) -> str:
+        """The application's current status (``MISSING`` before it exists)."""
+        apps = self.rt.cloud.flink.applications()
+        return apps[0].status if apps else "MISSING"
+
+    def wait_status(self, status: str, timeout: float = 30.0) -> None:
+        """Wait, bounded, until the application has ``status``."""
+        deadline = time.monotonic() + timeout
+        while self.status() != status:
+            if time.monotonic() > deadline:
+                raise BenchTimeoutError(f"the application is not {status} after {timeout} s")
+            time.sleep(0.05)

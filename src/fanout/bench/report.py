@@ -1,0 +1,107 @@
+"""The benchmark's outputs: machine info, the Markdown tables, the results JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from fanout.bench.exceptions import BenchOutputError
+
+_MARK = {True: "met", False: "**not met**", None: "n/a"}
+
+
+def machine() -> dict[str, Any]:
+    """CPU model, cores, Python and the engines' versions."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions: dict[str, str | None] = {}
+    for name in ("duckdb", "pyarrow", "orjson", "moto"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": sys.version.split()[0], "platform": platform.platform(),
+            **versions}
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
+    rule = "|".join("---" if i == 0 else "---:" for i in range(len(header)))
+    lines = ["| " + " | ".join(header) + " |", f"|{rule}|"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return lines
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """Every target (met or not) and the measured numbers, as Markdown."""
+    m = results["machine"]
+    out = [f"Measured {results['date']} on {m['cpu']}, {m['cores']} cores, Python {m['python']}, "
+           f"duckdb {m['duckdb']}, pyarrow {m['pyarrow']}, orjson {m['orjson']} ({results['mode']} run, "
+           f"{results['seconds']} s).", ""]
+    targets = [t for section in results["sections"].values() for t in section.get("targets", [])]
+    out += _table(["target", "measured", "goal", "status"],
+                  [[t["what"], t["measured"], t["goal"], _MARK[t["met"]]] for t in targets])
+    sections = results["sections"]
+    if "throughput" in sections:
+        rows = sections["throughput"]["rows"]
+        out += ["", "Route executor (DuckDB, 1 thread) vs the JSON floor (orjson loop) and the naive router:", ""]
+        out += _table(
+            ["batch", "executor rec/s", "ms/batch", "JSON floor rec/s", "naive rec/s", "x floor", "x naive"],
+            [[f"{r['batch']:,}", f"{r['executor_rps']:,}", r["executor_ms_per_batch"], f"{r['floor_rps']:,}",
+              f"{r['naive_rps']:,}", f"{r['vs_floor']:.2f}", f"{r['vs_naive']:.1f}"] for r in rows],
+        )
+    if "latency" in sections:
+        lat = sections["latency"]
+        out += ["", "End to end, put → consumer handler, offline runtime:", ""]
+        out += _table(
+            ["target rate/s", "achieved/s", "records", "lost", "p50 ms", "p99 ms", "max ms"],
+            [[f"{r['rate']:,}", f"{r['achieved_rps']:,}", f"{r['put']:,}", r["lost"], r["p50_ms"], r["p99_ms"],
+              r["max_ms"]] for r in lat["rates"]],
+        )
+        p = lat["producer"]
+        out += ["", f"Highest rate sustained with nothing lost: {lat['highest_clean_rate']} records/s. Producer: "
+                f"{p['records']:,} records in {p['calls']} PutRecords calls ({p['records_per_call_mean']} per call), "
+                f"{p['records_per_second']:,} records/s = {p['vs_shard_record_limit']}x the record limit and "
+                f"{p['vs_shard_byte_limit']}x the byte limit of {p['shards']} shard(s) (moto does not throttle)."
+                ]
+    if "lifecycle" in sections:
+        lc = sections["lifecycle"]
+        out += ["", f"Lifecycle: {lc['states_entered']} states entered offline ({lc['fixed_states']} fixed, "
+                f"poll loops {lc['poll_loops']}); at AWS timings:", ""]
+        out += _table(["poll interval s", "poll loops", "transitions", "cost per window"],
+                      [[f"{x['poll_seconds']:g}", x["polls"], x["transitions"], f"${x['cost_usd']:.6f}"]
+                       for x in lc["aws_model_by_poll"]])
+    if "footprint" in sections:
+        fp = sections["footprint"]
+        out += ["", f"Lambda footprint (sam build: {fp['sam_build']}):", ""]
+        out += _table(["function", "code zip KiB", "cold import ms (median)"],
+                      [[f["function"], "-" if f["code_zip_bytes"] is None else round(f["code_zip_bytes"] / 1024, 1),
+                        f["import_ms_median"]] for f in fp["functions"]])
+        if "domain_layer" in fp:
+            full, slim = fp["domain_layer"], fp["slim_layer"]
+            mib = 2**20
+            out += ["", f"Domain layer: {full['zip_bytes'] / mib:.1f} MiB zip ({full['unzipped_bytes'] / mib:.1f} MiB "
+                    f"unzipped) bundled; {slim['zip_bytes'] / mib:.1f} MiB zip ({slim['unzipped_bytes'] / mib:.1f} MiB)"
+                    " with the public Powertools layer and the runtime's boto3."]
+    return "\n".join(out) + "\n"
+
+
+def write_json(results: dict[str, Any], folder: Path) -> Path:
+    """Write ``<folder>/<date>.json`` and return its path."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{results['date']}.json"
+        path.write_text(json.dumps(results, indent=1, default=str) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise BenchOutputError(f"cannot write the results into {folder}: {exc}") from exc
+    return path
