@@ -10,7 +10,7 @@ export SAM_CLI_TELEMETRY := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo test test-fast lint typecheck validate build clean
+.PHONY: help venv demo test test-fast lint typecheck validate build clean bench
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -51,6 +51,10 @@ validate: venv $(SAM_VENV)/.installed ## cfn-lint, sam validate and statelint
 
 build: $(SAM_VENV)/.installed ## sam build (needs a python3.11 on the PATH)
 	$(SAM) build
+
+bench: venv $(SAM_VENV)/.installed ## Run the benchmark (~5 min): benchmarks/results/<date>.json, PNGs, the table
+	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	$(BIN)/fanout bench
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf .aws-sam build dist
