@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from fanout.lifecycle.errors import translated
 from fanout.lifecycle.models import ApplicationState
-from fanout.lifecycle.service import TRANSIENT_STATUSES, UNHANDLED_STATUSES, find_application
+from fanout.lifecycle.service import _UNHANDLED_HINT, TRANSIENT_STATUSES, find_application
 
 BILLED_STATUSES = frozenset({"STARTING", "RUNNING", "UPDATING", "AUTOSCALING", "STOPPING", "FORCE_STOPPING"})
 """Statuses in which the application holds KPUs (it is billed from its start until it is READY again)."""
@@ -145,6 +145,8 @@ def toggle_explanation(status: str) -> str:
     """Why `toggle` does nothing in a transient status, and what to do instead."""
     if status in _TOGGLE_HINTS:
         return _TOGGLE_HINTS[status]
-    if status in TRANSIENT_STATUSES | UNHANDLED_STATUSES:
+    if status in _UNHANDLED_HINT:
+        return _UNHANDLED_HINT[status]
+    if status in TRANSIENT_STATUSES:
         return f"it is {status}; check `fanout app status` again shortly."
     return f"it is {status}, which toggle does not handle; see `fanout app status`."

@@ -128,3 +128,13 @@ class ApplicationSpec(BaseModel):
         if self.log_stream_arn:
             request["CloudWatchLoggingOptions"] = [{"LogStreamARN": self.log_stream_arn}]
         return request
+
+
+def spec_from_function(lambda_client: Any, function_name: str) -> ApplicationSpec:
+    """The spec the deployed create step uses: its function's environment, read with GetFunctionConfiguration.
+
+    One definition of the application for the state machine and `fanout app create` alike.
+    Example: ``spec_from_function(boto3.client("lambda"), "kinesis-fanout-EnsureApplicationFunction-x")``
+    """
+    config = lambda_client.get_function_configuration(FunctionName=function_name)
+    return ApplicationSpec.from_env((config.get("Environment") or {}).get("Variables") or {})
