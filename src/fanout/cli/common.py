@@ -18,10 +18,10 @@ import typer
 from fanout.stack import StackResources, default_stack_name, resolve_stack
 
 StackOption = typer.Option(
-    None, "--stack", "-s", help="Stack whose Outputs name the resources [default: samconfig.toml's stack_name]."
+    None, "--stack", "-s", help="Stack whose Outputs name the resources \\[default: samconfig.toml's stack_name]."
 )
-RegionOption = typer.Option(None, "--region", help="AWS region [default: the AWS configuration chain].")
-ProfileOption = typer.Option(None, "--profile", help="AWS profile [default: the AWS configuration chain].")
+RegionOption = typer.Option(None, "--region", help="AWS region \\[default: the AWS configuration chain].")
+ProfileOption = typer.Option(None, "--profile", help="AWS profile \\[default: the AWS configuration chain].")
 EndpointOption = typer.Option(
     None, "--endpoint-url", help="Endpoint for every service (as AWS_ENDPOINT_URL), e.g. the local cloud's."
 )
