@@ -11,8 +11,8 @@ from fanout.ledger import Ledger
 from fanout.localcloud.flink import LocalApplication, TransitionDelays
 from fanout.localcloud.runtime import LocalRuntime
 
-DELAYS = TransitionDelays(start=1.0, stop=1.0, update=0.3, delete=0.5)
-"""Local transition times: short, so that the run stays short; the lifecycle model scales them to AWS's."""
+DELAYS = TransitionDelays(start=1.5, stop=1.5, update=0.3, delete=0.5)
+"""Local transition times: short, and off the 1 s poll grid so the seconds the state machine adds show."""
 
 
 class BenchRuntime:

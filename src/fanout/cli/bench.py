@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -12,6 +13,7 @@ from fanout.bench import SECTIONS, BenchSettings, check_sections, run_bench
 from fanout.localcloud.project import find_template
 
 console = Console()
+_OUTPUT_HELP = "Folder for <date>.json and the PNGs (default: benchmarks/results)."
 _SECTION_HELP = f"Run only these sections (repeatable): {', '.join(SECTIONS)}."
 
 
@@ -21,10 +23,8 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def bench(
         quick: bool = typer.Option(False, "--quick", help="Tiny sizes (seconds): proves it runs, not how fast."),
-        section: list[str] | None = typer.Option(None, "--section", "-s", help=_SECTION_HELP),
-        output: Path | None = typer.Option(
-            None, "--output", "-o", help="Folder for <date>.json and the PNGs (default: benchmarks/results)."
-        ),
+        section: Annotated[list[str] | None, typer.Option("--section", "-s", help=_SECTION_HELP)] = None,
+        output: Annotated[Path | None, typer.Option("--output", "-o", help=_OUTPUT_HELP)] = None,
         as_json: bool = typer.Option(False, "--json", help="Print the results JSON instead of the tables."),
     ) -> None:
         """Benchmark routing throughput, end-to-end latency, producer and lifecycle efficiency, and footprint.
