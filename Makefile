@@ -10,7 +10,7 @@ export SAM_CLI_TELEMETRY := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo test test-fast lint typecheck validate build clean bench
+.PHONY: help venv demo test test-fast lint typecheck validate build clean artifact bench
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ build: $(SAM_VENV)/.installed ## sam build (needs a python3.11 on the PATH)
 bench: venv $(SAM_VENV)/.installed ## Run the benchmark (~5 min): benchmarks/results/<date>.json, PNGs, the table
 	$(BIN)/python -m pip install -q -e '.[dev,bench]'
 	$(BIN)/fanout bench
+
+artifact: venv ## Build the Flink zip (dist/fanout-flink.zip) with the pinned connector jar; needs Maven Central
+	$(BIN)/fanout artifact build --out dist/fanout-flink.zip
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf .aws-sam build dist

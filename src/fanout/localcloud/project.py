@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from fanout.artifact import ArtifactSourceError, artifact_entries, find_project_root, zip_bytes
 from fanout.localcloud.deploy import LocalDeployment, deploy
 from fanout.localcloud.exceptions import LocalCloudError
 from fanout.localcloud.server import ACCOUNT
@@ -32,13 +31,15 @@ def find_template(explicit: Path | None = None) -> Path:
 
 
 def stand_in_artifact(root: Path) -> bytes:
-    """A zip with the job's Python and SQL, laid out like the real artifact (no connector jar offline)."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for pattern, arc in (("flink/*.py", ""), ("sql/*.sql", "")):
-            for path in sorted(root.glob(pattern)):
-                zf.write(path, arc + path.name)
-    return buf.getvalue()
+    """The artifact exactly as `fanout artifact build` lays it out, minus the connector jar (none offline).
+
+    ``root`` is the template's folder; a template kept elsewhere gets the project's job and SQL.
+    """
+    try:
+        project = find_project_root(root)
+    except ArtifactSourceError:
+        project = find_project_root()
+    return zip_bytes(artifact_entries(project))
 
 
 def deploy_project(
