@@ -30,6 +30,16 @@ SNAPSHOTS_TO_KEEP = "SNAPSHOTS_TO_KEEP"
 # Consumers
 CONSUMER_ROUTE = "CONSUMER_ROUTE"
 
+# The PyFlink job (flink/main.py) when run outside Managed Flink, and the artifact build
+FANOUT_FLINK_PROPERTIES = "FANOUT_FLINK_PROPERTIES"
+"""Properties file of a local run of flink/main.py (Managed Flink: /etc/flink/application_properties.json)."""
+FANOUT_FLINK_SQL = "FANOUT_FLINK_SQL"
+"""SQL script flink/main.py runs [default: fanout.sql next to main.py]."""
+FANOUT_MAVEN_REPOSITORY = "FANOUT_MAVEN_REPOSITORY"
+"""Maven repository the artifact build fetches the connector jar from [default: Maven Central]."""
+FANOUT_CACHE_DIR = "FANOUT_CACHE_DIR"
+"""Where downloaded jars are kept between builds [default: .cache/fanout]."""
+
 # Command line
 FANOUT_STACK = "FANOUT_STACK"
 """The stack the `fanout` commands resolve their resources from (after --stack, before samconfig.toml)."""
