@@ -20,12 +20,14 @@ class SqlSyntaxError(RouteError):
 
 
 class UnsupportedConstructError(RouteError):
-    """The script uses a construct outside the supported subset; ``construct`` names it."""
+    """The script uses a construct outside the supported subset; ``construct`` names it, ``line`` if known."""
 
-    def __init__(self, construct: str, detail: str = "") -> None:
+    def __init__(self, construct: str, detail: str = "", line: int | None = None, column: int | None = None) -> None:
         suffix = f" ({detail})" if detail else ""
         super().__init__(f"unsupported construct: {construct}{suffix}")
         self.construct = construct
+        self.line = line
+        self.column = column
 
 
 class UnknownRelationError(RouteError):

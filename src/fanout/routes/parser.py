@@ -119,7 +119,8 @@ def _reject_unsupported_keywords(sql: str) -> None:
         calls = following is not None and following.token_type == TokenType.L_PAREN
         construct = UNSUPPORTED_KEYWORDS.get(word) or (f"{word} window" if word in WINDOW_FUNCTIONS and calls else None)
         if construct:
-            raise UnsupportedConstructError(construct, f"line {token.line}, column {token.col - len(token.text) + 1}")
+            line, column = token.line, token.col - len(token.text) + 1
+            raise UnsupportedConstructError(construct, f"line {line}, column {column}", line, column)
 
 
 def _token_error_position(sql: str, message: str) -> tuple[int | None, int | None]:
