@@ -61,3 +61,16 @@ artifact: venv ## Build the Flink zip (dist/fanout-flink.zip) with the pinned co
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf .aws-sam build dist
+
+# Semantic parity with real Flink: PyFlink pins an old pyarrow/numpy, so it lives in its own venv.
+FLINK_VENV := .venv-flink
+APACHE_FLINK_VERSION := 1.20.5
+.PHONY: parity
+
+$(FLINK_VENV)/.installed:
+	$(PYTHON) -m venv $(FLINK_VENV)
+	$(FLINK_VENV)/bin/python -m pip install -q 'apache-flink==$(APACHE_FLINK_VERSION)'
+	@touch $@
+
+parity: venv $(FLINK_VENV)/.installed ## Run the routes in real Flink (PyFlink) and in the local executor; compare
+	FANOUT_PARITY=1 $(BIN)/python -m pytest -m parity tests/parity

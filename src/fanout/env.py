@@ -47,3 +47,7 @@ FANOUT_STACK = "FANOUT_STACK"
 # Standard AWS / Lambda variables the project relies on
 AWS_REGION = "AWS_REGION"
 AWS_DEFAULT_REGION = "AWS_DEFAULT_REGION"
+
+# Tests
+FANOUT_PARITY = "FANOUT_PARITY"
+"""Set to 1 (as CI does) to make the Flink parity suite fail, rather than skip, without `.venv-flink`."""

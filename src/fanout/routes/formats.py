@@ -1,23 +1,39 @@
 """Sink formats: DuckDB expressions that produce the exact bytes Flink's ``json`` and ``raw`` formats write.
 
 Flink's json format (JsonRowDataSerializationSchema, Jackson) writes a compact object with the sink's
-columns in declared order, NULL as ``null``, DECIMAL as a number with the declared scale (``12.50``),
-strings as UTF-8 with only ``"``, ``\\`` and control characters escaped (``\\u001F`` upper-case hex), and
-BYTES as base64. The raw format writes a single STRING column as UTF-8, or a BYTES column unchanged.
+columns in declared order, NULL as ``null``, DECIMAL as Jackson writes a BigDecimal stripped of trailing
+zeros (``12.50`` -> ``12.5``, ``0.00`` -> ``0``, ``100.00`` -> ``1E+2``, ``1234567890`` -> ``1.23456789E+9``),
+strings as UTF-8 with only ``"``, ``\\`` and control characters escaped (``\\u001F`` upper-case hex) and
+characters beyond U+FFFF as two escaped UTF-16 surrogates (``\\uD83D\\uDCB8``), and BYTES as base64. The raw
+format writes a single STRING column as UTF-8, or a BYTES column unchanged. (Proven against Flink 1.20 by
+``tests/parity``.)
 """
 
 from __future__ import annotations
 
-import orjson
 from sqlglot import exp
 
 from fanout.routes.exceptions import UnsupportedConstructError, UnsupportedFormatError
 from fanout.routes.parser import TableDef
-from fanout.routes.translate import BINARY_TYPES, INTEGER_TYPES, TEXT_TYPES, DType, truncate
+from fanout.routes.translate import BINARY_TYPES, INTEGER_TYPES, TEXT_TYPES, DType, template, truncate
 
 SUPPORTED_FORMATS = ("json", "raw")
 # Above this scale Jackson writes small BigDecimals in scientific notation (1E-7), which we do not mimic.
 MAX_JSON_DECIMAL_SCALE = 6
+# BigDecimal.stripTrailingZeros().toString() of a DECIMAL rendered by DuckDB as plain text ``__t`` (with its
+# fraction already stripped): an integer ending in zeros becomes scientific (-1200 -> -1.2E+3).
+_SCIENTIFIC = """CASE WHEN __t LIKE '%0' AND __t <> '0' THEN
+    (CASE WHEN __t LIKE '-%' THEN '-' ELSE '' END)
+    || left(rtrim(ltrim(__t, '-'), '0'), 1)
+    || (CASE WHEN length(rtrim(ltrim(__t, '-'), '0')) > 1
+        THEN '.' || substr(rtrim(ltrim(__t, '-'), '0'), 2) ELSE '' END)
+    || 'E+' || CAST(length(ltrim(__t, '-')) - 1 AS VARCHAR)
+ELSE __t END"""
+# Jackson escapes each UTF-16 surrogate of a character beyond U+FFFF; only such rows take the list path.
+_SURROGATES = """CASE WHEN regexp_matches(__t, '[\\x{10000}-\\x{10FFFF}]') THEN array_to_string(list_transform(
+    string_split(__t, ''), c -> CASE WHEN unicode(c) > 65535
+    THEN printf('\\u%04X\\u%04X', 55232 + (unicode(c) >> 10), 56320 + (unicode(c) & 1023)) ELSE c END), '')
+ELSE __t END"""
 
 
 def check_sink_format(table: TableDef) -> str:
@@ -27,8 +43,9 @@ def check_sink_format(table: TableDef) -> str:
         raise UnsupportedFormatError(
             f"sink {table.name!r} has format {fmt!r}; the local executor supports {', '.join(SUPPORTED_FORMATS)}"
         )
-    if fmt == "json" and table.options.get("json.encode.ignore-null-fields", "false").lower() == "true":
-        raise UnsupportedFormatError(f"sink {table.name!r}: json.encode.ignore-null-fields=true")
+    for option in ("json.encode.ignore-null-fields", "json.encode.decimal-as-plain-number"):
+        if fmt == "json" and table.options.get(option, "false").lower() == "true":
+            raise UnsupportedFormatError(f"sink {table.name!r}: {option}=true")
     if fmt == "raw" and table.options.get("raw.charset", "UTF-8").upper().replace("-", "") != "UTF8":
         raise UnsupportedFormatError(f"sink {table.name!r}: raw.charset other than UTF-8")
     if fmt == "raw" and (len(table.columns) != 1 or table.columns[0].dtype.this not in TEXT_TYPES | BINARY_TYPES):
@@ -43,7 +60,7 @@ def encode_json(table: TableDef, values: list[exp.Expr], types: list[exp.DataTyp
     """
     parts: list[exp.Expr] = []
     for position, (column, value, dtype) in enumerate(zip(table.columns, values, types, strict=True)):
-        key = orjson.dumps(column.name).decode()
+        key = jackson_string(column.name)
         parts.append(exp.Literal.string(("{" if position == 0 else ",") + key + ":"))
         encoded = _json_value(column.dtype, value, exact=dtype is not None and dtype == column.dtype)
         parts.append(exp.Coalesce(this=encoded, expressions=[exp.Literal.string("null")]))
@@ -70,13 +87,37 @@ def _json_value(dtype: exp.DataType, value: exp.Expr, exact: bool) -> exp.Expr:
         if scale > MAX_JSON_DECIMAL_SCALE:
             raise UnsupportedConstructError(f"json sink DECIMAL with scale {scale} > {MAX_JSON_DECIMAL_SCALE}")
         # An INSERT narrows to the sink's type; Flink turns a DECIMAL overflow into NULL.
-        return exp.Cast(this=value if exact else exp.TryCast(this=value, to=dtype.copy()), to=varchar)
+        plain: exp.Expr = exp.Cast(this=value if exact else exp.TryCast(this=value, to=dtype.copy()), to=varchar)
+        if scale > 0:
+            plain = exp.func("rtrim", exp.func("rtrim", plain, exp.Literal.string("0")), exp.Literal.string("."))
+        return template(_SCIENTIFIC, plain)
     if kind in TEXT_TYPES - {DType.CHAR, DType.NCHAR}:
         text = value if exact else exp.Cast(this=value, to=varchar)
-        return exp.Cast(this=exp.func("to_json", text), to=varchar)
+        return template(_SURROGATES, exp.Cast(this=exp.func("to_json", text), to=varchar))
     if kind in BINARY_TYPES:
         base64 = exp.func("to_base64", exp.Cast(this=value, to=exp.DataType.build("BLOB")))
         return exp.DPipe(
             this=exp.DPipe(this=exp.Literal.string('"'), expression=base64), expression=exp.Literal.string('"')
         )
     raise UnsupportedConstructError(f"json sink column type {dtype.sql()}")
+
+
+_SHORT_ESCAPES = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
+
+
+def jackson_string(text: str) -> str:
+    """``text`` as the JSON string literal Flink's Jackson writes (used for names known at plan time)."""
+    out = []
+    for char in text:
+        code = ord(char)
+        if char in _SHORT_ESCAPES:
+            out.append(_SHORT_ESCAPES[char])
+        elif code < 0x20:
+            out.append(f"\\u{code:04X}")
+        elif code > 0xFFFF:
+            high, low = 0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF)
+            out.append(f"\\u{high:04X}\\u{low:04X}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+

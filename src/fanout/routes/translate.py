@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import sqlglot
 from sqlglot import exp
 
 from fanout.routes.exceptions import UnknownRelationError, UnsupportedConstructError
@@ -33,6 +34,10 @@ ALLOWED = (
 INTEGER_PATTERN = r"^\s*([+-]?[0-9]+)(\.[0-9]*)?\s*$"
 # The DuckDB column that holds the UTF-8 text of a BYTES source column.
 TEXT_SUFFIX = "__text"
+# DuckDB's JSON reader accepts a trailing comma ({"a":1,}), Flink's Jackson does not: with string literals
+# blanked out, a comma before a closing bracket is one. The cheap first test keeps most rows off the second.
+TRAILING_COMMA = r"""regexp_matches(__t, ',\s*[\]}]')
+    AND regexp_matches(regexp_replace(__t, '"(\\.|[^"\\])*"', '""', 'g'), ',\s*[\]}]')"""
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,19 @@ def infer_type(node: exp.Expr, scope: Mapping[str, Field]) -> exp.DataType | Non
         known = [infer_type(branch, scope) for branch in branches if isinstance(branch, exp.Expr)]
         return next((dtype for dtype in known if dtype is not None), None)
     return None
+
+
+def template(sql: str, value: exp.Expr) -> exp.Expr:
+    """Parse a DuckDB expression template and put ``value`` in place of its ``__t`` columns."""
+    parsed = sqlglot.parse_one(sql, read="duckdb")
+    return parsed.transform(lambda node: value.copy() if isinstance(node, exp.Column) and node.name == "__t" else node)
+
+
+def json_document(text: exp.Expr) -> exp.Expr:
+    """A DuckDB JSON value parsed from ``text`` as Flink's Jackson would, NULL where Flink finds no JSON."""
+    return exp.Case(ifs=[exp.If(this=template(TRAILING_COMMA, text), true=exp.null())]).else_(
+        exp.TryCast(this=text, to=exp.DataType.build("JSON"))
+    )
 
 
 def truncate(value: exp.Expr) -> exp.Expr:
@@ -145,7 +163,7 @@ class Translator:
         condition = node.args.get("on_condition")
         if condition is not None and any("NULL ON" not in str(v) for v in condition.args.values() if v):
             raise UnsupportedConstructError("JSON_VALUE ON EMPTY/ON ERROR other than NULL")
-        document = exp.TryCast(this=self(node.this), to=exp.DataType.build("JSON"))
+        document = json_document(self(node.this))
         scalar = exp.func("json_value", document, exp.Literal.string(text))
         value: exp.Expr = exp.func("json_extract_string", scalar, exp.Literal.string("$"))
         returning = node.args.get("returning") or None
@@ -164,9 +182,9 @@ class Translator:
         value = self(node.this)
         json_kind = str(kind.this or "VALUE").upper()
         if json_kind == "VALUE":
-            check: exp.Expr = exp.func("json_valid", value)
+            check: exp.Expr = exp.and_(exp.func("json_valid", value), exp.not_(template(TRAILING_COMMA, value)))
         else:
-            json_type = exp.func("json_type", exp.TryCast(this=value, to=exp.DataType.build("JSON")))
+            json_type = exp.func("json_type", json_document(value))
             containers = exp.Tuple(expressions=[exp.Literal.string("OBJECT"), exp.Literal.string("ARRAY")])
             check = {
                 "OBJECT": exp.EQ(this=json_type, expression=exp.Literal.string("OBJECT")),

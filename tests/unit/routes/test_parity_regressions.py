@@ -1,0 +1,126 @@
+"""Regressions found by the Flink parity suite (tests/parity): the executor must write what Flink 1.20 writes."""
+
+from __future__ import annotations
+
+import pytest
+
+from fanout.routes import RouteExecutor, UnsupportedFormatError
+from fanout.routes.formats import jackson_string
+from tests.support import ROOT
+
+SQL = (ROOT / "sql" / "fanout.sql").read_text()
+POSITIVE, NEGATIVE, REJECTED = "positive_transactions", "negative_transactions", "rejected_transactions"
+
+
+@pytest.fixture(scope="module")
+def executor() -> RouteExecutor:
+    return RouteExecutor.from_sql(SQL)
+
+
+def routed(executor: RouteExecutor, record: bytes) -> list[tuple[str, bytes]]:
+    return [(sink, payload) for sink, rows in executor.execute([record]).items() for _, payload in rows]
+
+
+def script(columns: str, select: str, options: str = "") -> str:
+    """A one-route script: raw STRING source ``s`` and a json sink ``out`` with ``columns``."""
+    return (
+        "CREATE TABLE s (payload STRING) WITH ('connector' = 'kinesis', 'format' = 'raw');\n"
+        f"CREATE TABLE out ({columns}) WITH ('connector' = 'kinesis', 'format' = 'json'{options});\n"
+        f"INSERT INTO out SELECT {select} FROM s;"
+    )
+
+
+@pytest.mark.parametrize(
+    ("amount", "written"),
+    [
+        (b"12.5", b"12.5"),
+        (b"12.50", b"12.5"),
+        (b"0.10", b"0.1"),
+        (b"42", b"42"),
+        (b"0", b"0"),
+        (b"-0.0", b"0"),
+        (b"10", b"1E+1"),
+        (b"100", b"1E+2"),
+        (b"-120", b"-1.2E+2"),
+        (b"1000.5", b"1000.5"),
+        (b"1234567890", b"1.23456789E+9"),
+        (b"9999999990", b"9.99999999E+9"),
+        (b"9999999999.99", b"9999999999.99"),
+        (b"1e3", b"1E+3"),
+        (b'"  7 "', b"7"),
+    ],
+)
+def test_json_sink_decimal_written_like_jackson_big_decimal(
+    executor: RouteExecutor, amount: bytes, written: bytes
+) -> None:
+    # GIVEN an amount that DECIMAL(12, 2) holds with trailing zeros (12.50, 100.00, 0.00)
+    record = b'{"id":1,"username":"u","amount":' + amount + b"}"
+    # WHEN it is routed
+    [(_, payload)] = routed(executor, record)
+    # THEN it is written as Flink's Jackson writes BigDecimal.stripTrailingZeros(): 12.5, 1E+2, 0
+    assert payload == b'{"id":1,"username":"u","amount":' + written + b"}"
+
+
+@pytest.mark.parametrize(
+    ("username", "written"),
+    [
+        ("pay 💸 day", "pay \\uD83D\\uDCB8 day"),
+        ("\\ud83d\\ude00", "\\uD83D\\uDE00"),
+        ("山田 é́ Zoë", "山田 é́ Zoë"),
+    ],
+)
+def test_json_sink_characters_beyond_bmp_written_as_escaped_surrogates(
+    executor: RouteExecutor, username: str, written: str
+) -> None:
+    # GIVEN a username with characters beyond U+FFFF (raw or escaped) or other non-ASCII characters
+    record = ('{"id":1,"username":"' + username + '","amount":1}').encode()
+    # WHEN it is routed
+    [(_, payload)] = routed(executor, record)
+    # THEN only the characters beyond U+FFFF are escaped, as two upper-case UTF-16 surrogates
+    assert payload == ('{"id":1,"username":"' + written + '","amount":1}').encode()
+
+
+def test_json_sink_key_beyond_bmp_written_as_escaped_surrogates() -> None:
+    # GIVEN a sink column whose name holds a control character and an emoji
+    name = 'a"\t💸'
+    # WHEN the key is rendered at plan time
+    # THEN it is the Jackson string literal
+    assert jackson_string(name) == '"a\\"\\t\\uD83D\\uDCB8"'
+
+
+@pytest.mark.parametrize(
+    "record",
+    [b'{"id":1,"username":"u","amount":5,}', b'{"id":1,"username":"u","amount":5 , }', b'{"id":[1,],"amount":5}'],
+)
+def test_trailing_comma_is_not_json_and_rejected(executor: RouteExecutor, record: bytes) -> None:
+    # GIVEN a record with a trailing comma, which DuckDB's reader accepts and Flink's Jackson does not
+    # WHEN it is routed
+    # THEN it is not a JSON object: rejected, unchanged
+    assert routed(executor, record) == [(REJECTED, record)]
+
+
+def test_comma_before_bracket_inside_a_string_is_not_a_trailing_comma(executor: RouteExecutor) -> None:
+    # GIVEN a valid record whose username contains ",}" and ", ]"
+    record = b'{"id":1,"username":"a,} b, ]","amount":-5}'
+    # WHEN it is routed
+    # THEN it is a JSON object like any other
+    assert routed(executor, record) == [(NEGATIVE, b'{"id":1,"username":"a,} b, ]","amount":-5}')]
+
+
+def test_is_json_false_for_trailing_comma() -> None:
+    # GIVEN IS JSON over documents with and without a trailing comma
+    executor = RouteExecutor.from_sql(script("ok BOOLEAN", "payload IS JSON"))
+    # WHEN they are routed
+    result = executor.execute([b"[1,2]", b"[1,2,]", b'{"a":",]"}'])
+    # THEN only the trailing comma makes a document not JSON
+    assert [payload for _, payload in result["out"]] == [b'{"ok":true}', b'{"ok":false}', b'{"ok":true}']
+
+
+def test_json_sink_decimal_as_plain_number_is_refused() -> None:
+    # GIVEN a json sink with json.encode.decimal-as-plain-number, whose rendering the executor does not mimic
+    plain = ", 'json.encode.decimal-as-plain-number' = 'true'"
+    sql = script("amount DECIMAL(12, 2)", "CAST(payload AS DECIMAL(12, 2))", plain)
+    # WHEN it is planned
+    # THEN it is refused with a named error rather than written differently from Flink
+    with pytest.raises(UnsupportedFormatError, match="decimal-as-plain-number"):
+        RouteExecutor.from_sql(sql)
