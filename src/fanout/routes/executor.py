@@ -21,12 +21,24 @@ import pyarrow.compute as pc
 
 from fanout.routes.exceptions import RouteExecutionError
 from fanout.routes.parser import parse_script
-from fanout.routes.plan import QueryPlan, build_plan
+from fanout.routes.plan import BATCH, QueryPlan, build_plan
 from fanout.routes.translate import BINARY_TYPES, TEXT_SUFFIX
 
 RouteRows = dict[str, list[tuple[int, bytes]]]
 # Up to this many records, fetching Python rows beats the fixed cost of an Arrow result (~0.4 ms).
 SMALL_BATCH = 1_000
+# The planned query is prepared once under this name, over BATCH (a registered _BatchSource).
+STATEMENT = "fanout_routes"
+
+
+class _BatchSource:
+    """The batch DuckDB scans: registered once, so the prepared query never rebinds; only its table changes."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self.table = table
+
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
+        return self.table.__arrow_c_stream__(requested_schema)
 
 
 class RouteExecutor:
@@ -45,7 +57,9 @@ class RouteExecutor:
         self._binary = column.dtype.this in BINARY_TYPES
         names = ["__i", *(sink.mask for sink in plan.sinks), *(sink.output for sink in plan.sinks if sink.output)]
         self._positions = {name: position for position, name in enumerate(dict.fromkeys(names))}
-        self._run(self._table([]), arrow=False)  # bind the query now: a planning error fails fast
+        self._empty = self._table([])
+        self._source = _BatchSource(self._empty)
+        self._prepare()  # bind the query now: a planning error fails fast
 
     @classmethod
     def from_sql(cls, sql: str, threads: int = 1) -> RouteExecutor:
@@ -110,12 +124,19 @@ class RouteExecutor:
             columns[self._column] = text
         return pa.table(columns)
 
-    def _run(self, _fanout_batch: pa.Table, arrow: bool) -> Any:
-        # DuckDB finds the Arrow table by this local variable's name (a replacement scan), which
-        # costs far less per batch than registering a view.
+    def _prepare(self) -> None:
+        try:
+            self._con.register(BATCH, self._source)
+            self._con.execute(f"PREPARE {STATEMENT} AS {self.plan.sql}")
+        except duckdb.Error as exc:
+            raise RouteExecutionError(f"routes cannot be planned: {exc}") from exc
+
+    def _run(self, table: pa.Table, arrow: bool) -> Any:
+        # Parsing, binding and planning happen once (PREPARE); per batch, only the scanned table changes.
         with self._lock:
             try:
-                cursor = self._con.execute(self.plan.sql)
+                self._source.table = table
+                cursor = self._con.execute(f"EXECUTE {STATEMENT}")
                 if not arrow:
                     return cursor.fetchall()
                 with warnings.catch_warnings():  # "extra copy" notice: still cheaper than con.sql() here
@@ -123,3 +144,5 @@ class RouteExecutor:
                     return cursor.to_arrow_table()
             except duckdb.Error as exc:
                 raise RouteExecutionError(f"routes failed on this batch: {exc}") from exc
+            finally:
+                self._source.table = self._empty  # do not keep the batch alive
