@@ -27,13 +27,13 @@ from fanout.producer import (
     write_undelivered,
 )
 from fanout.producer.batching import MiB
+from fanout.producer.exceptions import DeliveryIncompleteError
 from fanout.streams.names import resolve_stream_name
 
 console = Console()
 err = Console(stderr=True)
 
 DEFAULT_FAKE_COUNT = 100
-EXIT_UNDELIVERED = 1
 EXIT_INTERRUPTED = 130
 FromFileOption = typer.Option(
     None, "--from-file", "-f", help="NDJSON file, one record per line (its bytes as they are); - for stdin."
@@ -159,7 +159,7 @@ def register(app: typer.Typer) -> None:
         Only the failed entries of a partial failure are retried, with exponential backoff and jitter, and a
         record is never sent while an earlier one with its partition key awaits a retry. Records that cannot be
         delivered (too large, still failing after every attempt) are written to an NDJSON file you can replay
-        with --from-file, with their reasons next to it; the exit code is then 1.
+        with --from-file, with their reasons next to it, and the command fails with DeliveryIncompleteError.
 
         Example: fanout put --count 10000 --rate 2000 --partition-key username
 
@@ -189,14 +189,13 @@ def register(app: typer.Typer) -> None:
             if files:
                 err.print(f"undelivered records are in {files[0]}", highlight=False)
             raise report.abort_error
-        if files:
-            undelivered = len(report.undelivered)
-            err.print(
-                f"[bold red]error:[/] {undelivered} of {report.read} records not delivered: they are in {files[0]} "
-                f"(reasons in {files[1]}); replay with `fanout put --from-file {files[0]}`",
-                highlight=False,
-            )
         if report.interrupted:
             err.print(f"interrupted after reading {report.read} records; later input was not read", highlight=False)
+            if files:
+                err.print(f"undelivered records are in {files[0]}", highlight=False)
             raise typer.Exit(EXIT_INTERRUPTED)
-        raise typer.Exit(0 if report.complete else EXIT_UNDELIVERED)
+        if files:
+            raise DeliveryIncompleteError(
+                f"{len(report.undelivered)} of {report.read} records not delivered: they are in {files[0]} "
+                f"(reasons in {files[1]}); replay with `fanout put --from-file {files[0]}`"
+            )
