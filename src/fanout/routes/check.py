@@ -111,7 +111,8 @@ def check_sql(sql: str, template: Mapping[str, Any] | None = None) -> CheckRepor
     report.findings += _check_placeholders(sql, set(properties) if properties is not None else RUNTIME_PROPERTIES)
     if template is not None and properties is not None:
         report.template_checked = True
-        report.findings += _check_streams(script, properties, kinesis_streams(template))
+        source = script.tables[executor.plan.source.name]
+        report.findings += _check_streams(script, source, properties, kinesis_streams(template))
     report.findings += _check_declared(script)
     probes, skipped = build_probes(script)
     report.probes = len(probes)
@@ -199,10 +200,15 @@ def _check_placeholders(sql: str, allowed: Collection[str]) -> list[Finding]:
     ]
 
 
-def _check_streams(script: RouteScript, properties: Mapping[str, str | None], streams: set[str]) -> list[Finding]:
+def _check_streams(
+    script: RouteScript, source: TableDef, properties: Mapping[str, str | None], streams: set[str]
+) -> list[Finding]:
     findings: list[Finding] = []
-    source_tables = [t for t in script.tables.values() if t.name not in {r.sink for r in script.inserts}]
-    inputs = {properties.get(_placeholder(t) or "") for t in source_tables} - {None}
+    inputs = {properties.get(_placeholder(source) or "")} - {None}
+    if not inputs:
+        findings.append(
+            Finding("error", "unknown-source", f"source {source.name!r}: 'stream.arn' names no stream of the template")
+        )
     covered: set[str] = set()
     for sink in dict.fromkeys(route.sink for route in script.inserts):
         table = script.tables[sink]
