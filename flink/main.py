@@ -225,6 +225,7 @@ def settings(argv: Sequence[str], environ: Mapping[str, str]) -> Settings:
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     """Plan and submit the job; log and re-raise any error so that it reaches the PythonDriver log."""
+    LOG.setLevel(logging.INFO)  # on the logger itself: creating the TableEnvironment resets the root to WARNING
     config = settings(sys.argv[1:] if argv is None else argv, os.environ if environ is None else environ)
     try:
         try:

@@ -1,0 +1,257 @@
+"""The artifact build against a stand-in Maven repository on 127.0.0.1, the upload to moto, and the zip run alone.
+
+The real jar comes from Maven Central on the user's machine; here a local http.server serves a stand-in
+jar and its published ``.sha1``, so the fetch, the verification, the cache and the layout are tested offline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from fanout import cli
+from fanout.artifact import (
+    CONNECTOR,
+    ArtifactUploadError,
+    ChecksumMismatchError,
+    JarNotFoundError,
+    RepositoryUnreachableError,
+    build_artifact,
+    upload_artifact,
+)
+from fanout.artifact.layout import SHIPPED_MODULES
+from tests.conftest import Cloud
+from tests.support import ROOT
+
+
+def stand_in_jar() -> bytes:
+    """A small but well-formed jar."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\nCreated-By: kinesis-fanout tests\n")
+    return buf.getvalue()
+
+
+@dataclass
+class Repository:
+    """A Maven repository served from a folder on 127.0.0.1; `requests` lists the paths asked for."""
+
+    url: str
+    folder: Path
+    jar: bytes
+    requests: list[str] = field(default_factory=list)
+
+    def publish(self, sha1: str | None = None) -> None:
+        """Put the stand-in jar and its .sha1 (the real digest unless `sha1` says otherwise) in place."""
+        target = self.folder / CONNECTOR.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(self.jar)
+        digest = sha1 or hashlib.sha1(self.jar).hexdigest()
+        Path(f"{target}.sha1").write_text(f"{digest}  {CONNECTOR.file_name}\n")
+
+
+@pytest.fixture
+def repository(tmp_path: Path) -> Iterator[Repository]:
+    """A stand-in Maven repository (http.server in a thread), with the connector jar published."""
+    www = tmp_path / "www"
+    folder = www / "maven2"
+    folder.mkdir(parents=True)
+    repo = Repository(url="", folder=folder, jar=stand_in_jar())
+
+    class Handler(SimpleHTTPRequestHandler):
+        def do_GET(self) -> None:
+            repo.requests.append(self.path)
+            super().do_GET()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(www)))
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    repo.url = f"http://127.0.0.1:{server.server_address[1]}/maven2"
+    repo.publish()
+    yield repo
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_build_artifact_served_jar_lays_out_the_zip(repository: Repository, tmp_path: Path) -> None:
+    # WHEN the artifact is built against the stand-in repository
+    result = build_artifact(tmp_path / "dist" / "fanout-flink.zip", repository=repository.url, cache_dir=tmp_path)
+    # THEN main.py is at the root, with the SQL, the shipped modules and exactly one jar in lib/
+    with zipfile.ZipFile(result.path) as zf:
+        names = zf.namelist()
+        assert zf.read("main.py") == (ROOT / "flink" / "main.py").read_bytes()
+        assert zf.read("fanout.sql") == (ROOT / "sql" / "fanout.sql").read_bytes()
+        jars = [n for n in names if n.startswith("lib/")]
+        assert jars == [f"lib/{CONNECTOR.file_name}"]
+        assert zf.read(jars[0]) == repository.jar
+    assert set(names) == {"main.py", "fanout.sql", *SHIPPED_MODULES, *jars}
+    assert result.jar_sha1 == hashlib.sha1(repository.jar).hexdigest()
+    assert result.sha256 == hashlib.sha256(result.path.read_bytes()).hexdigest()
+
+
+def test_build_artifact_second_build_uses_the_cache(repository: Repository, tmp_path: Path) -> None:
+    # GIVEN one build done
+    build_artifact(tmp_path / "a.zip", repository=repository.url, cache_dir=tmp_path / "cache")
+    jar_requests = sum(p.endswith(".jar") for p in repository.requests)
+    # WHEN another build runs with the same cache
+    second = build_artifact(tmp_path / "b.zip", repository=repository.url, cache_dir=tmp_path / "cache")
+    # THEN the jar was downloaded once, and the second zip is byte for byte the first
+    assert jar_requests == 1
+    assert sum(p.endswith(".jar") for p in repository.requests) == 1
+    assert second.path.read_bytes() == (tmp_path / "a.zip").read_bytes()
+
+
+def test_build_artifact_checksum_mismatch_writes_no_zip(repository: Repository, tmp_path: Path) -> None:
+    # GIVEN a repository whose published .sha1 does not match the jar it serves
+    repository.publish(sha1="0" * 40)
+    out = tmp_path / "dist" / "fanout-flink.zip"
+    # WHEN the artifact is built
+    with pytest.raises(ChecksumMismatchError, match=r"expected 0{40}"):
+        build_artifact(out, repository=repository.url, cache_dir=tmp_path / "cache")
+    # THEN no zip was written and nothing entered the cache
+    assert not out.exists()
+    assert [p for p in (tmp_path / "cache").rglob("*") if p.is_file()] == []
+
+
+def test_build_artifact_unreachable_repository_says_the_download_happens_on_your_machine(tmp_path: Path) -> None:
+    # GIVEN a repository URL nobody answers
+    url = f"http://127.0.0.1:{free_port()}/maven2"
+    out = tmp_path / "fanout-flink.zip"
+    # WHEN / THEN the build fails with a named error that explains where the real download happens
+    with pytest.raises(RepositoryUnreachableError, match="real download happens on your machine"):
+        build_artifact(out, repository=url, cache_dir=tmp_path / "cache")
+    assert not out.exists()
+
+
+def test_build_artifact_missing_jar_is_jar_not_found(repository: Repository, tmp_path: Path) -> None:
+    # GIVEN a repository without the pinned version
+    (repository.folder / CONNECTOR.path).unlink()
+    # WHEN / THEN the build names what is missing
+    with pytest.raises(JarNotFoundError, match="HTTP 404"):
+        build_artifact(tmp_path / "a.zip", repository=repository.url, cache_dir=tmp_path / "cache")
+
+
+def run_alone(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the unzipped main.py with no site-packages (-S) and no PYTHONPATH (-E): as on Managed Flink."""
+    return subprocess.run(
+        [sys.executable, "-S", "-E", "main.py", *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={k: v for k, v in os.environ.items() if not k.startswith("FANOUT_")},
+    )
+
+
+@pytest.fixture
+def unzipped(repository: Repository, tmp_path: Path) -> Path:
+    """The built artifact, extracted, with a local properties file."""
+    result = build_artifact(tmp_path / "fanout-flink.zip", repository=repository.url, cache_dir=tmp_path / "cache")
+    folder = tmp_path / "app"
+    with zipfile.ZipFile(result.path) as zf:
+        zf.extractall(folder)
+    props = {
+        name: f"arn:aws:kinesis:us-east-1:123456789012:stream/{name.split('.')[0]}"
+        for name in ("input.stream.arn", "positive.stream.arn", "negative.stream.arn", "rejected.stream.arn")
+    }
+    props.update({"aws.region": "us-east-1", "source.init.position": "LATEST"})
+    (folder / "props.json").write_text(json.dumps([{"PropertyGroupId": "fanout", "PropertyMap": props}]))
+    return folder
+
+
+def test_unzipped_artifact_runs_without_the_project_installed(unzipped: Path) -> None:
+    # WHEN the artifact's main.py plans the job with only the zip's contents and the stdlib
+    done = run_alone(unzipped, "--properties", "props.json", "--dry-run")
+    # THEN it fills the placeholders from the SQL shipped next to it and plans the three routes
+    assert done.returncode == 0, done.stderr
+    assert "'stream.arn' = 'arn:aws:kinesis:us-east-1:123456789012:stream/input'" in done.stdout
+    assert done.stdout.count("INSERT INTO") == 3
+    assert "${" not in done.stdout.split("CREATE TABLE", 1)[1]
+
+
+def test_unzipped_artifact_missing_property_fails_loudly(unzipped: Path) -> None:
+    # GIVEN properties without the region
+    props = json.loads((unzipped / "props.json").read_text())
+    del props[0]["PropertyMap"]["aws.region"]
+    (unzipped / "props.json").write_text(json.dumps(props))
+    # WHEN the job starts
+    done = run_alone(unzipped, "--properties", "props.json", "--dry-run")
+    # THEN it exits non-zero with the named error, the placeholder and the group in the log
+    assert done.returncode != 0
+    assert "PlaceholderError: placeholder(s) aws.region have no property in property group 'fanout'" in done.stderr
+    assert "ERROR fanout.flink" in done.stderr
+
+
+def test_upload_artifact_each_upload_is_a_new_object_version(cloud: Cloud, tmp_path: Path) -> None:
+    # GIVEN a versioned artifact bucket, as the template creates it
+    s3 = cloud.client("s3")
+    s3.create_bucket(Bucket="artifacts")
+    s3.put_bucket_versioning(Bucket="artifacts", VersioningConfiguration={"Status": "Enabled"})
+    zip_path = tmp_path / "fanout-flink.zip"
+    zip_path.write_bytes(stand_in_jar())
+    # WHEN the same zip is uploaded twice
+    first = upload_artifact(s3, zip_path, "artifacts", "flink/fanout-app.zip")
+    second = upload_artifact(s3, zip_path, "artifacts", "flink/fanout-app.zip")
+    # THEN each upload is a new version, the latest is the current one, and the digest is recorded
+    assert first.version_id and second.version_id and first.version_id != second.version_id
+    head = s3.head_object(Bucket="artifacts", Key="flink/fanout-app.zip")
+    assert head["VersionId"] == second.version_id
+    assert head["Metadata"]["sha256"] == hashlib.sha256(zip_path.read_bytes()).hexdigest()
+    versions = s3.list_object_versions(Bucket="artifacts", Prefix="flink/fanout-app.zip")["Versions"]
+    assert {v["VersionId"] for v in versions} == {first.version_id, second.version_id}
+
+
+def test_upload_artifact_missing_bucket_is_an_upload_error(cloud: Cloud, tmp_path: Path) -> None:
+    zip_path = tmp_path / "a.zip"
+    zip_path.write_bytes(b"PK")
+    with pytest.raises(ArtifactUploadError, match="'nope' does not exist"):
+        upload_artifact(cloud.client("s3"), zip_path, "nope", "key.zip")
+
+
+def test_cli_publish_builds_uploads_and_prints_the_version(
+    cloud: Cloud, repository: Repository, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a versioned bucket and the stand-in repository through the environment variable
+    s3 = cloud.client("s3")
+    s3.create_bucket(Bucket="artifacts")
+    s3.put_bucket_versioning(Bucket="artifacts", VersioningConfiguration={"Status": "Enabled"})
+    monkeypatch.setenv("FANOUT_MAVEN_REPOSITORY", repository.url)
+    monkeypatch.setenv("FANOUT_CACHE_DIR", str(tmp_path / "cache"))
+    cli._register()
+    args = ["artifact", "publish", "--bucket", "artifacts", "--key", "flink/app.zip", "--project", str(ROOT)]
+    # WHEN `fanout artifact publish --json` runs
+    result = CliRunner().invoke(cli.app, [*args, "--out", str(tmp_path / "out.zip"), "--json"])
+    # THEN it printed the version S3 now serves, and the zip it built
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["versionId"] == s3.head_object(Bucket="artifacts", Key="flink/app.zip")["VersionId"]
+    assert report["build"]["jar"] == f"lib/{CONNECTOR.file_name}"
+    assert (tmp_path / "out.zip").is_file()
