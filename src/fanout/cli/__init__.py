@@ -65,7 +65,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         if debug:
             raise
         failure = classify(exc)
-        err.print(f"[bold red]error:[/] {escape(failure.name)}: {escape(failure.message)}", highlight=False)
+        err.print(
+            f"[bold red]error:[/] {escape(failure.name)}: {escape(failure.message)}", highlight=False, soft_wrap=True
+        )
         if failure.hint:
-            err.print(f"[dim]hint:[/] {escape(failure.hint)}", highlight=False)
+            err.print(f"[dim]hint:[/] {escape(failure.hint)}", highlight=False, soft_wrap=True)
         sys.exit(int(failure.code))

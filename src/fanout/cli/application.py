@@ -30,7 +30,7 @@ from fanout.lifecycle.service import UNHANDLED_STATUSES
 from fanout.lifecycle.spec import spec_from_function
 from fanout.lifecycle.transitions import follow_transition
 
-console = Console()
+console = Console(soft_wrap=True)
 
 ApplicationOption = typer.Option(
     None, "--application", "-a", help="Application name \\[default: the stack's ApplicationName output]."

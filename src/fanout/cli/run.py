@@ -23,7 +23,7 @@ from fanout.executions import (
 from fanout.lifecycle import Action, LifecycleRequest, parse_duration
 from fanout.lifecycle.exceptions import InvalidRequestError
 
-console = Console()
+console = Console(soft_wrap=True)
 
 SKIPPED_STATE = "Skip: another execution is in charge"
 OUTCOME_EXIT = {

@@ -1,0 +1,113 @@
+"""The CLI's error mapping: one line, a hint and a distinct exit code for every error a user will hit."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError, PartialCredentialsError
+
+from fanout.cli import main
+from fanout.cli.errors import EXIT_CODES, ExitCode, classify, epilog
+from fanout.exceptions import ConfigurationError
+from fanout.lifecycle.exceptions import (
+    ApplicationBusyError,
+    ApplicationNotFoundError,
+    ThrottledError,
+    TransitionTimedOutError,
+    UnexpectedApplicationStatusError,
+)
+from fanout.stack import StackNotFoundError, StackOutputMissingError
+
+
+def _client_error(code: str, message: str, operation: str = "DescribeStreamSummary") -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": message}}, operation)
+
+
+@pytest.mark.parametrize(
+    ("exc", "code"),
+    [
+        (NoCredentialsError(), ExitCode.NO_CREDENTIALS),
+        (PartialCredentialsError(provider="env", cred_var="AWS_SECRET_ACCESS_KEY"), ExitCode.NO_CREDENTIALS),
+        (_client_error("UnrecognizedClientException", "bad token"), ExitCode.NO_CREDENTIALS),
+        (StackNotFoundError("stack 'x' not found"), ExitCode.STACK_NOT_FOUND),
+        (StackOutputMissingError("no output"), ExitCode.STACK_NOT_FOUND),
+        (
+            _client_error("ResourceNotFoundException", "Stream s under account 1 not found."),
+            ExitCode.RESOURCE_NOT_FOUND,
+        ),
+        (_client_error("ThrottlingException", "Rate exceeded"), ExitCode.THROTTLED),
+        (_client_error("ProvisionedThroughputExceededException", "slow down", "PutRecords"), ExitCode.THROTTLED),
+        (ThrottledError("throttled"), ExitCode.THROTTLED),
+        (_client_error("AccessDeniedException", "not authorized"), ExitCode.ACCESS_DENIED),
+        (_client_error("AccessDenied", "denied", "GetObject"), ExitCode.ACCESS_DENIED),
+        (_client_error("UnauthorizedOperation", "no", "DescribeVpcs"), ExitCode.ACCESS_DENIED),
+        (ApplicationBusyError("app is STARTING"), ExitCode.WRONG_STATUS),
+        (UnexpectedApplicationStatusError("app is MAINTENANCE"), ExitCode.WRONG_STATUS),
+        (EndpointConnectionError(endpoint_url="http://127.0.0.1:9"), ExitCode.UNREACHABLE),
+        (ApplicationNotFoundError("missing"), ExitCode.APPLICATION_NOT_FOUND),
+        (TransitionTimedOutError("still STARTING"), ExitCode.TIMED_OUT),
+        (ConfigurationError("bad setting"), ExitCode.ERROR),
+        (_client_error("InternalFailure", "boom"), ExitCode.UNEXPECTED),
+        (RuntimeError("bug"), ExitCode.UNEXPECTED),
+    ],
+)
+def test_classify_known_error_gets_its_exit_code_and_a_hint(exc: BaseException, code: ExitCode) -> None:
+    # WHEN the error is classified
+    failure = classify(exc)
+    # THEN it has its own exit code, a name, a one-line message and a hint (bad input needs none)
+    assert failure.code is code
+    assert failure.name and "\n" not in failure.message
+    assert failure.hint or code is ExitCode.ERROR
+
+
+def test_exit_codes_are_distinct_and_documented_in_help() -> None:
+    # THEN no two meanings share a code, 2 stays Typer's usage error, and --help lists every code
+    assert len({int(c) for c in EXIT_CODES}) == len(EXIT_CODES) == len(ExitCode)
+    assert ExitCode.USAGE == 2
+    text = epilog()
+    for code, meaning in EXIT_CODES.items():
+        assert f"{int(code):>3}  {meaning}" in text
+
+
+def test_stream_not_found_hint_names_the_stream() -> None:
+    failure = classify(_client_error("ResourceNotFoundException", "Stream x-transactions under account 1 not found."))
+    assert "x-transactions" in failure.message and "stream" in failure.hint
+
+
+def test_main_no_credentials_prints_one_line_and_exits_4(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: object
+) -> None:
+    # GIVEN no credentials anywhere (no variables, no files, no instance metadata)
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", f"{tmp_path}/none")
+    monkeypatch.setenv("AWS_CONFIG_FILE", f"{tmp_path}/none")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    # WHEN a command needs AWS
+    with pytest.raises(SystemExit) as exited:
+        main(["app", "status", "--stack", "nothing"])
+    # THEN one error line and a hint, no traceback, exit 4
+    err = capsys.readouterr().err
+    assert exited.value.code == ExitCode.NO_CREDENTIALS
+    assert err.splitlines()[0].startswith("error: NoCredentialsError:")
+    assert err.splitlines()[1].startswith("hint:")
+    assert "Traceback" not in err
+
+
+def test_main_debug_shows_the_original_exception(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    # GIVEN no credentials
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", f"{tmp_path}/none")
+    monkeypatch.setenv("AWS_CONFIG_FILE", f"{tmp_path}/none")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    # WHEN --debug is given anywhere, THEN the exception itself propagates (with its traceback)
+    with pytest.raises(NoCredentialsError):
+        main(["app", "--debug", "status", "--stack", "nothing"])
+
+
+def test_main_usage_error_keeps_exit_code_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["run", "--action", "dance"])
+    assert exited.value.code == 2
