@@ -36,10 +36,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fanout import env
-from fanout.exceptions import FanoutError
-from fanout.routes.exceptions import MissingPropertyError, UnknownPlaceholderError
-from fanout.routes.placeholders import RUNTIME_PROPERTIES, substitute
+HERE = Path(__file__).resolve().parent
+# Flink's PythonDriver runs `python -m main` from a temporary folder holding a link to this file; the modules
+# shipped next to the real file must be importable too. Appended: an installed `fanout` package still wins.
+if str(HERE) not in sys.path:
+    sys.path.append(str(HERE))
+
+from fanout import env  # noqa: E402
+from fanout.exceptions import FanoutError  # noqa: E402
+from fanout.routes.exceptions import MissingPropertyError, UnknownPlaceholderError  # noqa: E402
+from fanout.routes.placeholders import RUNTIME_PROPERTIES, substitute  # noqa: E402
 
 LOG = logging.getLogger("fanout.flink")
 
@@ -47,7 +53,6 @@ MANAGED_PROPERTIES = Path("/etc/flink/application_properties.json")
 """Where Managed Flink writes the application's runtime properties."""
 PROPERTY_GROUP = "fanout"
 """The property group holding the placeholders' values (fanout.lifecycle.spec.APPLICATION_PROPERTIES_GROUP)."""
-HERE = Path(__file__).resolve().parent
 SQL_FILE = "fanout.sql"
 """The SQL script's name inside the artifact, next to main.py."""
 

@@ -159,10 +159,17 @@ def test_build_artifact_missing_jar_is_jar_not_found(repository: Repository, tmp
 
 
 def run_alone(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the unzipped main.py with no site-packages (-S) and no PYTHONPATH (-E): as on Managed Flink."""
+    """Run the unzipped main.py as Flink's PythonDriver does, with nothing but the zip and the stdlib.
+
+    PythonDriver links the entry script into a temporary folder, puts that folder on the path and runs
+    ``python -m main``; -S drops site-packages (no project, no pyflink) and -E ignores PYTHONPATH.
+    """
+    driver = folder.parent / "driver-tmp"
+    driver.mkdir(exist_ok=True)
+    (driver / "main.py").symlink_to(folder / "main.py")
     return subprocess.run(
-        [sys.executable, "-S", "-E", "main.py", *args],
-        cwd=folder,
+        [sys.executable, "-S", "-E", "-m", "main", *args],
+        cwd=driver,
         capture_output=True,
         text=True,
         timeout=60,
@@ -188,8 +195,8 @@ def unzipped(repository: Repository, tmp_path: Path) -> Path:
 
 
 def test_unzipped_artifact_runs_without_the_project_installed(unzipped: Path) -> None:
-    # WHEN the artifact's main.py plans the job with only the zip's contents and the stdlib
-    done = run_alone(unzipped, "--properties", "props.json", "--dry-run")
+    # WHEN the artifact's main.py plans the job with only the zip's contents and the stdlib, run as Flink runs it
+    done = run_alone(unzipped, "--properties", str(unzipped / "props.json"), "--dry-run")
     # THEN it fills the placeholders from the SQL shipped next to it and plans the three routes
     assert done.returncode == 0, done.stderr
     assert "'stream.arn' = 'arn:aws:kinesis:us-east-1:123456789012:stream/input'" in done.stdout
@@ -203,7 +210,7 @@ def test_unzipped_artifact_missing_property_fails_loudly(unzipped: Path) -> None
     del props[0]["PropertyMap"]["aws.region"]
     (unzipped / "props.json").write_text(json.dumps(props))
     # WHEN the job starts
-    done = run_alone(unzipped, "--properties", "props.json", "--dry-run")
+    done = run_alone(unzipped, "--properties", str(unzipped / "props.json"), "--dry-run")
     # THEN it exits non-zero with the named error, the placeholder and the group in the log
     assert done.returncode != 0
     assert "PlaceholderError: placeholder(s) aws.region have no property in property group 'fanout'" in done.stderr
