@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from fanout.artifact.layout import SQL_NAME
 from fanout.lifecycle.spec import APPLICATION_PROPERTIES_GROUP, ApplicationSpec
 from fanout.routes import parse_script
 from fanout.routes.placeholders import find_placeholders
@@ -43,9 +44,10 @@ def test_read_properties_msf_shape_returns_groups_by_id(job: ModuleType, tmp_pat
     assert groups["kinesis.analytics.flink.run.options"]["python"] == "main.py"
 
 
-def test_property_group_matches_the_lifecycle(job: ModuleType) -> None:
-    # THEN the job reads the group the lifecycle writes
+def test_job_names_match_the_lifecycle_and_the_artifact(job: ModuleType) -> None:
+    # THEN the job reads the group the lifecycle writes, and the SQL file the artifact ships next to it
     assert job.PROPERTY_GROUP == APPLICATION_PROPERTIES_GROUP
+    assert job.SQL_FILE == SQL_NAME
 
 
 @pytest.mark.parametrize(
