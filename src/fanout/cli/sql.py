@@ -147,10 +147,11 @@ def _print_run(result: Any, records: list[bytes], quiet: bool, written: dict[str
     table = Table(title=f"{result.records} records")
     table.add_column("route")
     table.add_column("payloads", justify="right")
-    table.add_column("file")
+    if written:
+        table.add_column("file")
     for sink, count in result.counts().items():
-        table.add_row(sink, str(count), str(written.get(sink, "")))
-    table.add_row("[bold red]unrouted[/]" if result.unrouted else "unrouted", str(len(result.unrouted)), "")
+        table.add_row(sink, str(count), *([str(written[sink])] if written else []))
+    table.add_row("[bold red]unrouted[/]" if result.unrouted else "unrouted", str(len(result.unrouted)))
     console.print(table)
     duplicated = result.duplicated()
     if duplicated:
