@@ -36,10 +36,16 @@ err = Console(stderr=True)
 DEFAULT_FAKE_COUNT = 100
 EXIT_INTERRUPTED = 130
 FromFileOption = typer.Option(
-    None, "--from-file", "-f", help="NDJSON file, one record per line (its bytes as they are); - for stdin."
+    None,
+    "--from-file",
+    "-f",
+    metavar="FILE",
+    help="NDJSON file, one record per line (its bytes as they are); - for stdin.",
 )
 FailedFileOption = typer.Option(
-    None, help="Where to write undelivered records [default: ./fanout-undelivered-<UTC time>.ndjson]."
+    None,
+    help="Where to write undelivered records (default: ./fanout-undelivered-<UTC time>.ndjson).",
+    metavar="PATH",
 )
 _UNITS = {"": 1, "b": 1, "kb": 1000, "mb": 1000**2, "kib": 1024, "mib": MiB}
 
@@ -122,21 +128,22 @@ def register(app: typer.Typer) -> None:
             "--count",
             "-n",
             min=0,
-            help=f"Records to put [default: {DEFAULT_FAKE_COUNT} fake ones, or the whole file].",
+            help=f"Records to put (default: {DEFAULT_FAKE_COUNT} fake ones, or the whole file).",
         ),
         from_file: typer.FileBinaryRead | None = FromFileOption,
         rate: float | None = typer.Option(
-            None, min=0.001, help="Records per second to aim for [default: as fast as possible]."
+            None, min=0.001, help="Records per second to aim for (default: as fast as possible)."
         ),
         partition_key: str | None = typer.Option(
             None,
             "--partition-key",
             "-k",
             help="JSON field whose value is the partition key, keeping each value's records in order "
-            "[default: a random key per record].",
+            "(default: a random key per record).",
         ),
         stream: str | None = typer.Option(
-            None, help="Stream name, ARN or route alias (transactions, positive, ...) [default: the stack's input]."
+            None,
+            help="Stream name, ARN or route alias: transactions, positive, ... (default: the stack's input stream).",
         ),
         malformed_ratio: float = typer.Option(0.0, min=0.0, max=1.0, help="Share of fake records made malformed."),
         seed: int | None = typer.Option(None, help="Seed for reproducible fake records."),
@@ -153,17 +160,23 @@ def register(app: typer.Typer) -> None:
         profile: str | None = ProfileOption,
         endpoint_url: str | None = EndpointOption,
     ) -> None:
-        """Put records to a stream with PutRecords: fake transactions by default, or an NDJSON file or stdin.
+        """Put records to a stream with PutRecords: fake transactions, a file or stdin.
 
-        Requests stay within the PutRecords limits (records, bytes per request and per record, all settable).
-        Only the failed entries of a partial failure are retried, with exponential backoff and jitter, and a
-        record is never sent while an earlier one with its partition key awaits a retry. Records that cannot be
-        delivered (too large, still failing after every attempt) are written to an NDJSON file you can replay
-        with --from-file, with their reasons next to it, and the command fails with DeliveryIncompleteError.
+        Fake transactions (id, username, amount) by default, or NDJSON records,
+        one per line, sent as they are. Requests stay within the PutRecords
+        limits (records and bytes per request, bytes per record: all settable).
+
+        Only the failed entries of a partial failure are retried, with
+        exponential backoff and jitter; a record is never sent while an earlier
+        one with its partition key awaits a retry.
+
+        Records that cannot be delivered (too large, still failing after every
+        attempt) go to an NDJSON file you can replay with --from-file, their
+        reasons next to it, and the command fails with DeliveryIncompleteError.
 
         Example: fanout put --count 10000 --rate 2000 --partition-key username
 
-        Example: fanout put --from-file fanout-undelivered-20260101T000000000000Z.ndjson
+        Example: fanout put --from-file fanout-undelivered-<time>.ndjson
 
         Example: cat records.ndjson | fanout put --from-file - --stream positive --json
         """

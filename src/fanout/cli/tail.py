@@ -56,7 +56,9 @@ def register(app: typer.Typer) -> None:
     @app.command("tail")
     def tail_command(
         stream: str = typer.Argument(
-            ..., help=f"Stream name or ARN, or a route alias from the stack's Outputs: {', '.join(ALIASES)}."
+            ...,
+            metavar="STREAM",
+            help=f"Stream name or ARN, or a route alias from the stack's Outputs: {', '.join(ALIASES)}.",
         ),
         start: str = typer.Option(
             "latest",
@@ -71,11 +73,13 @@ def register(app: typer.Typer) -> None:
         profile: str | None = ProfileOption,
         endpoint_url: str | None = EndpointOption,
     ) -> None:
-        """Print a stream's records as they arrive, from every shard, until Ctrl-C, --limit or --timeout.
+        """Print a stream's records as they arrive, from every shard.
 
-        Each JSON line holds shard, sequence, partition_key, arrival, and the record as `data` (JSON), `text`
-        (UTF-8 that is not JSON) or `base64` (anything else). Each shard is read at most 5 times a second,
-        the GetRecords limit that every consumer of the shard shares.
+        Runs until Ctrl-C, --limit records or --timeout idle seconds. Each JSON
+        line holds shard, sequence, partition_key, arrival, and the record as
+        `data` (JSON), `text` (UTF-8, not JSON) or `base64` (anything else).
+        Each shard is read at most 5 times a second: the GetRecords limit that
+        every consumer of a shard shares.
 
         Example: fanout tail positive --from trim-horizon --limit 20
 

@@ -8,10 +8,12 @@ from collections.abc import Callable
 
 REQUESTS_PER_SECOND_AT_RATE = 5
 """With a rate, a request carries about a fifth of a second's records, so the flow stays smooth."""
+CATCH_UP_SECONDS = 1.0
+"""A put that fell behind (slow requests) may catch up this much; time idle for longer is not saved up."""
 
 
 class Pacer:
-    """A token bucket without bursts: `wait(n)` returns when `n` more records fit in the rate.
+    """A token bucket: `wait(n)` returns when `n` more records fit in the rate; bursts of at most a second.
 
     >>> pacer = Pacer(1000.0)
     >>> pacer.wait(200)  # the first request goes at once; the next one 0.2 s later
@@ -34,8 +36,8 @@ class Pacer:
         if not self.rate:
             return
         now = self._clock()
-        if self._next is None or self._next < now:
-            self._next = now  # time not used is not saved up: no burst after an idle spell
+        if self._next is None or self._next < now - CATCH_UP_SECONDS:
+            self._next = now  # a long idle spell is not saved up for a burst
         elif self._next > now:
             self._sleep(self._next - now)
         self._next += records / self.rate
