@@ -50,7 +50,7 @@ def test_sql_check_uncovered_records_warn_and_fail_only_when_strict(tmp_path: Pa
     strict = runner.invoke(app, ["sql", "check", str(script), "--no-template", "--strict"])
     # THEN warnings are printed (exit 0) and --strict turns them into exit 1
     assert lenient.exit_code == 0
-    assert "no route takes a record where $.amount is JSON null" in lenient.output
+    assert "no route takes this record ($.amount is JSON null)" in lenient.output
     assert "0 errors" in lenient.output
     assert strict.exit_code == 1
 

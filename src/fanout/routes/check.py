@@ -261,7 +261,7 @@ def _check_coverage(executor: RouteExecutor, probes: list[Probe]) -> list[Findin
                 batches.append(([position], executor.execute([probe.payload])))
             except RouteExecutionError as exc:
                 findings.append(
-                    Finding("error", "failing-record", f"a record where {probe.label} fails the routes "
+                    Finding("error", "failing-record", f"this record ({probe.label}) fails the routes "
                             f"(Flink would fail the job): {_show(probe.payload)}: {str(exc).splitlines()[0]}")
                 )  # fmt: skip
     for positions, rows in batches:
@@ -273,12 +273,12 @@ def _check_coverage(executor: RouteExecutor, probes: list[Probe]) -> list[Findin
         sinks = hits[position]
         if not sinks and position not in failed:
             findings.append(
-                Finding("warning", "uncovered", f"no route takes a record where {probe.label}: {_show(probe.payload)}")
+                Finding("warning", "uncovered", f"no route takes this record ({probe.label}): {_show(probe.payload)}")
             )
         elif len(sinks) > 1:
             findings.append(
-                Finding("warning", "duplicated", f"{len(sinks)} routes ({', '.join(sinks)}) take a record where "
-                        f"{probe.label}: {_show(probe.payload)}")
+                Finding("warning", "duplicated", f"{len(sinks)} routes ({', '.join(sinks)}) take this record "
+                        f"({probe.label}): {_show(probe.payload)}")
             )  # fmt: skip
     return findings
 
