@@ -12,7 +12,7 @@ from rich.syntax import Syntax
 
 from fanout.cli.common import Aws, EndpointOption, ProfileOption, RegionOption, StackOption
 
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)
 STREAM_OUTPUT = "TransactionsStreamName"
 
 

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from fanout.exceptions import ConfigurationError
 
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)
 sql_app = typer.Typer(help="Check, run and migrate the fan-out's Flink SQL routes.", no_args_is_help=True)
 
 DEFAULT_SQL = Path("sql/fanout.sql")
