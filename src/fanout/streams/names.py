@@ -47,8 +47,13 @@ def not_found(stream_name: str, exc: ClientError) -> StreamNotFoundError | None:
 
 
 def require_stream(kinesis: Any, stream_name: str) -> None:
-    """Raise StreamNotFoundError unless `stream_name` exists (one DescribeStreamSummary call)."""
+    """Raise StreamNotFoundError unless `stream_name` exists (one DescribeStreamSummary call).
+
+    An identity allowed to write but not to describe (a producer's usual policy) passes: the writes will tell.
+    """
     try:
         kinesis.describe_stream_summary(StreamName=stream_name)
     except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("AccessDeniedException", "AccessDenied"):
+            return
         raise (not_found(stream_name, exc) or exc) from exc

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from fanout.producer import Entry, Limits, RetryPolicy, next_batch, put_records
+from fanout.producer import Entry, Limits, ProduceSettings, RetryPolicy, next_batch, produce, put_records
 from fanout.producer.exceptions import InvalidLimitsError
 
 FAST = RetryPolicy(max_attempts=4, base_seconds=0.001, max_seconds=0.002)
@@ -155,3 +155,21 @@ def test_put_records_retries_a_throttled_call_as_a_whole() -> None:
 def test_limits_that_cannot_work_are_named_errors(limits: dict[str, int], message: str) -> None:
     with pytest.raises(InvalidLimitsError, match=message):
         Limits(**limits)
+
+
+def test_produce_goes_ahead_when_the_identity_may_not_describe_the_stream() -> None:
+    # GIVEN a put-only identity: DescribeStreamSummary is denied
+    fake = FakeKinesis()
+    denied = ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "DescribeStreamSummary")
+
+    def describe_stream_summary(**_: Any) -> None:
+        raise denied
+
+    fake.describe_stream_summary = describe_stream_summary  # type: ignore[attr-defined]
+    # WHEN records are produced
+    result = produce(fake, "s", enumerate([{"id": 1}, "two", b"3"]), ProduceSettings(partition_key="id"))
+    # THEN they are put all the same, objects as JSON and strings as UTF-8
+    assert result.report.complete
+    assert [r["Data"] for r in fake.written] == [b'{"id":1}', b"two", b"3"]
+    assert fake.written[0]["PartitionKey"] == "1"
+    assert result.to_dict()["records"]["sent"] == 3
