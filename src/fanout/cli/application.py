@@ -84,8 +84,8 @@ def status_document(view: ApplicationOverview, price: float) -> dict[str, Any]:
         "parallelism": state.parallelism if state else None,
         "parallelismPerKpu": state.parallelism_per_kpu if state else None,
         "kpus": kpus(state.parallelism, state.parallelism_per_kpu) if state else 0,
-        "lastOperation": last.model_dump(mode="json") if last else None,
-        "snapshots": [s.model_dump(mode="json") for s in view.snapshots],
+        "lastOperation": last.model_dump(mode="json", by_alias=True) if last else None,
+        "snapshots": [s.model_dump(mode="json", by_alias=True) for s in view.snapshots],
         "accrued": _accrued(view, price),
     }
 
@@ -125,7 +125,7 @@ def _render_status(doc: dict[str, Any]) -> None:
     for column in ("name", "status", "created", "version"):
         snaps.add_column(column)
     for snap in doc["snapshots"]:
-        snaps.add_row(snap["name"], snap["status"], _since(_parse(snap["created"])), str(snap["version_id"]))
+        snaps.add_row(snap["name"], snap["status"], _since(_parse(snap["created"])), str(snap["versionId"]))
     console.print(snaps)
 
 

@@ -134,7 +134,10 @@ def _lifecycle_error(exc: FanoutError) -> Failure | None:
     name, message = type(exc).__name__, str(exc)
     if isinstance(exc, ApplicationBusyError | UnexpectedApplicationStatusError):
         return Failure(
-            ExitCode.WRONG_STATUS, name, message, "see `fanout app status`; `fanout app <cmd> --wait` waits it out"
+            ExitCode.WRONG_STATUS,
+            name,
+            message,
+            "see `fanout app status`: wait for a transition with --wait; stop a RUNNING one first",
         )
     if isinstance(exc, ApplicationNotFoundError):
         return Failure(ExitCode.APPLICATION_NOT_FOUND, name, message, "create it: `fanout app create`")

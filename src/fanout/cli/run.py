@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import typer
@@ -150,7 +150,7 @@ def run(
             console.print(f"started [bold]{arn}[/]\nfollow it with: {command}", highlight=False)
         return
     if not as_json:
-        console.print(f"started [bold]{arn}[/] with {request.model_dump(mode='json', exclude_none=True)}")
+        console.print(f"started [bold]{arn}[/] with {json.dumps(request.model_dump(mode='json', exclude_none=True))}")
     limit = timeout if timeout is not None else _window_seconds(request) + 3600
     _finish(follow_execution(sfn, arn, poll=poll, timeout=limit, as_json=as_json), as_json)
 
@@ -205,11 +205,13 @@ def list_command(
         typer.echo(json.dumps(items, indent=2, default=str))
         return
     table = Table(title=f"lifecycle executions ({len(items)})", title_justify="left")
-    for column in ("name", "status", "started", "took"):
-        table.add_column(column)
+    table.add_column("name", overflow="fold")
+    for column in ("status", "started", "took"):
+        table.add_column(column, no_wrap=True)
     for item in items:
         started, stopped = item.get("startDate"), item.get("stopDate")
         took = f"{(stopped - started).total_seconds():.0f}s" if started and stopped else "running"
         style = {"SUCCEEDED": "green", "RUNNING": "cyan"}.get(item["status"], "red")
-        table.add_row(item["name"], f"[{style}]{item['status']}[/]", str(started or ""), took)
+        when = started.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if started else ""
+        table.add_row(item["name"], f"[{style}]{item['status']}[/]", when, took)
     console.print(table)

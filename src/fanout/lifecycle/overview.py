@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
 
 from fanout.lifecycle.errors import translated
 from fanout.lifecycle.models import ApplicationState
@@ -39,6 +40,8 @@ def _time(value: Any) -> datetime | None:
 class OperationInfo(BaseModel):
     """One entry of ListApplicationOperations."""
 
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
     operation: str
     operation_id: str
     status: str
@@ -48,6 +51,8 @@ class OperationInfo(BaseModel):
 
 class SnapshotInfo(BaseModel):
     """One entry of ListApplicationSnapshots."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
     name: str
     status: str
