@@ -62,9 +62,12 @@ def _records(
     from_file: Any, count: int | None, seed: int | None, malformed_ratio: float
 ) -> Iterable[tuple[int, bytes]]:
     if from_file is None:
-        return enumerate(fake_transactions(count or DEFAULT_FAKE_COUNT, seed=seed, malformed_ratio=malformed_ratio))
+        fakes = DEFAULT_FAKE_COUNT if count is None else count
+        return enumerate(fake_transactions(fakes, seed=seed, malformed_ratio=malformed_ratio))
     if malformed_ratio:
         raise typer.BadParameter("only fake records can be made malformed", param_hint="--malformed-ratio")
+    if getattr(from_file, "isatty", lambda: False)():
+        err.print("reading NDJSON records from the terminal: end with Ctrl-D", highlight=False)
     records = ndjson_records(from_file)
     return itertools.islice(records, count) if count is not None else records
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
+import sys
 from enum import StrEnum
 
 import typer
@@ -48,6 +52,12 @@ def _print_row(record: TailRecord, header: bool) -> None:
         _MARKER[kind] + escape(value),
     )
     console.print(table)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so flushing it at exit cannot raise again."""
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def register(app: typer.Typer) -> None:
@@ -102,4 +112,7 @@ def register(app: typer.Typer) -> None:
                 seen += 1
         except KeyboardInterrupt:
             pass
+        except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as Unix tools do
+            _silence_stdout()
+            return
         err.print(f"{seen} records from {name}", highlight=False)
