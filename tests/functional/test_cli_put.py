@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from typer.testing import CliRunner, Result
 
 from fanout import cli
 from fanout.localcloud import moto_ext
 from fanout.localcloud.deploy import LocalDeployment
-from fanout.producer import fake_transactions
+from fanout.producer import fake_transactions, sender
 from fanout.producer.exceptions import DeliveryIncompleteError
 from fanout.streams import StreamNotFoundError
 from tests.conftest import Cloud
@@ -247,3 +248,37 @@ def test_put_resolves_the_input_stream_from_the_stack(
     stream = deployment.outputs["TransactionsStreamName"]
     assert json.loads(result.stdout)["stream"] == stream
     assert sum(len(r) for r in read_back(cloud.client("kinesis"), stream).values()) == 25
+
+
+@pytest.mark.parametrize(
+    "stop",
+    [KeyboardInterrupt(), ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "PutRecords")],
+    ids=["ctrl-c", "access-denied"],
+)
+def test_put_stopped_midway_writes_what_was_read_but_not_delivered(
+    runner: CliRunner, kinesis: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stop: BaseException
+) -> None:
+    # GIVEN the third PutRecords request interrupted (Ctrl-C) or denied
+    original = sender._send
+    calls = []
+
+    def send(*args: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 3:
+            raise stop
+        return original(*args)
+
+    monkeypatch.setattr(sender, "_send", send)
+    lines = [b'{"id": %d}' % i for i in range(100)]
+    # WHEN 100 records are put 10 per request
+    result = put(runner, "--from-file", str(ndjson(tmp_path, lines)), "--max-records-per-request", "10")
+    # THEN 20 arrived, and every record read but not delivered is in the undelivered file
+    delivered = payloads(kinesis)
+    assert sum(delivered.values()) == 20
+    (written,) = [p for p in tmp_path.glob("fanout-undelivered-*.ndjson") if ".reasons" not in p.name]
+    left = written.read_bytes().splitlines()
+    assert delivered + Counter(left) == Counter(lines[: 20 + len(left)])
+    if isinstance(stop, KeyboardInterrupt):
+        assert result.exit_code == 130
+    else:
+        assert result.exception is stop
