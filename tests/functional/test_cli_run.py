@@ -6,10 +6,12 @@ import json
 from typing import Any
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from fanout.cli import _register, app
 from fanout.cli.errors import ExitCode
+from fanout.cli.run import _follow_or_detach
 from fanout.cost.statemachine import load_definition, transitions
 from fanout.localcloud.deploy import LocalDeployment
 from tests.conftest import Cloud, set_function_env
@@ -97,3 +99,16 @@ def test_run_bad_duration_is_usage_error_exit_2(args: list[str], message: str) -
     # THEN Typer's usage error, exit 2, says why
     assert result.exit_code == 2
     assert message in " ".join(result.output.split())
+
+
+def test_follow_ctrl_c_detaches_and_prints_how_to_follow_again(capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN a follow interrupted by Ctrl-C
+    class Interrupted:
+        def describe_execution(self, executionArn: str) -> dict[str, Any]:
+            raise KeyboardInterrupt
+
+    # WHEN following, THEN it exits 130 and says the execution goes on, with the command to follow it again
+    with pytest.raises(typer.Exit) as exited:
+        _follow_or_detach(Interrupted(), "arn:aws:states:r:1:execution:sm:x", poll=0.1, timeout=5, as_json=False)
+    assert exited.value.exit_code == ExitCode.INTERRUPTED
+    assert "fanout executions follow arn:aws:states:r:1:execution:sm:x" in capsys.readouterr().out

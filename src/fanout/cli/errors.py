@@ -70,7 +70,7 @@ EXIT_CODES: dict[ExitCode, str] = {
     ExitCode.EXECUTION_FAILED: "the lifecycle execution or the application operation FAILED",
     ExitCode.EXECUTION_TIMED_OUT: "the lifecycle execution TIMED_OUT",
     ExitCode.EXECUTION_ABORTED: "the lifecycle execution was ABORTED",
-    ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C); a followed execution goes on",
 }
 
 THROTTLING_CODES = frozenset(

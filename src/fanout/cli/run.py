@@ -75,6 +75,15 @@ def follow_execution(sfn: Any, arn: str, *, poll: float, timeout: float, as_json
     return outcome
 
 
+def _follow_or_detach(sfn: Any, arn: str, *, poll: float, timeout: float, as_json: bool) -> dict[str, Any]:
+    """Follow the execution; on Ctrl-C say how to follow it again (it goes on) and exit 130."""
+    try:
+        return follow_execution(sfn, arn, poll=poll, timeout=timeout, as_json=as_json)
+    except KeyboardInterrupt:
+        console.print(f"\nstopped following; the execution goes on: fanout executions follow {arn}", highlight=False)
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+
+
 def _finish(outcome: dict[str, Any], as_json: bool) -> None:
     code = OUTCOME_EXIT.get(outcome["status"], ExitCode.UNEXPECTED)
     if as_json:
@@ -152,7 +161,7 @@ def run(
     if not as_json:
         console.print(f"started [bold]{arn}[/] with {json.dumps(request.model_dump(mode='json', exclude_none=True))}")
     limit = timeout if timeout is not None else _window_seconds(request) + 3600
-    _finish(follow_execution(sfn, arn, poll=poll, timeout=limit, as_json=as_json), as_json)
+    _finish(_follow_or_detach(sfn, arn, poll=poll, timeout=limit, as_json=as_json), as_json)
 
 
 executions = typer.Typer(help="Lifecycle executions: list the recent ones, follow one live.", no_args_is_help=True)
@@ -176,7 +185,8 @@ def follow_command(
     """
     aws = Aws(stack=stack, region=region, profile=profile, endpoint_url=endpoint_url)
     arn = execution if execution.startswith("arn:") else execution_arn(_state_machine(aws, state_machine), execution)
-    _finish(follow_execution(aws.client("stepfunctions"), arn, poll=poll, timeout=timeout, as_json=as_json), as_json)
+    sfn = aws.client("stepfunctions")
+    _finish(_follow_or_detach(sfn, arn, poll=poll, timeout=timeout, as_json=as_json), as_json)
 
 
 @executions.command("list")

@@ -45,6 +45,7 @@ def _client_error(code: str, message: str, operation: str = "DescribeStreamSumma
         (EndpointConnectionError(endpoint_url="http://127.0.0.1:9"), ExitCode.UNREACHABLE),
         (ApplicationNotFoundError("missing"), ExitCode.APPLICATION_NOT_FOUND),
         (TransitionTimedOutError("still STARTING"), ExitCode.TIMED_OUT),
+        (TimeoutError("execution still RUNNING after 60s"), ExitCode.TIMED_OUT),
         (ConfigurationError("bad setting"), ExitCode.ERROR),
         (_client_error("InternalFailure", "boom"), ExitCode.UNEXPECTED),
         (RuntimeError("bug"), ExitCode.UNEXPECTED),
