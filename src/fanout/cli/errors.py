@@ -88,7 +88,20 @@ ACCESS_DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "Unaut
 BAD_CREDENTIAL_CODES = frozenset(
     {"UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException"}
 )
-NOT_FOUND_CODES = frozenset({"ResourceNotFoundException", "NoSuchBucket", "NoSuchKey", "NotFound", "404"})
+NOT_FOUND_CODES = frozenset(
+    {
+        "ResourceNotFoundException",
+        "NoSuchBucket",
+        "NoSuchKey",
+        "NotFound",
+        "404",
+        "ExecutionDoesNotExist",
+        "StateMachineDoesNotExist",
+    }
+)
+BAD_INPUT_CODES = frozenset(
+    {"ValidationException", "InvalidArn", "InvalidName", "InvalidArgumentException", "InvalidParameterValue"}
+)
 
 
 @dataclass(frozen=True)
@@ -127,6 +140,8 @@ def _client_error(exc: ClientError) -> Failure:
             message,
             f"the {what} does not exist in this account and region: check --stack, --region, or the name you passed",
         )
+    if code in BAD_INPUT_CODES:
+        return Failure(ExitCode.ERROR, code, message, "AWS rejected a value: check the names and ARNs you passed")
     return Failure(ExitCode.UNEXPECTED, code or "ClientError", message, "rerun with --debug for the full error")
 
 

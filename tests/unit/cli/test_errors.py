@@ -34,6 +34,11 @@ def _client_error(code: str, message: str, operation: str = "DescribeStreamSumma
             _client_error("ResourceNotFoundException", "Stream s under account 1 not found."),
             ExitCode.RESOURCE_NOT_FOUND,
         ),
+        (
+            _client_error("ExecutionDoesNotExist", "Execution Does Not Exist: 'x'", "DescribeExecution"),
+            ExitCode.RESOURCE_NOT_FOUND,
+        ),
+        (_client_error("InvalidArn", "Invalid Arn: 'x'", "DescribeExecution"), ExitCode.ERROR),
         (_client_error("ThrottlingException", "Rate exceeded"), ExitCode.THROTTLED),
         (_client_error("ProvisionedThroughputExceededException", "slow down", "PutRecords"), ExitCode.THROTTLED),
         (ThrottledError("throttled"), ExitCode.THROTTLED),
@@ -57,7 +62,7 @@ def test_classify_known_error_gets_its_exit_code_and_a_hint(exc: BaseException, 
     # THEN it has its own exit code, a name, a one-line message and a hint (bad input needs none)
     assert failure.code is code
     assert failure.name and "\n" not in failure.message
-    assert failure.hint or code is ExitCode.ERROR
+    assert failure.hint or isinstance(exc, ConfigurationError)
 
 
 def test_exit_codes_are_distinct_and_documented_in_help() -> None:
