@@ -128,3 +128,25 @@ def test_app_status_unknown_stack_exits_5(cloud: Cloud, capsys: pytest.CaptureFi
         main(["app", "status", "--stack", "no-such-stack"])
     assert exited.value.code == ExitCode.STACK_NOT_FOUND
     assert capsys.readouterr().err.startswith("error: StackNotFoundError:")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["app", "status"],
+        ["app", "create"],
+        ["app", "start"],
+        ["app", "stop"],
+        ["app", "delete"],
+        ["app", "toggle"],
+        ["run"],
+        ["executions", "list"],
+        ["executions", "follow"],
+        ["cost"],
+    ],
+)
+def test_operations_help_has_an_example(command: list[str]) -> None:
+    # WHEN a command's help is shown, THEN it carries a runnable example of that command
+    result = fanout(*command, "--help")
+    assert result.exit_code == 0
+    assert f"Example: fanout {' '.join(command)}" in " ".join(result.stdout.split())
