@@ -29,6 +29,7 @@ from fanout.lifecycle.exceptions import (
     UnexpectedApplicationStatusError,
 )
 from fanout.stack.exceptions import StackError
+from fanout.streams.exceptions import StreamNotFoundError
 
 
 class ExitCode(IntEnum):
@@ -194,6 +195,13 @@ def classify(exc: BaseException) -> Failure:
         return _client_error(exc)
     if isinstance(exc, StackError):
         return Failure(ExitCode.STACK_NOT_FOUND, name, message, "pass --stack, set FANOUT_STACK, or deploy the stack")
+    if isinstance(exc, StreamNotFoundError):
+        return Failure(
+            ExitCode.RESOURCE_NOT_FOUND,
+            name,
+            message,
+            "check the stream name or alias (transactions, positive, negative, rejected), --stack and --region",
+        )
     if isinstance(exc, FanoutError):
         return _lifecycle_error(exc) or Failure(ExitCode.ERROR, name, message)
     if isinstance(exc, TimeoutError):

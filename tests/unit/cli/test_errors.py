@@ -16,6 +16,7 @@ from fanout.lifecycle.exceptions import (
     UnexpectedApplicationStatusError,
 )
 from fanout.stack import StackNotFoundError, StackOutputMissingError
+from fanout.streams.exceptions import StreamNotFoundError
 
 
 def _client_error(code: str, message: str, operation: str = "DescribeStreamSummary") -> ClientError:
@@ -52,6 +53,7 @@ def _client_error(code: str, message: str, operation: str = "DescribeStreamSumma
         (TransitionTimedOutError("still STARTING"), ExitCode.TIMED_OUT),
         (TimeoutError("execution still RUNNING after 60s"), ExitCode.TIMED_OUT),
         (ConfigurationError("bad setting"), ExitCode.ERROR),
+        (StreamNotFoundError("stream 'nope' not found"), ExitCode.RESOURCE_NOT_FOUND),
         (_client_error("InternalFailure", "boom"), ExitCode.UNEXPECTED),
         (RuntimeError("bug"), ExitCode.UNEXPECTED),
     ],
