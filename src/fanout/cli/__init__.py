@@ -23,19 +23,24 @@ err = Console(stderr=True)
 _registered = False
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from fanout import __version__
+
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True),
+    version: bool = typer.Option(
+        False, "--version", help="Print the version and exit.", is_eager=True, callback=_print_version
+    ),
 ) -> None:
     """kinesis-fanout: SQL fan-out of a Kinesis stream, its lifecycle, and an offline runtime.
 
     Add --debug anywhere to see a traceback instead of a one-line error.
     """
-    if version:
-        from fanout import __version__
-
-        typer.echo(__version__)
-        raise typer.Exit()
 
 
 def _register() -> None:

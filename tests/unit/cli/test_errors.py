@@ -119,3 +119,14 @@ def test_main_usage_error_keeps_exit_code_2(capsys: pytest.CaptureFixture[str]) 
     with pytest.raises(SystemExit) as exited:
         main(["run", "--action", "dance"])
     assert exited.value.code == 2
+
+
+def test_main_version_prints_the_version_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN/WHEN `fanout --version` runs
+    from fanout import __version__
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    # THEN it prints the version and succeeds (no "Missing command")
+    assert exit_info.value.code in (0, None)
+    assert capsys.readouterr().out.strip() == __version__
