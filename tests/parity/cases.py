@@ -2,11 +2,13 @@
 
 Every record is newline-free and does not end in CR (the Flink filesystem source reads one record per
 line and drops a trailing CR), and every record is distinct (so a rejected record is known by its bytes).
+Each record with ``id``/``username``/``amount`` keys also comes with upper-case keys (``ID``, ...), the
+spelling of the Kinesis Data Analytics schemas that ``fanout sql migrate`` keeps.
 """
 
 from __future__ import annotations
 
-CASES: tuple[tuple[str, bytes], ...] = (
+_LOWER_CASE_KEYS: tuple[tuple[str, bytes], ...] = (
     # Plain routing.
     ("positive_decimal", b'{"id":1,"username":"ann","amount":12.5}'),
     ("negative_decimal", b'{"id":2,"username":"bob","amount":-7.25}'),
@@ -111,5 +113,26 @@ CASES: tuple[tuple[str, bytes], ...] = (
     ("trailing_text_after_object", b'{"id":140,"username":"tt","amount":5} trailing'),
     ("two_concatenated_objects", b'{"id":141,"username":"c1","amount":5}{"id":142,"amount":-5}'),
     ("extra_closing_brace", b'{"id":143,"username":"cb","amount":-5}}'),
+    ("trailing_comma_in_ignored_text", b'{"id":144,"username":"tc","amount":5} ,]'),
+    ("trailing_comma_then_text", b'{"id":145,"username":"tc","amount":5,} x'),
+    ("nested_object_then_text", b'{"id":146,"meta":{"a":[1,{"b":2}]},"amount":-5} x'),
+    ("escaped_quote_brace_then_text", b'{"id":147,"username":"q\\"}","amount":5}} x'),
+    ("nul_byte_after_object", b'{"id":148,"username":"nul","amount":5}\x00zz'),
+    ("top_level_number_then_text", b"42 is the answer"),
     ("long_username", b'{"id":150,"username":"' + b"x" * 5000 + b'","amount":5}'),
+)
+
+
+def _upper_keys(record: bytes) -> bytes:
+    for key in (b"id", b"username", b"amount"):
+        record = record.replace(b'"' + key + b'":', b'"' + key.upper() + b'":').replace(
+            b'"' + key + b'" :', b'"' + key.upper() + b'" :'
+        )
+    return record
+
+
+CASES: tuple[tuple[str, bytes], ...] = _LOWER_CASE_KEYS + tuple(
+    (f"{name}_upper_keys", _upper_keys(record))
+    for name, record in _LOWER_CASE_KEYS
+    if _upper_keys(record) != record
 )

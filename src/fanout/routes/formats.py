@@ -20,18 +20,18 @@ from fanout.routes.translate import BINARY_TYPES, INTEGER_TYPES, TEXT_TYPES, DTy
 SUPPORTED_FORMATS = ("json", "raw")
 # Above this scale Jackson writes small BigDecimals in scientific notation (1E-7), which we do not mimic.
 MAX_JSON_DECIMAL_SCALE = 6
-# BigDecimal.stripTrailingZeros().toString() of a DECIMAL rendered by DuckDB as plain text ``__t`` (with its
-# fraction already stripped): an integer ending in zeros becomes scientific (-1200 -> -1.2E+3).
-_SCIENTIFIC = """CASE WHEN __t LIKE '%0' AND __t <> '0' THEN
-    (CASE WHEN __t LIKE '-%' THEN '-' ELSE '' END)
-    || left(rtrim(ltrim(__t, '-'), '0'), 1)
-    || (CASE WHEN length(rtrim(ltrim(__t, '-'), '0')) > 1
-        THEN '.' || substr(rtrim(ltrim(__t, '-'), '0'), 2) ELSE '' END)
-    || 'E+' || CAST(length(ltrim(__t, '-')) - 1 AS VARCHAR)
-ELSE __t END"""
+# BigDecimal.stripTrailingZeros().toString() of a DECIMAL ``__d`` written plainly as ``__t``: the fraction
+# loses its trailing zeros (12.50 -> 12.5, 0.00 -> 0), and a non-zero multiple of ten turns scientific
+# (-1200 -> -1.2E+3); only those rare rows take the string work of the second branch, on digits ``__i``.
+_STRIPPED = "CASE WHEN __d % 10 = 0 AND __d <> 0 THEN __sci ELSE __t END"
+_SCIENTIFIC = """(CASE WHEN __d < 0 THEN '-' ELSE '' END)
+    || left(rtrim(ltrim(__i, '-'), '0'), 1)
+    || (CASE WHEN length(rtrim(ltrim(__i, '-'), '0')) > 1
+        THEN '.' || substr(rtrim(ltrim(__i, '-'), '0'), 2) ELSE '' END)
+    || 'E+' || CAST(length(ltrim(__i, '-')) - 1 AS VARCHAR)"""
 # Jackson escapes each UTF-16 surrogate of a character beyond U+FFFF; only such rows take the list path.
-_SURROGATES = """CASE WHEN regexp_matches(__t, '[\\x{10000}-\\x{10FFFF}]') THEN array_to_string(list_transform(
-    string_split(__t, ''), c -> CASE WHEN unicode(c) > 65535
+_SURROGATES = """CASE WHEN strlen(__t) <> length(__t) AND regexp_matches(__t, '[\\x{10000}-\\x{10FFFF}]')
+THEN array_to_string(list_transform(string_split(__t, ''), c -> CASE WHEN unicode(c) > 65535
     THEN printf('\\u%04X\\u%04X', 55232 + (unicode(c) >> 10), 56320 + (unicode(c) & 1023)) ELSE c END), '')
 ELSE __t END"""
 
@@ -87,10 +87,13 @@ def _json_value(dtype: exp.DataType, value: exp.Expr, exact: bool) -> exp.Expr:
         if scale > MAX_JSON_DECIMAL_SCALE:
             raise UnsupportedConstructError(f"json sink DECIMAL with scale {scale} > {MAX_JSON_DECIMAL_SCALE}")
         # An INSERT narrows to the sink's type; Flink turns a DECIMAL overflow into NULL.
-        plain: exp.Expr = exp.Cast(this=value if exact else exp.TryCast(this=value, to=dtype.copy()), to=varchar)
+        number = value if exact else exp.TryCast(this=value, to=dtype.copy())
+        plain: exp.Expr = exp.Cast(this=number, to=varchar)
         if scale > 0:
             plain = exp.func("rtrim", exp.func("rtrim", plain, exp.Literal.string("0")), exp.Literal.string("."))
-        return template(_SCIENTIFIC, plain)
+        digits = exp.Cast(this=exp.Cast(this=number, to=exp.DataType.build("HUGEINT")), to=varchar)
+        scientific = template(_SCIENTIFIC, plain, __d=number, __i=digits)
+        return template(_STRIPPED, plain, __d=number, __sci=scientific)
     if kind in TEXT_TYPES - {DType.CHAR, DType.NCHAR}:
         text = value if exact else exp.Cast(this=value, to=varchar)
         return template(_SURROGATES, exp.Cast(this=exp.func("to_json", text), to=varchar))

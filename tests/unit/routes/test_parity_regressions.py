@@ -22,11 +22,11 @@ def routed(executor: RouteExecutor, record: bytes) -> list[tuple[str, bytes]]:
 
 
 def script(columns: str, select: str, options: str = "") -> str:
-    """A one-route script: raw STRING source ``s`` and a json sink ``out`` with ``columns``."""
+    """A one-route script: raw STRING source ``s`` and a json sink ``sink_table`` with ``columns``."""
     return (
         "CREATE TABLE s (payload STRING) WITH ('connector' = 'kinesis', 'format' = 'raw');\n"
-        f"CREATE TABLE out ({columns}) WITH ('connector' = 'kinesis', 'format' = 'json'{options});\n"
-        f"INSERT INTO out SELECT {select} FROM s;"
+        f"CREATE TABLE sink_table ({columns}) WITH ('connector' = 'kinesis', 'format' = 'json'{options});\n"
+        f"INSERT INTO sink_table SELECT {select} FROM s;"
     )
 
 
@@ -113,7 +113,7 @@ def test_is_json_false_for_trailing_comma() -> None:
     # WHEN they are routed
     result = executor.execute([b"[1,2]", b"[1,2,]", b'{"a":",]"}'])
     # THEN only the trailing comma makes a document not JSON
-    assert [payload for _, payload in result["out"]] == [b'{"ok":true}', b'{"ok":false}', b'{"ok":true}']
+    assert [payload for _, payload in result["sink_table"]] == [b'{"ok":true}', b'{"ok":false}', b'{"ok":true}']
 
 
 def test_json_sink_decimal_as_plain_number_is_refused() -> None:
@@ -124,3 +124,43 @@ def test_json_sink_decimal_as_plain_number_is_refused() -> None:
     # THEN it is refused with a named error rather than written differently from Flink
     with pytest.raises(UnsupportedFormatError, match="decimal-as-plain-number"):
         RouteExecutor.from_sql(sql)
+
+
+@pytest.mark.parametrize(
+    ("record", "expected"),
+    [
+        (b'{"id":1,"username":"u","amount":5} trailing', (POSITIVE, b'{"id":1,"username":"u","amount":5}')),
+        (b'{"id":1,"username":"u","amount":-5}}', (NEGATIVE, b'{"id":1,"username":"u","amount":-5}')),
+        (b'{"id":1,"username":"u"}{"amount":5}', (REJECTED, b'{"id":1,"username":"u"}{"amount":5}')),
+        (b'{"id":1,"username":"q\\"}","amount":5} x', (POSITIVE, b'{"id":1,"username":"q\\"}","amount":5}')),
+        (b'{"id":1,"amount":5,} x', (REJECTED, b'{"id":1,"amount":5,} x')),
+    ],
+)
+def test_text_after_the_first_json_value_is_ignored(
+    executor: RouteExecutor, record: bytes, expected: tuple[str, bytes]
+) -> None:
+    # GIVEN a record whose first JSON value is followed by other text
+    # WHEN it is routed
+    # THEN, as Flink's Jackson does, only the first value counts (and it must itself be valid JSON)
+    assert routed(executor, record) == [expected]
+
+
+def test_is_json_reads_only_the_first_value() -> None:
+    # GIVEN IS JSON and IS JSON SCALAR over texts with trailing content (outcomes as seen in Flink 1.20.5)
+    executor = RouteExecutor.from_sql(script("v BOOLEAN, s BOOLEAN", "payload IS JSON, payload IS JSON SCALAR"))
+    texts = [b"123 abc", b"123abc", b'"s" x', b"truex", b"true]", b"null x", b"[1] x", b'{"a":1} ,]', b'{"a":1,} x']
+    # WHEN they are routed
+    result = executor.execute(texts)
+    # THEN a value followed by a separator is JSON; a number or literal running into letters is not
+    flags = [payload for _, payload in result["sink_table"]]
+    assert flags == [
+        b'{"v":true,"s":true}',
+        b'{"v":false,"s":false}',
+        b'{"v":true,"s":true}',
+        b'{"v":false,"s":false}',
+        b'{"v":true,"s":true}',
+        b'{"v":true,"s":true}',
+        b'{"v":true,"s":false}',
+        b'{"v":true,"s":false}',
+        b'{"v":false,"s":false}',
+    ]
