@@ -351,6 +351,29 @@ def _put_records_with_faults(original: Any) -> Any:
     return put_records
 
 
+def _shard_max_sequence_number(self: Any) -> int:
+    # moto copies every key of the shard to find the last one: O(records) per PutRecords entry.
+    return next(reversed(self.records)) if self.records else 0
+
+
+def _shard_get_records(original: Any) -> Any:
+    def get_records(self: Any, last_sequence_id: str, limit: int | None) -> tuple[list[Any], int, int]:
+        # moto scans the shard from its first record on every GetRecords; its sequence numbers are
+        # consecutive per shard, so read forward from the position instead (moto's scan when they are not).
+        records, position = self.records, int(last_sequence_id)
+        if position + 1 not in records:
+            return tuple(original(self, last_sequence_id, limit))
+        found: list[Any] = []
+        while position + 1 in records and (limit is None or len(found) < limit):
+            position += 1
+            found.append(records[position])
+        behind = records[next(reversed(records))].created_at - found[-1].created_at
+        return found, position, int(behind * 1000)
+
+    get_records.__wrapped__ = original  # type: ignore[attr-defined]
+    return get_records
+
+
 def install() -> None:
     """Patch moto once per process. Raises MotoCompatibilityError if moto moved what we patch."""
     global _installed
@@ -364,11 +387,13 @@ def install() -> None:
             raise MotoCompatibilityError(f"moto no longer provides what the offline runtime patches: {exc}") from exc
         if not callable(getattr(LambdaSimpleBackend, "invoke", None)):
             raise MotoCompatibilityError("moto's LambdaSimpleBackend has no invoke() to replace")
-        from moto.kinesis.models import KinesisBackend
+        from moto.kinesis.models import KinesisBackend, Shard
 
         for action, func in _ACTIONS.items():
             setattr(KinesisAnalyticsV2Response, action, _as_moto_error(func))
         KinesisBackend.put_records = _put_records_with_faults(KinesisBackend.put_records)  # type: ignore[method-assign]
+        Shard.get_max_sequence_number = _shard_max_sequence_number  # type: ignore[method-assign]
+        Shard.get_records = _shard_get_records(Shard.get_records)  # type: ignore[method-assign]
         LambdaSimpleBackend.invoke = _invoke  # type: ignore[method-assign]
         # The stack of Outputs that `register_stack_outputs` creates holds one placeholder resource.
         warnings.filterwarnings("ignore", message="Tried to parse AWS::CloudFormation::WaitConditionHandle")
