@@ -18,7 +18,7 @@ DELAYS = TransitionDelays(start=1.5, stop=1.5, update=0.3, delete=0.5)
 class BenchRuntime:
     """A started LocalRuntime, the consumers' route per function, and the status transitions seen."""
 
-    def __init__(self, stack_name: str = "fanout-bench") -> None:
+    def __init__(self, stack_name: str = "fanout-bench", parameters: dict[str, str] | None = None) -> None:
         self.ledger = Ledger()
         self.transitions: list[tuple[float, str, str]] = []  # (epoch seconds, from, to)
         self._routes: dict[str, str] = {}
@@ -26,6 +26,7 @@ class BenchRuntime:
         self.rt = LocalRuntime(
             stack_name=stack_name,
             delays=DELAYS,
+            parameters=parameters,
             environment_overrides={"POWERTOOLS_LOG_LEVEL": "ERROR"},
             on_delivered=self._delivered,
         )
@@ -63,6 +64,14 @@ class BenchRuntime:
         """The application's current status (``MISSING`` before it exists)."""
         apps = self.rt.cloud.flink.applications()
         return apps[0].status if apps else "MISSING"
+
+    def job_errors(self) -> list[str]:
+        """Errors that stopped a local Flink job (running or finished)."""
+        jobs = self.rt.jobs
+        if jobs is None:
+            return []
+        every = [*jobs.jobs.values(), *(job for done in jobs.finished.values() for job in done)]
+        return [f"{type(job.error).__name__}: {job.error}" for job in every if job.error is not None]
 
     def wait_status(self, status: str, timeout: float = 30.0) -> None:
         """Wait, bounded, until the application has ``status``."""

@@ -62,12 +62,17 @@ def markdown(results: dict[str, Any]) -> str:
         )
     if "latency" in sections:
         lat = sections["latency"]
-        out += ["", "End to end, put → consumer handler, offline runtime:", ""]
+        window = lat["settings"]["batching_window"]
+        out += ["", f"End to end, put → consumer handler, offline runtime (a fresh local cloud per rate; consumers' "
+                f"batching window {window} s, the template's default is 1 s):", ""]
         out += _table(
             ["target rate/s", "achieved/s", "records", "lost", "p50 ms", "p99 ms", "max ms"],
             [[f"{r['rate']:,}", f"{r['achieved_rps']:,}", f"{r['put']:,}", r["lost"], r["p50_ms"], r["p99_ms"],
               r["max_ms"]] for r in lat["rates"]],
         )
+        errors = sorted({e for r in lat["rates"] for e in r["job_errors"]})
+        if errors:
+            out += ["", "Local Flink job stopped by: " + "; ".join(e[:160] for e in errors)]
         p = lat["producer"]
         out += ["", f"Highest rate sustained with nothing lost: {lat['highest_clean_rate']} records/s. Producer: "
                 f"{p['records']:,} records in {p['calls']} PutRecords calls ({p['records_per_call_mean']} per call), "

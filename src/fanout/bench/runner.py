@@ -56,13 +56,13 @@ def check_sections(names: Iterable[str]) -> tuple[str, ...]:
 
 def _offline(root: Path, s: BenchSettings, chosen: tuple[str, ...], emit: Emit) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    with BenchRuntime() as bench:
-        if "lifecycle" in chosen:
-            emit("lifecycle: one run window through the real state machine")
+    if "lifecycle" in chosen:
+        emit("lifecycle: one run window through the real state machine")
+        with BenchRuntime() as bench:
             out["lifecycle"] = run_lifecycle(bench, root / "template.yaml", s.lifecycle)
-        if "latency" in chosen:
-            emit(f"latency: {', '.join(map(str, s.latency.rates))} records/s for {s.latency.seconds:g} s each")
-            out["latency"] = run_latency(bench, s.latency)
+    if "latency" in chosen:
+        emit(f"latency: {', '.join(map(str, s.latency.rates))} records/s for {s.latency.seconds:g} s each")
+        out["latency"] = run_latency(s.latency)
     return out
 
 
@@ -77,7 +77,7 @@ def run_bench(
     """Run the chosen sections (default all) of the benchmark for the project at ``root``.
 
     Writes ``<output>/<date>.json`` and the charts when ``output`` is given; ``results["ok"]`` is False when a
-    correctness check failed (a wrong routing, a lost or misrouted record), never for a missed speed target.
+    correctness check failed (a wrong routing, a misrouted or duplicated record), never for a missed speed target.
 
     Example:
         >>> results = run_bench(Path("."), BenchSettings.tiny(), ["throughput"])
@@ -111,7 +111,8 @@ def run_bench(
 def _correct(sections: dict[str, Any]) -> bool:
     throughput = sections.get("throughput", {}).get("correct", True)
     rates = sections.get("latency", {}).get("rates", [])
-    clean = all(not (r["lost"] or r["duplicated"] or r["misrouted"]) for r in rates)
+    # A record lost at a rate the local cloud cannot sustain is reported per rate; a wrong route never is.
+    clean = all(not (r["duplicated"] or r["misrouted"]) for r in rates)
     lifecycle = sections.get("lifecycle", {}).get("execution_status", "SUCCEEDED") == "SUCCEEDED"
     return bool(throughput and clean and lifecycle)
 

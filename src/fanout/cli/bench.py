@@ -35,7 +35,7 @@ def register(app: typer.Typer) -> None:
         and prints a Markdown table with each target marked met or not met.
 
         Exits 1 when a correctness check fails (the route executor disagrees with the reference
-        routing, or a record is lost or misrouted); a missed speed target is reported, not an error.
+        routing, or a record is misrouted or duplicated); a missed target or a lost record is reported.
         The full run takes about 5 minutes on 2 cores.
 
         Example: fanout bench --quick --section throughput
