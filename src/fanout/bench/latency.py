@@ -26,7 +26,7 @@ SHARD_BYTES_PER_SECOND = 1024 * 1024
 class LatencySettings:
     """Rates, durations and the producer-efficiency put of the offline section."""
 
-    rates: tuple[int, ...] = (100, 1_000, 5_000)
+    rates: tuple[int, ...] = (100, 1_000, 2_000, 5_000)
     seconds: float = 30.0
     drain_seconds: float = 30.0
     tick: float = 0.1

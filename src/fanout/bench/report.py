@@ -66,7 +66,7 @@ def markdown(results: dict[str, Any]) -> str:
         out += ["", f"End to end, put → consumer handler, offline runtime (a fresh local cloud per rate; consumers' "
                 f"batching window {window} s, the template's default is 1 s):", ""]
         out += _table(
-            ["target rate/s", "achieved/s", "records", "lost", "p50 ms", "p99 ms", "max ms"],
+            ["target rate/s", "achieved/s", "records", "undelivered after drain", "p50 ms", "p99 ms", "max ms"],
             [[f"{r['rate']:,}", f"{r['achieved_rps']:,}", f"{r['put']:,}", r["lost"], r["p50_ms"], r["p99_ms"],
               r["max_ms"]] for r in lat["rates"]],
         )
