@@ -32,16 +32,11 @@ RECORDS = [record for _, record in CASES]
 
 # Differences between the executor and Flink 1.20 that are known and not fixed yet, per (SQL file, case).
 # Each is an expected failure with strict=True: once fixed, the case passes and the listing must go.
-_DUPLICATE_KEYS = "Flink's JSON_VALUE takes the last of duplicate keys, DuckDB's json_value the first"
 KNOWN_DIFFERENCES: dict[tuple[str, str], str] = {
     ("fanout.sql", "decimal_overflow_by_rounding"): (
         "Flink's string-to-DECIMAL(12, 2) cast rounds 9999999999.995 to 10000000000.00 and keeps it, one digit "
         "beyond the precision (written 1E+10, routed positive); the executor returns NULL (rejected)"
     ),
-    ("fanout.sql", "duplicate_key_amount"): _DUPLICATE_KEYS,
-    ("fanout.sql", "duplicate_key_username"): _DUPLICATE_KEYS,
-    ("reference.flink.sql", "duplicate_key_amount_upper_keys"): _DUPLICATE_KEYS,
-    ("reference.flink.sql", "duplicate_key_username_upper_keys"): _DUPLICATE_KEYS,
 }
 
 

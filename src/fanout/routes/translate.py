@@ -5,6 +5,7 @@ Only the supported subset passes (see ``fanout.routes``); anything else raises U
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,13 @@ TRAILING_COMMA = r"""regexp_matches(__t, ',\s*[\]}]')
 # brackets nested up to JSON_NESTING deep), a string, a literal not followed by a name character, or a number
 # followed by whitespace. Deeper trailing-content documents stay not-JSON (a documented limit).
 JSON_NESTING = 16
+# JSON_VALUE(doc, '$.name') as Flink reads it: the LAST of duplicate keys (DuckDB's json_value takes the first).
+# Only a text holding the quoted key twice (``__twice``: '"name".*"name"') can have duplicates, so only those rows
+# list the object's keys and values; the others keep DuckDB's ``__t``. (A duplicate spelled with escapes is missed.)
+LAST_MEMBER = """CASE WHEN regexp_matches(__text, __twice)
+THEN json_value(list_extract(list_reverse(json_extract(__doc, '$.*')),
+    list_position(list_reverse(json_keys(__doc)), __name)), '$')
+ELSE __t END"""
 
 
 def _first_value_pattern(depth: int) -> str:
@@ -195,8 +203,14 @@ class Translator:
         condition = node.args.get("on_condition")
         if condition is not None and any("NULL ON" not in str(v) for v in condition.args.values() if v):
             raise UnsupportedConstructError("JSON_VALUE ON EMPTY/ON ERROR other than NULL")
-        document = json_document(self(node.this))
-        scalar = exp.func("json_value", document, exp.Literal.string(text))
+        source = self(node.this)
+        document = json_document(source)
+        scalar: exp.Expr = exp.func("json_value", document, exp.Literal.string(text))
+        member = re.fullmatch(r"\$\.([A-Za-z_$][A-Za-z0-9_$]*)", text)
+        if member:  # Flink takes the last of duplicate keys
+            quoted = re.escape(f'"{member[1]}"')
+            name, twice = exp.Literal.string(member[1]), exp.Literal.string(f"{quoted}(?s:.)*{quoted}")
+            scalar = template(LAST_MEMBER, scalar, __text=source, __doc=document, __name=name, __twice=twice)
         value: exp.Expr = exp.func("json_extract_string", scalar, exp.Literal.string("$"))
         returning = node.args.get("returning") or None
         if returning is not None and returning.this not in JSON_VALUE_RETURNING:

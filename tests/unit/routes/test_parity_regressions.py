@@ -164,3 +164,30 @@ def test_is_json_reads_only_the_first_value() -> None:
         b'{"v":true,"s":false}',
         b'{"v":false,"s":false}',
     ]
+
+
+@pytest.mark.parametrize(
+    ("record", "expected"),
+    [
+        (b'{"id":1,"username":"u","amount":1,"amount":-1}', (NEGATIVE, b'{"id":1,"username":"u","amount":-1}')),
+        (b'{"id":1,"username":"a","username":"b","amount":1}', (POSITIVE, b'{"id":1,"username":"b","amount":1}')),
+        (b'{"id":1,"amount":5,"amount":null}', (REJECTED, b'{"id":1,"amount":5,"amount":null}')),
+        (b'{"id":1,"username":"u","amount":[1],"amount":-2.5}', (NEGATIVE, b'{"id":1,"username":"u","amount":-2.5}')),
+        (b'{"id":1,"username":"amount","amount":-5}', (NEGATIVE, b'{"id":1,"username":"amount","amount":-5}')),
+        (b'{"id":1,"m":{"amount":1,"amount":2},"amount":3}', (POSITIVE, b'{"id":1,"username":null,"amount":3}')),
+    ],
+)
+def test_duplicate_keys_last_one_wins(executor: RouteExecutor, record: bytes, expected: tuple[str, bytes]) -> None:
+    # GIVEN a record with a duplicated top-level key (or the key's name elsewhere in the text)
+    # WHEN it is routed
+    # THEN, as Flink's JSON_VALUE does, the last occurrence of the key is the value
+    assert routed(executor, record) == [expected]
+
+
+def test_duplicate_key_with_regex_characters_in_its_name() -> None:
+    # GIVEN JSON_VALUE of a member whose name holds a regex metacharacter, duplicated in the record
+    executor = RouteExecutor.from_sql(script("v STRING", "JSON_VALUE(payload, '$.a$b')"))
+    # WHEN it is routed
+    result = executor.execute([b'{"a$b":"first","a$b":"last"}'])
+    # THEN the last value is read
+    assert result["sink_table"] == [(0, b'{"v":"last"}')]
