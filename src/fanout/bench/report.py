@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -13,6 +14,18 @@ from typing import Any
 from fanout.bench.exceptions import BenchOutputError
 
 _MARK = {True: "met", False: "**not met**", None: "n/a"}
+
+
+def revision(root: Path) -> str | None:
+    """The checkout's short commit, with ``+dirty`` when it has uncommitted changes (None outside git)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
+                              timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head + ("+dirty" if dirty else "")
 
 
 def machine() -> dict[str, Any]:
@@ -45,8 +58,8 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
 def markdown(results: dict[str, Any]) -> str:
     """Every target (met or not) and the measured numbers, as Markdown."""
     m = results["machine"]
-    out = [f"Measured {results['date']} on {m['cpu']}, {m['cores']} cores, Python {m['python']}, "
-           f"duckdb {m['duckdb']}, pyarrow {m['pyarrow']}, orjson {m['orjson']} ({results['mode']} run, "
+    out = [f"Measured {results['date']} at commit {results.get('revision')} on {m['cpu']}, {m['cores']} cores, "
+           f"Python {m['python']}, duckdb {m['duckdb']}, pyarrow {m['pyarrow']}, orjson {m['orjson']} ({results['mode']} run, "
            f"{results['seconds']} s).", ""]
     targets = [t for section in results["sections"].values() for t in section.get("targets", [])]
     out += _table(["target", "measured", "goal", "status"],

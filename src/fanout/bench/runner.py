@@ -15,7 +15,7 @@ from fanout.bench.footprint import FootprintSettings, run_footprint
 from fanout.bench.latency import LatencySettings, run_latency
 from fanout.bench.lifecycle import LifecycleSettings, run_lifecycle
 from fanout.bench.offline import BenchRuntime
-from fanout.bench.report import machine, markdown, write_json
+from fanout.bench.report import machine, markdown, revision, write_json
 from fanout.bench.throughput import ExecutorFactory, ThroughputSettings, run_throughput
 
 SECTIONS = ("throughput", "latency", "lifecycle", "footprint")
@@ -88,7 +88,7 @@ def run_bench(
     chosen = check_sections(sections)
     began = time.monotonic()
     results: dict[str, Any] = {"date": datetime.now(UTC).strftime("%Y-%m-%d"), "mode": "quick" if s.quick else "full",
-                               "machine": machine(), "sections": {}}
+                               "revision": revision(root), "machine": machine(), "sections": {}}
     if "throughput" in chosen:
         say("throughput: route executor vs JSON floor vs naive router")
         results["sections"]["throughput"] = run_throughput((root / "sql" / "fanout.sql").read_text(), s.throughput,
