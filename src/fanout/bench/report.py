@@ -59,8 +59,8 @@ def markdown(results: dict[str, Any]) -> str:
     """Every target (met or not) and the measured numbers, as Markdown."""
     m = results["machine"]
     out = [f"Measured {results['date']} at commit {results.get('revision')} on {m['cpu']}, {m['cores']} cores, "
-           f"Python {m['python']}, duckdb {m['duckdb']}, pyarrow {m['pyarrow']}, orjson {m['orjson']} ({results['mode']} run, "
-           f"{results['seconds']} s).", ""]
+           f"Python {m['python']}, duckdb {m['duckdb']}, pyarrow {m['pyarrow']}, orjson {m['orjson']} "
+           f"({results['mode']} run, {results['seconds']} s).", ""]
     targets = [t for section in results["sections"].values() for t in section.get("targets", [])]
     out += _table(["target", "measured", "goal", "status"],
                   [[t["what"], t["measured"], t["goal"], _MARK[t["met"]]] for t in targets])
