@@ -69,6 +69,13 @@ _LOWER_CASE_KEYS: tuple[tuple[str, bytes], ...] = (
     ("id_exponent", b'{"id":1e3,"username":"i","amount":1}'),
     ("id_string", b'{"id":"77","username":"i","amount":1}'),
     ("id_boolean", b'{"id":true,"username":"i","amount":1}'),
+    ("id_float_beyond_ten_million", b'{"id":123456789.0,"username":"i","amount":1}'),
+    ("username_float", b'{"id":56,"username":12.50,"amount":1}'),
+    ("username_float_beyond_ten_million", b'{"id":57,"username":1e20,"amount":1}'),
+    ("username_float_below_one_thousandth", b'{"id":58,"username":-1.5e-5,"amount":1}'),
+    ("username_float_infinite", b'{"id":59,"username":1e400,"amount":1}'),
+    ("username_huge_integer", b'{"id":69,"username":123456789012345678901234567890,"amount":1}'),
+    ("amount_float_beyond_ten_million", b'{"id":70,"username":"f","amount":12345678.5}'),
     # Usernames: unicode and escapes.
     ("username_emoji", '{"id":80,"username":"pay 💸 day","amount":5}'.encode()),
     ("username_cjk", '{"id":81,"username":"山田太郎","amount":5}'.encode()),

@@ -48,8 +48,8 @@ JSON_NESTING = 16
 # Only a text holding the quoted key twice (``__twice``: '"name".*"name"') can have duplicates, so only those rows
 # list the object's keys and values; the others keep DuckDB's ``__t``. (A duplicate spelled with escapes is missed.)
 LAST_MEMBER = """CASE WHEN regexp_matches(__text, __twice)
-THEN json_value(list_extract(list_reverse(json_extract(__doc, '$.*')),
-    list_position(list_reverse(json_keys(__doc)), __name)), '$')
+THEN list_transform([__doc], doc -> json_value(list_extract(list_reverse(json_extract(doc, '$.*')),
+    list_position(list_reverse(json_keys(doc)), __name)), '$'))[1]
 ELSE __t END"""
 
 
@@ -65,6 +65,25 @@ def _first_value_pattern(depth: int) -> str:
 
 
 FIRST_VALUE = _first_value_pattern(JSON_NESTING)
+
+
+# JSON_VALUE returns a JSON float as Java's Double.toString writes it (Jackson reads floats as double):
+# plain within [1e-3, 1e7), else scientific, "1.23456789E8", "1.0E-4", "Infinity". DuckDB writes those plainly
+# ("123456789.0", "0.0001") or raw ("1e400"); only such texts (``__t``) of a JSON DOUBLE (``__s``) are rewritten,
+# from the shortest digits of DuckDB's rendering ``r`` of the double ``d`` (list_transform binds each once).
+JAVA_DOUBLE = r"""CASE WHEN regexp_matches(__t, '^-?([0-9]{8,}\.|0\.000|[0-9.]+[eE])') AND json_type(__s) = 'DOUBLE'
+THEN list_transform([TRY_CAST(__t AS DOUBLE)], d -> list_transform([CAST(d AS VARCHAR)], r ->
+    list_transform([regexp_replace(r, '^-?([0-9]*)\.?([0-9]*).*$', '\1\2')], digits -> CASE
+    WHEN isinf(d) THEN (CASE WHEN d > 0 THEN 'Infinity' ELSE '-Infinity' END)
+    WHEN abs(d) < 10000000 AND (abs(d) >= 0.001 OR d = 0) THEN r
+    ELSE (CASE WHEN d < 0 THEN '-' ELSE '' END) || left(rtrim(ltrim(digits, '0'), '0'), 1) || '.'
+        || (CASE WHEN length(rtrim(ltrim(digits, '0'), '0')) > 1 THEN substr(rtrim(ltrim(digits, '0'), '0'), 2)
+            ELSE '0' END)
+        || 'E' || CAST(length(regexp_replace(r, '^-?([0-9]*).*$', '\1')) - 1
+            - (length(digits) - length(ltrim(digits, '0')))
+            + coalesce(TRY_CAST(regexp_replace(r, '^[^e]*e?', '') AS INTEGER), 0) AS VARCHAR)
+    END)[1])[1])[1]
+ELSE __t END"""
 
 
 @dataclass(frozen=True)
@@ -124,6 +143,11 @@ def template(sql: str, value: exp.Expr, **others: exp.Expr) -> exp.Expr:
     )
 
 
+def java_double(text: exp.Expr, scalar: exp.Expr) -> exp.Expr:
+    """``text``, the string of JSON scalar ``scalar``, as Flink's JSON_VALUE writes it (floats as Java doubles)."""
+    return template(JAVA_DOUBLE, text, __s=scalar)
+
+
 def json_document(text: exp.Expr) -> exp.Expr:
     """A DuckDB JSON value parsed from ``text`` as Flink's Jackson would, NULL where Flink finds no JSON.
 
@@ -132,7 +156,8 @@ def json_document(text: exp.Expr) -> exp.Expr:
     """
     first = exp.func("regexp_replace", text, exp.Literal.string(FIRST_VALUE), exp.Literal.string(r"\1\2\3\4"))
     whole = exp.If(this=exp.func("json_valid", text), true=_strict_json(text))
-    return exp.Case(ifs=[whole]).else_(_strict_json(first))
+    lenient = template("list_transform([__t], first -> __strict)[1]", first, __strict=_strict_json(exp.column("first")))
+    return exp.Case(ifs=[whole]).else_(lenient)
 
 
 def _strict_json(text: exp.Expr) -> exp.Expr:
@@ -211,7 +236,7 @@ class Translator:
             quoted = re.escape(f'"{member[1]}"')
             name, twice = exp.Literal.string(member[1]), exp.Literal.string(f"{quoted}(?s:.)*{quoted}")
             scalar = template(LAST_MEMBER, scalar, __text=source, __doc=document, __name=name, __twice=twice)
-        value: exp.Expr = exp.func("json_extract_string", scalar, exp.Literal.string("$"))
+        value: exp.Expr = java_double(exp.func("json_extract_string", scalar, exp.Literal.string("$")), scalar)
         returning = node.args.get("returning") or None
         if returning is not None and returning.this not in JSON_VALUE_RETURNING:
             raise UnsupportedConstructError(f"JSON_VALUE RETURNING {returning.sql()}", "not in Flink 1.20")

@@ -181,3 +181,38 @@ def test_duplicate_key_with_regex_characters_in_its_name() -> None:
     result = executor.execute([b'{"a$b":"first","a$b":"last"}'])
     # THEN the last value is read
     assert result["sink_table"] == [(0, b'{"v":"last"}')]
+
+
+@pytest.mark.parametrize(
+    ("number", "text"),
+    [
+        (b"12.50", "12.5"),
+        (b"1e3", "1000.0"),
+        (b"9999999.5", "9999999.5"),
+        (b"123456789.0", "1.23456789E8"),
+        (b"1e20", "1.0E20"),
+        (b"0.001", "0.001"),
+        (b"0.0001", "1.0E-4"),
+        (b"-1.5e-5", "-1.5E-5"),
+        (b"-0.0", "-0.0"),
+        (b"1e400", "Infinity"),
+        (b"1.7976931348623157e308", "1.7976931348623157E308"),
+        (b"123456789012345678901234567890", "123456789012345678901234567890"),
+        (b'"1e20"', "1e20"),
+    ],
+)
+def test_json_value_of_a_float_reads_as_java_double_to_string(number: bytes, text: str) -> None:
+    # GIVEN JSON_VALUE of a JSON number (Flink's Jackson reads floats as Java doubles, integers exactly)
+    executor = RouteExecutor.from_sql(script("v STRING", "JSON_VALUE(payload, '$.a')"))
+    # WHEN it is routed
+    result = executor.execute([b'{"a":' + number + b"}"])
+    # THEN the string is Double.toString's: scientific outside [1e-3, 1e7), a JSON string stays as written
+    assert result["sink_table"] == [(0, b'{"v":"' + text.encode() + b'"}')]
+
+
+def test_float_id_beyond_ten_million_is_not_a_bigint(executor: RouteExecutor) -> None:
+    # GIVEN an id written as a float of 1e7 or more (Flink's JSON_VALUE gives "1.23456789E8")
+    record = b'{"id":123456789.0,"username":"u","amount":1}'
+    # WHEN it is routed
+    # THEN the BIGINT cast of that text fails as in Flink: the id is null
+    assert routed(executor, record) == [(POSITIVE, b'{"id":null,"username":"u","amount":1}')]
