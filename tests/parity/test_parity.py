@@ -32,12 +32,7 @@ RECORDS = [record for _, record in CASES]
 
 # Differences between the executor and Flink 1.20 that are known and not fixed yet, per (SQL file, case).
 # Each is an expected failure with strict=True: once fixed, the case passes and the listing must go.
-KNOWN_DIFFERENCES: dict[tuple[str, str], str] = {
-    ("fanout.sql", "decimal_overflow_by_rounding"): (
-        "Flink's string-to-DECIMAL(12, 2) cast rounds 9999999999.995 to 10000000000.00 and keeps it, one digit "
-        "beyond the precision (written 1E+10, routed positive); the executor returns NULL (rejected)"
-    ),
-}
+KNOWN_DIFFERENCES: dict[tuple[str, str], str] = {}
 
 
 def _cases() -> list[object]:

@@ -148,6 +148,25 @@ def java_double(text: exp.Expr, scalar: exp.Expr) -> exp.Expr:
     return template(JAVA_DOUBLE, text, __s=scalar)
 
 
+def _text_to_decimal(text: exp.Expr, target: exp.DataType) -> exp.Expr:
+    """TRY_CAST(text AS DECIMAL(p, s)) as Flink 1.20 computes it, typed DECIMAL(p + 1, s).
+
+    Flink keeps a value below 10^(p-s) that HALF_UP rounding carries to 10^(p-s) (9999999999.995 ->
+    10000000000.00 in DECIMAL(12, 2)); from 10^(p-s) up, the result is NULL.
+    """
+    params = [int(param.name) for param in target.expressions]
+    precision, scale = (params[0] if params else 10), (params[1] if len(params) > 1 else 0)
+    if precision + 10 > 38:
+        return exp.TryCast(this=text, to=target.copy())
+    wide = exp.DataType.build(f"DECIMAL({precision + 1}, {scale})")
+    exact = exp.DataType.build(f"DECIMAL({precision + 10}, {scale + 10})")
+    below = exp.LT(
+        this=exp.Abs(this=exp.TryCast(this=text, to=exact)),
+        expression=exp.Literal.number(10 ** (precision - scale)),
+    )
+    return exp.Case(ifs=[exp.If(this=below, true=exp.TryCast(this=text.copy(), to=wide))])
+
+
 def json_document(text: exp.Expr) -> exp.Expr:
     """A DuckDB JSON value parsed from ``text`` as Flink's Jackson would, NULL where Flink finds no JSON.
 
@@ -215,6 +234,8 @@ class Translator:
             value = exp.Anonymous(this="regexp_extract", expressions=digits)
         elif target.this in INTEGER_TYPES and not is_type(source, INTEGER_TYPES):
             value = truncate(value)
+        elif safe and is_type(source, TEXT_TYPES) and target.this == DType.DECIMAL:
+            return _text_to_decimal(value, target)
         return exp.TryCast(this=value, to=target.copy()) if safe else exp.Cast(this=value, to=target.copy())
 
     def _json_value(self, node: exp.JSONValue) -> exp.Expr:

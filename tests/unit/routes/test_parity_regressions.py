@@ -216,3 +216,26 @@ def test_float_id_beyond_ten_million_is_not_a_bigint(executor: RouteExecutor) ->
     # WHEN it is routed
     # THEN the BIGINT cast of that text fails as in Flink: the id is null
     assert routed(executor, record) == [(POSITIVE, b'{"id":null,"username":"u","amount":1}')]
+
+
+@pytest.mark.parametrize(
+    ("amount", "expected"),
+    [
+        (b"9999999999.995", (POSITIVE, b"1E+10")),
+        (b"-9999999999.999", (NEGATIVE, b"-1E+10")),
+        (b'"9999999999.995"', (POSITIVE, b"1E+10")),
+        (b"10000000000.00", (REJECTED, None)),
+        (b"99999999999.5", (REJECTED, None)),
+    ],
+)
+def test_decimal_carried_to_the_next_digit_by_rounding_is_kept(
+    executor: RouteExecutor, amount: bytes, expected: tuple[str, bytes | None]
+) -> None:
+    # GIVEN an amount just below 10^10 that HALF_UP rounding to two decimals carries to 10^10, or one at 10^10
+    record = b'{"id":1,"username":"u","amount":' + amount + b"}"
+    # WHEN it is routed
+    [(sink, payload)] = routed(executor, record)
+    # THEN, as Flink 1.20's cast does, the carried value is kept (one digit beyond DECIMAL(12, 2)); 10^10 is not
+    sink_expected, written = expected
+    assert sink == sink_expected
+    assert payload == (record if written is None else b'{"id":1,"username":"u","amount":' + written + b"}")
