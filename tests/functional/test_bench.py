@@ -31,8 +31,9 @@ def test_bench_quick_runs_every_section_and_writes_results_table_and_charts(runn
     assert result.exit_code == 0, result.output
     assert "| target | measured | goal | status |" in result.output
     written = sorted(p.name for p in tmp_path.iterdir())
-    assert len(written) == 3 and written[0].endswith("-quick.json")
-    assert written[1:] == ["latency-histogram-quick.png", "throughput-by-batch-quick.png"]
+    assert len(written) == 4 and written[0].endswith("-quick.json")
+    assert written[1:] == ["LATEST-quick.md", "latency-histogram-quick.png", "throughput-by-batch-quick.png"]
+    assert "| target | measured | goal | status |" in (tmp_path / "LATEST-quick.md").read_text()
     results = json.loads((tmp_path / written[0]).read_text())
     assert results["ok"] and set(results["sections"]) == set(SECTIONS)
     # AND every section reports targets, each with a status, and nothing was lost on the offline run

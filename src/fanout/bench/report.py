@@ -124,3 +124,16 @@ def write_json(results: dict[str, Any], folder: Path) -> Path:
     except OSError as exc:
         raise BenchOutputError(f"cannot write the results into {folder}: {exc}") from exc
     return path
+
+
+def write_markdown(results: dict[str, Any], path: Path, suffix: str = "") -> Path:
+    """Write the tables and the two charts' links as ``path`` (``LATEST.md``)."""
+    charts = (f"![throughput by batch size](throughput-by-batch{suffix}.png)\n\n"
+              f"![latency](latency-histogram{suffix}.png)\n")
+    text = f"# Benchmark results ({results['date']})\n\nMade by `fanout bench`; raw numbers in " \
+           f"`{results['date']}{suffix}.json`.\n\n{results['markdown']}\n{charts}"
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise BenchOutputError(f"cannot write {path}: {exc}") from exc
+    return path

@@ -15,7 +15,7 @@ from fanout.bench.footprint import FootprintSettings, run_footprint
 from fanout.bench.latency import LatencySettings, run_latency
 from fanout.bench.lifecycle import LifecycleSettings, run_lifecycle
 from fanout.bench.offline import BenchRuntime
-from fanout.bench.report import machine, markdown, revision, write_json
+from fanout.bench.report import machine, markdown, revision, write_json, write_markdown
 from fanout.bench.throughput import ExecutorFactory, ThroughputSettings, run_throughput
 
 SECTIONS = ("throughput", "latency", "lifecycle", "footprint")
@@ -121,6 +121,7 @@ def _write(results: dict[str, Any], latencies: dict[int, list[float]], output: P
     written = [write_json(results, output)]
     if suffix:
         written[0] = written[0].rename(written[0].with_name(f"{results['date']}{suffix}.json"))
+    written.append(write_markdown(results, output / f"LATEST{suffix}.md", suffix))
     rows = results["sections"].get("throughput", {}).get("rows", [])
     for made in (charts.throughput_chart(rows, output / f"throughput-by-batch{suffix}.png"),
                  charts.latency_histogram(latencies, output / f"latency-histogram{suffix}.png")):
