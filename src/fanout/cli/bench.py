@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +14,7 @@ from fanout.bench import SECTIONS, BenchSettings, check_sections, run_bench
 from fanout.localcloud.project import find_template
 
 console = Console()
-_OUTPUT_HELP = "Folder for <date>.json and the PNGs (default: benchmarks/results)."
+_OUTPUT_HELP = "Folder for <date>.json, LATEST.md and the PNGs (default: benchmarks/results; --quick: a temp folder)."
 _SECTION_HELP = f"Run only these sections (repeatable): {', '.join(SECTIONS)}."
 
 
@@ -44,7 +45,9 @@ def register(app: typer.Typer) -> None:
         root = find_template().parent
         settings = BenchSettings.tiny() if quick else BenchSettings()
         emit = None if as_json else (lambda message: console.print(f"[dim]…[/] {message}", highlight=False))
-        results = run_bench(root, settings, chosen, output or root / "benchmarks" / "results", emit)
+        if output is None:  # a quick run proves nothing worth keeping: it stays out of the results folder
+            output = Path(tempfile.mkdtemp(prefix="fanout-bench-")) if quick else root / "benchmarks" / "results"
+        results = run_bench(root, settings, chosen, output, emit)
         if as_json:
             typer.echo(json.dumps(results, indent=1, default=str))
         else:
