@@ -32,12 +32,12 @@ def register(app: typer.Typer) -> None:
 
         Every headline is a ratio against a baseline measured in the same run.
 
-        Writes benchmarks/results/<date>.json (<date>-quick.json with --quick) and two PNG charts,
-        and prints a Markdown table with each target marked met or not met.
+        Writes benchmarks/results/<date>.json, LATEST.md and two PNG charts (--quick: into a temp
+        folder), and prints a Markdown table with each target marked met or not met.
 
         Exits 1 when a correctness check fails (the route executor disagrees with the reference
         routing, or a record is misrouted or duplicated); a missed target or a lost record is reported.
-        The full run takes about 5 minutes on 2 cores.
+        The full run takes about 6 minutes on 2 cores.
 
         Example: fanout bench --quick --section throughput
         """
