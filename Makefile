@@ -52,7 +52,7 @@ validate: venv $(SAM_VENV)/.installed ## cfn-lint, sam validate and statelint
 build: $(SAM_VENV)/.installed ## sam build (needs a python3.11 on the PATH)
 	$(SAM) build
 
-bench: venv $(SAM_VENV)/.installed ## Run the benchmark (~5 min): benchmarks/results/<date>.json, PNGs, the table
+bench: venv $(SAM_VENV)/.installed ## Run the benchmark (~6 min): benchmarks/results/<date>.json, PNGs, the table
 	$(BIN)/python -m pip install -q -e '.[dev,bench]'
 	$(BIN)/fanout bench
 
