@@ -48,8 +48,8 @@ JSON_NESTING = 16
 # Only a text holding the quoted key twice (``__twice``: '"name".*"name"') can have duplicates, so only those rows
 # list the object's keys and values; the others keep DuckDB's ``__t``. (A duplicate spelled with escapes is missed.)
 LAST_MEMBER = """CASE WHEN regexp_matches(__text, __twice)
-THEN list_transform([__doc], doc -> json_value(list_extract(list_reverse(json_extract(doc, '$.*')),
-    list_position(list_reverse(json_keys(doc)), __name)), '$'))[1]
+THEN json_value(list_extract(list_reverse(json_extract(__doc, '$.*')),
+    list_position(list_reverse(json_keys(__doc)), __name)), '$')
 ELSE __t END"""
 
 
@@ -70,18 +70,19 @@ FIRST_VALUE = _first_value_pattern(JSON_NESTING)
 # JSON_VALUE returns a JSON float as Java's Double.toString writes it (Jackson reads floats as double):
 # plain within [1e-3, 1e7), else scientific, "1.23456789E8", "1.0E-4", "Infinity". DuckDB writes those plainly
 # ("123456789.0", "0.0001") or raw ("1e400"); only such texts (``__t``) of a JSON DOUBLE (``__s``) are rewritten,
-# from the shortest digits of DuckDB's rendering ``r`` of the double ``d`` (list_transform binds each once).
+# from the digits (``__jn``) of DuckDB's rendering (``__jr``) of the double (``__jd``). Lambdas bind each once:
+# fewer expression nodes cost less per batch, and DuckDB cannot hoist them out of the rare branch.
 JAVA_DOUBLE = r"""CASE WHEN regexp_matches(__t, '^-?([0-9]{8,}\.|0\.000|[0-9.]+[eE])') AND json_type(__s) = 'DOUBLE'
-THEN list_transform([TRY_CAST(__t AS DOUBLE)], d -> list_transform([CAST(d AS VARCHAR)], r ->
-    list_transform([regexp_replace(r, '^-?([0-9]*)\.?([0-9]*).*$', '\1\2')], digits -> CASE
-    WHEN isinf(d) THEN (CASE WHEN d > 0 THEN 'Infinity' ELSE '-Infinity' END)
-    WHEN abs(d) < 10000000 AND (abs(d) >= 0.001 OR d = 0) THEN r
-    ELSE (CASE WHEN d < 0 THEN '-' ELSE '' END) || left(rtrim(ltrim(digits, '0'), '0'), 1) || '.'
-        || (CASE WHEN length(rtrim(ltrim(digits, '0'), '0')) > 1 THEN substr(rtrim(ltrim(digits, '0'), '0'), 2)
+THEN list_transform([TRY_CAST(__t AS DOUBLE)], __jd -> list_transform([CAST(__jd AS VARCHAR)], __jr ->
+    list_transform([replace(ltrim(split_part(__jr, 'e', 1), '-'), '.', '')], __jn -> CASE
+    WHEN isinf(__jd) THEN (CASE WHEN __jd > 0 THEN 'Infinity' ELSE '-Infinity' END)
+    WHEN abs(__jd) < 10000000 AND (abs(__jd) >= 0.001 OR __jd = 0) THEN __jr
+    ELSE (CASE WHEN __jd < 0 THEN '-' ELSE '' END) || left(rtrim(ltrim(__jn, '0'), '0'), 1) || '.'
+        || (CASE WHEN length(rtrim(ltrim(__jn, '0'), '0')) > 1 THEN substr(rtrim(ltrim(__jn, '0'), '0'), 2)
             ELSE '0' END)
-        || 'E' || CAST(length(regexp_replace(r, '^-?([0-9]*).*$', '\1')) - 1
-            - (length(digits) - length(ltrim(digits, '0')))
-            + coalesce(TRY_CAST(regexp_replace(r, '^[^e]*e?', '') AS INTEGER), 0) AS VARCHAR)
+        || 'E' || CAST(length(split_part(ltrim(split_part(__jr, 'e', 1), '-'), '.', 1)) - 1
+            - (length(__jn) - length(ltrim(__jn, '0')))
+            + coalesce(TRY_CAST(split_part(__jr, 'e', 2) AS INTEGER), 0) AS VARCHAR)
     END)[1])[1])[1]
 ELSE __t END"""
 
@@ -143,8 +144,29 @@ def template(sql: str, value: exp.Expr, **others: exp.Expr) -> exp.Expr:
     )
 
 
-def java_double(text: exp.Expr, scalar: exp.Expr) -> exp.Expr:
-    """``text``, the string of JSON scalar ``scalar``, as Flink's JSON_VALUE writes it (floats as Java doubles)."""
+# For a cast to an integer type only this matters: Java writes the float in scientific notation (or Infinity),
+# which no integer cast accepts, so such a text becomes 'E' (NULL after the cast), without rendering it.
+JAVA_DOUBLE_NOT_INTEGER = r"""CASE WHEN regexp_matches(__t, '^-?([0-9]{8,}\.|0\.000|[0-9.]+[eE])')
+    AND json_type(__s) = 'DOUBLE' AND NOT (abs(TRY_CAST(__t AS DOUBLE)) < 10000000
+        AND (abs(TRY_CAST(__t AS DOUBLE)) >= 0.001 OR TRY_CAST(__t AS DOUBLE) = 0))
+THEN 'E' ELSE __t END"""
+
+
+def let(value: exp.Expr, name: str, body: exp.Expr) -> exp.Expr:
+    """``body`` with column ``name`` bound to ``value``, computed once: list_transform([value], name -> body)[1]."""
+    return template(f"list_transform([__t], {name} -> __body)[1]", value, __body=body)
+
+
+def java_double(text: exp.Expr, scalar: exp.Expr, target: exp.DataType | None = None) -> exp.Expr:
+    """``text``, the string of JSON scalar ``scalar``, as Flink's JSON_VALUE writes it (floats as Java doubles).
+
+    ``target`` is the type the text is cast to next, if any: a DECIMAL or floating-point cast reads the same
+    value from either spelling, and an integer cast only needs to fail where Java's spelling is scientific.
+    """
+    if target is not None and target.this in INTEGER_TYPES:
+        return template(JAVA_DOUBLE_NOT_INTEGER, text, __s=scalar)
+    if target is not None and target.this in {DType.DECIMAL, DType.DOUBLE, DType.FLOAT}:
+        return text
     return template(JAVA_DOUBLE, text, __s=scalar)
 
 
@@ -175,7 +197,7 @@ def json_document(text: exp.Expr) -> exp.Expr:
     """
     first = exp.func("regexp_replace", text, exp.Literal.string(FIRST_VALUE), exp.Literal.string(r"\1\2\3\4"))
     whole = exp.If(this=exp.func("json_valid", text), true=_strict_json(text))
-    lenient = template("list_transform([__t], first -> __strict)[1]", first, __strict=_strict_json(exp.column("first")))
+    lenient = let(first, "__fanout_first", _strict_json(exp.column("__fanout_first")))
     return exp.Case(ifs=[whole]).else_(lenient)
 
 
@@ -226,7 +248,12 @@ class Translator:
             if field is None or field.text is None:
                 raise UnsupportedConstructError("CAST of a BYTES expression other than a source column")
             return field.text.copy()
-        value = self(operand)
+        inner = operand.this if isinstance(operand, exp.Paren) else operand
+        if isinstance(inner, exp.JSONValue):
+            check_supported(inner)
+            value = self._json_value(inner, target)
+        else:
+            value = self(operand)
         if is_type(source, TEXT_TYPES) and target.this in INTEGER_TYPES:
             # Flink parses '12.7' as 12 (it drops a well-formed fraction) and rejects exponents.
             # (Anonymous: sqlglot drops the group argument of regexp_extract when it is 1.)
@@ -238,7 +265,7 @@ class Translator:
             return _text_to_decimal(value, target)
         return exp.TryCast(this=value, to=target.copy()) if safe else exp.Cast(this=value, to=target.copy())
 
-    def _json_value(self, node: exp.JSONValue) -> exp.Expr:
+    def _json_value(self, node: exp.JSONValue, target: exp.DataType | None = None) -> exp.Expr:
         path = node.args["path"]
         if not (isinstance(path, exp.Literal) and path.is_string):
             raise UnsupportedConstructError("JSON_VALUE with a non-literal path")
@@ -250,15 +277,19 @@ class Translator:
         if condition is not None and any("NULL ON" not in str(v) for v in condition.args.values() if v):
             raise UnsupportedConstructError("JSON_VALUE ON EMPTY/ON ERROR other than NULL")
         source = self(node.this)
-        document = json_document(source)
-        scalar: exp.Expr = exp.func("json_value", document, exp.Literal.string(text))
+        # The document and the scalar are each bound once (list_transform([x], lambda v: ...)[1] costs ~0.04 us
+        # a row); copies of them would make the query large, and DuckDB's per-batch cost grows with its size.
+        doc, bound = exp.column("__fanout_doc"), exp.column("__fanout_scalar")
+        scalar: exp.Expr = exp.func("json_value", doc, exp.Literal.string(text))
         member = re.fullmatch(r"\$\.([A-Za-z_$][A-Za-z0-9_$]*)", text)
         if member:  # Flink takes the last of duplicate keys
             quoted = re.escape(f'"{member[1]}"')
             name, twice = exp.Literal.string(member[1]), exp.Literal.string(f"{quoted}(?s:.)*{quoted}")
-            scalar = template(LAST_MEMBER, scalar, __text=source, __doc=document, __name=name, __twice=twice)
-        value: exp.Expr = java_double(exp.func("json_extract_string", scalar, exp.Literal.string("$")), scalar)
+            scalar = template(LAST_MEMBER, scalar, __text=source, __doc=doc, __name=name, __twice=twice)
         returning = node.args.get("returning") or None
+        read_as = target if returning is None or returning.this in TEXT_TYPES else returning
+        rendered = java_double(exp.func("json_extract_string", bound, exp.Literal.string("$")), bound, read_as)
+        value: exp.Expr = let(json_document(source), "__fanout_doc", let(scalar, "__fanout_scalar", rendered))
         if returning is not None and returning.this not in JSON_VALUE_RETURNING:
             raise UnsupportedConstructError(f"JSON_VALUE RETURNING {returning.sql()}", "not in Flink 1.20")
         if returning is not None and returning.this not in TEXT_TYPES:
