@@ -220,8 +220,19 @@ def is_type(dtype: exp.DataType | None, kinds: set[Any]) -> bool:
 class Translator:
     """Rewrites Flink expressions over ``scope`` into DuckDB expressions."""
 
-    def __init__(self, scope: Mapping[str, Field]) -> None:
+    def __init__(self, scope: Mapping[str, Field], documents: dict[str, tuple[str, exp.Expr]] | None = None) -> None:
         self.scope = scope
+        # Shared by a plan's translators: parsed JSON documents by text expression, as (column, expression);
+        # the plan computes each once per batch (see plan.build_plan). None: inline them.
+        self.documents = documents
+
+    def _document(self, text: exp.Expr) -> exp.Expr:
+        if self.documents is None:
+            return json_document(text)
+        key = text.sql(dialect="duckdb")
+        if key not in self.documents:
+            self.documents[key] = (f"__doc{len(self.documents)}", json_document(text))
+        return exp.column(self.documents[key][0], quoted=True)
 
     def __call__(self, node: exp.Expr) -> exp.Expr:
         """Return the DuckDB translation of ``node`` (a copy; the input is left untouched)."""
@@ -289,7 +300,7 @@ class Translator:
         returning = node.args.get("returning") or None
         read_as = target if returning is None or returning.this in TEXT_TYPES else returning
         rendered = java_double(exp.func("json_extract_string", bound, exp.Literal.string("$")), bound, read_as)
-        value: exp.Expr = let(json_document(source), "__fanout_doc", let(scalar, "__fanout_scalar", rendered))
+        value: exp.Expr = let(self._document(source), "__fanout_doc", let(scalar, "__fanout_scalar", rendered))
         if returning is not None and returning.this not in JSON_VALUE_RETURNING:
             raise UnsupportedConstructError(f"JSON_VALUE RETURNING {returning.sql()}", "not in Flink 1.20")
         if returning is not None and returning.this not in TEXT_TYPES:
@@ -305,9 +316,9 @@ class Translator:
         value = self(node.this)
         json_kind = str(kind.this or "VALUE").upper()
         if json_kind == "VALUE":
-            check: exp.Expr = exp.Not(this=exp.Is(this=json_document(value), expression=exp.null()))
+            check: exp.Expr = exp.Not(this=exp.Is(this=self._document(value), expression=exp.null()))
         else:
-            json_type = exp.func("json_type", json_document(value))
+            json_type = exp.func("json_type", self._document(value))
             containers = exp.Tuple(expressions=[exp.Literal.string("OBJECT"), exp.Literal.string("ARRAY")])
             check = {
                 "OBJECT": exp.EQ(this=json_type, expression=exp.Literal.string("OBJECT")),
