@@ -14,7 +14,8 @@
 --     takes (for example a NULL amount, which matches neither >= 0 nor < 0) was dropped by the
 --     legacy application; here the rejected route takes it too, so no record is lost.
 --   * VARCHAR(n) values longer than n are truncated to n characters, as the legacy mapping did.
---   * Numbers with more decimals than the DECIMAL scale are rounded HALF_UP.
+--   * Numbers with more decimals than the DECIMAL scale are rounded HALF_UP; one that rounds up to the
+--     precision's limit (999.995 in DECIMAL(5, 2)) overflowed in the legacy mapping, and is rejected here.
 -- Known differences (these records are rejected here, never misrouted): true/false in a numeric
 -- column (legacy read 1/0); an object or array in a VARCHAR column reads as NULL here (legacy kept
 -- its JSON text).
@@ -77,7 +78,7 @@ SELECT
     payload,
     is_object
         AND (id_text IS NULL OR (TRY_CAST(id_text AS INT) IS NOT NULL AND POSITION('.' IN id_text) = 0))
-        AND (amount_text IS NULL OR (TRY_CAST(amount_text AS DECIMAL(5, 2)) IS NOT NULL)) AS is_valid,
+        AND (amount_text IS NULL OR (TRY_CAST(amount_text AS DECIMAL(5, 2)) IS NOT NULL AND ABS(TRY_CAST(amount_text AS DECIMAL(6, 2))) < 1000)) AS is_valid,
     TRY_CAST(id_text AS INT) AS id,
     SUBSTRING(username_text FROM 1 FOR 200) AS username,
     TRY_CAST(amount_text AS DECIMAL(5, 2)) AS amount

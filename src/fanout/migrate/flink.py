@@ -245,7 +245,8 @@ class _Writer:
             "--     takes (for example a NULL amount, which matches neither >= 0 nor < 0) was dropped by the",
             "--     legacy application; here the rejected route takes it too, so no record is lost.",
             "--   * VARCHAR(n) values longer than n are truncated to n characters, as the legacy mapping did.",
-            "--   * Numbers with more decimals than the DECIMAL scale are rounded HALF_UP.",
+            "--   * Numbers with more decimals than the DECIMAL scale are rounded HALF_UP; one that rounds up to the",
+            "--     precision's limit (999.995 in DECIMAL(5, 2)) overflowed in the legacy mapping, and is rejected here.",
             "-- Known differences (these records are rejected here, never misrouted): true/false in a numeric",
             "-- column (legacy read 1/0); an object or array in a VARCHAR column reads as NULL here (legacy kept",
             "-- its JSON text).",
@@ -293,8 +294,11 @@ class _Writer:
                 continue
             cast = f"TRY_CAST({raw} AS {c.type.cast})"
             typed.append(f"    {cast} AS {ident(c.flink_name)}")
-            fraction = f" AND POSITION('.' IN {raw}) = 0" if c.type.kind == "integer" else ""
-            checks.append(f"({raw} IS NULL OR ({cast} IS NOT NULL{fraction}))")
+            extra = f" AND POSITION('.' IN {raw}) = 0" if c.type.kind == "integer" else ""
+            guard = c.type.overflow_guard
+            if guard is not None:
+                extra = f" AND ABS(TRY_CAST({raw} AS {guard[0]})) < {guard[1]}"
+            checks.append(f"({raw} IS NULL OR ({cast} IS NOT NULL{extra}))")
         valid = "\n        AND ".join(checks)
         first = (
             "-- Parse once. JSON_VALUE is NULL for a missing key, a JSON null, an object or array, or malformed JSON.\n"

@@ -33,11 +33,26 @@ class LegacyType:
     flink: str  # the Flink type of the typed column: INT, BIGINT, DECIMAL(5, 2), STRING
     length: int | None = None  # VARCHAR(n): legacy truncated longer strings to n characters
     legacy: str = ""  # the legacy spelling, normalised: INTEGER, DECIMAL(5, 2), VARCHAR(200)
+    precision: int | None = None  # DECIMAL(p, s) only
+    scale: int | None = None
 
     @property
     def cast(self) -> str | None:
         """The Flink type the JSON text is TRY_CAST to (None: the text is kept)."""
         return None if self.kind == "varchar" else self.flink
+
+    @property
+    def overflow_guard(self) -> tuple[str, str] | None:
+        """For DECIMAL(p, s): a Flink type one digit wider, and the bound 10^(p-s) its value must stay under.
+
+        Flink 1.20's TRY_CAST of text to DECIMAL(p, s) keeps a value that HALF_UP rounding carries to 10^(p-s)
+        (999.995 -> 1000.00 in DECIMAL(5, 2)), where the legacy mapping overflowed and sent the record to its
+        error_stream. Casting one digit wider and comparing against the bound rejects it as legacy did.
+        """
+        if self.kind != "decimal" or self.precision is None or self.scale is None:
+            return None
+        wider = f"DECIMAL({min(self.precision + 1, 38)}, {self.scale})"
+        return wider, "1" + "0" * (self.precision - self.scale)
 
 
 def parse_type(text: str, line: int | None = None) -> LegacyType:
@@ -54,7 +69,8 @@ def parse_type(text: str, line: int | None = None) -> LegacyType:
             raise UntranslatableConstructError(f"type {text.strip()}", line, "precision must be 1..38 and >= scale")
         if scale > 6:
             raise UntranslatableConstructError(f"type {text.strip()}", line, "the json sink writes scale <= 6 exactly")
-        return LegacyType("decimal", f"DECIMAL({precision}, {scale})", legacy=f"DECIMAL({precision}, {scale})")
+        spelled = f"DECIMAL({precision}, {scale})"
+        return LegacyType("decimal", spelled, legacy=spelled, precision=precision, scale=scale)
     if name in ("VARCHAR", "CHARACTER VARYING", "CHAR VARYING") and first is not None and second is None:
         return LegacyType("varchar", "STRING", int(first), f"VARCHAR({first})")
     detail = "no exact Flink equivalent for its legacy coercion rules; map it by hand"
