@@ -7,10 +7,13 @@ SAM_VENV := .tools/sam
 SAM := $(SAM_VENV)/bin/sam
 SAM_CLI_VERSION := 1.170.0
 export SAM_CLI_TELEMETRY := 0
+# Semantic parity with real Flink: PyFlink pins an old pyarrow/numpy, so it lives in its own venv (needs a JDK 11+).
+FLINK_VENV := .venv-flink
+APACHE_FLINK_VERSION := 1.20.5
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo test test-fast lint typecheck validate build clean artifact bench
+.PHONY: help venv demo test test-fast lint typecheck validate build clean artifact bench parity
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -23,6 +26,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $@
 
+$(FLINK_VENV)/.installed:
+	$(PYTHON) -m venv $(FLINK_VENV)
+	$(FLINK_VENV)/bin/python -m pip install -q 'apache-flink==$(APACHE_FLINK_VERSION)'
+	@touch $@
+
 $(SAM_VENV)/.installed:
 	$(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/python -m pip install -q 'aws-sam-cli==$(SAM_CLI_VERSION)'
@@ -33,12 +41,12 @@ venv: $(VENV)/.installed ## Create or update .venv with the project and its dev 
 demo: venv ## Run the main job offline: `fanout demo` (no AWS account, no Docker)
 	$(BIN)/fanout demo
 
-test: venv $(SAM_VENV)/.installed ## Run every test (unit, functional, e2e, static gates)
-	@SAM_CLI=$(abspath $(SAM)) $(BIN)/python -m pytest; rc=$$?; \
+test: venv $(SAM_VENV)/.installed $(FLINK_VENV)/.installed ## Run every test (unit, functional, e2e, static gates, parity with real Flink)
+	@FANOUT_PARITY=1 SAM_CLI=$(abspath $(SAM)) $(BIN)/python -m pytest; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure" >&2; rc=1; fi; exit $$rc
 
-test-fast: venv ## Run the tests without the SAM CLI gates
-	$(BIN)/python -m pytest -m 'not static'
+test-fast: venv ## Run the tests without the SAM CLI gates and without real Flink
+	$(BIN)/python -m pytest -m 'not static and not parity'
 
 lint: venv ## ruff and mypy
 	$(BIN)/ruff check src functions tests flink
@@ -62,15 +70,5 @@ artifact: venv ## Build the Flink zip (dist/fanout-flink.zip) with the pinned co
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf .aws-sam build dist
 
-# Semantic parity with real Flink: PyFlink pins an old pyarrow/numpy, so it lives in its own venv.
-FLINK_VENV := .venv-flink
-APACHE_FLINK_VERSION := 1.20.5
-.PHONY: parity
-
-$(FLINK_VENV)/.installed:
-	$(PYTHON) -m venv $(FLINK_VENV)
-	$(FLINK_VENV)/bin/python -m pip install -q 'apache-flink==$(APACHE_FLINK_VERSION)'
-	@touch $@
-
-parity: venv $(FLINK_VENV)/.installed ## Run the routes in real Flink (PyFlink) and in the local executor; compare
-	FANOUT_PARITY=1 $(BIN)/python -m pytest -m parity tests/parity
+parity: venv $(FLINK_VENV)/.installed ## Only the parity suite: the routes in real Flink (PyFlink) and in the local executor
+	FANOUT_PARITY=1 $(BIN)/python -m pytest -m parity tests/parity tests/functional/test_artifact_pyflink.py
