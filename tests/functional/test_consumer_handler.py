@@ -6,6 +6,7 @@ import pytest
 
 from fanout.exceptions import ConfigurationError
 from fanout.localcloud.lambda_runtime import load_handler
+from fanout.observability import logger
 from tests.support import ROOT, lambda_context, load_event
 
 CONSUMER = ROOT / "functions" / "consumer"
@@ -46,8 +47,12 @@ def test_consumer_reports_only_the_poison_records(handler) -> None:  # type: ign
 
 
 def test_consumer_logs_a_batch_summary(handler, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
+    # GIVEN the functions' logger at INFO (an earlier test in this process may have left it at ERROR)
     caplog.set_level("INFO")
+    caplog.set_level("INFO", logger=logger.name)
+    # WHEN a clean positive batch is processed
     handler("positive", "consumer/positive_batch")
+    # THEN exactly one summary is logged, with the batch's counts and total
     summaries = [r for r in caplog.records if r.getMessage() == "batch summary"]
     assert len(summaries) == 1
     batch = summaries[0].batch  # type: ignore[attr-defined]
