@@ -20,11 +20,19 @@ Supported subset (anything else raises UnsupportedConstructError naming the cons
     * Not supported: joins, aggregates and GROUP BY, windows (OVER, TUMBLE/HOP/CUMULATE/SESSION),
       MATCH_RECOGNIZE, WATERMARK, ORDER BY, LIMIT, DISTINCT, UNION, subqueries, UDFs, metadata columns.
 
-Flink semantics kept: NULL logic (a NULL amount matches neither ``>= 0`` nor ``< 0``); JSON_VALUE is
-NULL for a missing key, a JSON null, an object/array or malformed JSON; TRY_CAST is NULL on bad input
-while CAST fails the batch (RouteExecutionError, as Flink fails the job); string to DECIMAL rounds
-HALF_UP and is NULL beyond the precision; string to integer drops a fraction ('12.7' -> 12); IS JSON
-is never NULL; BYTES decode as UTF-8 with U+FFFD for malformed sequences.
+Flink 1.20 semantics kept (the parity suite in ``tests/parity`` checks them against real Flink):
+    * NULL logic (a NULL amount matches neither ``>= 0`` nor ``< 0``); IS JSON is never NULL.
+    * JSON_VALUE is NULL for a missing key, a JSON null, an object/array or malformed JSON. It reads the
+      first JSON value of the text (trailing text is ignored) and the last of duplicate keys, decodes
+      ``\\uXXXX`` escapes including surrogate pairs, and renders JSON floats as Java's
+      ``Double.toString`` (``1e3`` -> ``1000.0``, ``0.0001`` -> ``1.0E-4``, ``1e400`` -> ``Infinity``).
+    * TRY_CAST is NULL on bad input while CAST fails the batch (RouteExecutionError, as Flink fails the
+      job). String to DECIMAL rounds HALF_UP, is NULL beyond the precision, and keeps a value that the
+      rounding carries to 10^(p-s); string to integer drops a fraction ('12.7' -> 12) and is NULL for
+      scientific notation.
+    * The ``json`` sink writes DECIMAL as Jackson writes ``BigDecimal.stripTrailingZeros()``
+      (``12.50`` -> ``12.5``, ``100.00`` -> ``1E+2``); BYTES decode as UTF-8 with U+FFFD for malformed
+      sequences.
 """
 
 from __future__ import annotations
