@@ -14,8 +14,8 @@
 --     takes (for example a NULL amount, which matches neither >= 0 nor < 0) was dropped by the
 --     legacy application; here the rejected route takes it too, so no record is lost.
 --   * VARCHAR(n) values longer than n are truncated to n characters, as the legacy mapping did.
---   * Numbers with more decimals than the DECIMAL scale are rounded HALF_UP; one that rounds up to the
---     precision's limit (999.995 in DECIMAL(5, 2)) overflowed in the legacy mapping, and is rejected here.
+--   * Numbers with more decimals than the DECIMAL scale are rounded HALF_UP; one that rounds up to
+--     the precision's limit (999.995 in DECIMAL(5, 2)) overflowed in the legacy mapping: rejected here.
 -- Known differences (these records are rejected here, never misrouted): true/false in a numeric
 -- column (legacy read 1/0); an object or array in a VARCHAR column reads as NULL here (legacy kept
 -- its JSON text).
