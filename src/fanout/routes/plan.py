@@ -90,6 +90,7 @@ def build_plan(script: RouteScript) -> QueryPlan:
         raise UnsupportedConstructError("script without INSERT", "nothing to route")
     source = _source(script)
     documents: Documents = {}  # each text's parsed JSON document, computed once per batch in CTE __d
+    scalars: Documents = {}  # each JSON scalar JSON_VALUE reads from those, computed once per batch in CTE __j
     column = source.columns[0]
     base = Field(
         _col(column.name), column.dtype, _col(column.name + TEXT_SUFFIX) if column.dtype.this in BINARY_TYPES else None
@@ -101,7 +102,7 @@ def build_plan(script: RouteScript) -> QueryPlan:
         relation = _check_query(view.query).name
         if relation not in scopes:
             raise UnknownRelationError(f"view {view.name!r} reads unknown relation {relation!r}")
-        translate = Translator(scopes[relation], documents)
+        translate = Translator(scopes[relation], documents, scalars)
         keep = _keep(keeps[relation], view.query, translate)
         if keep is not None:
             view_columns.append(exp.alias_(keep, f"{view.name}__keep", quoted=True))
@@ -118,7 +119,7 @@ def build_plan(script: RouteScript) -> QueryPlan:
             text = field.text if field is not None and keep is None else None
             scope[name] = Field(_col(f"{view.name}__{name}"), infer_type(item, scopes[relation]), text)
         scopes[view.name], keeps[view.name] = scope, keep
-    return _routes(script, source, scopes, keeps, view_columns, documents)
+    return _routes(script, source, scopes, keeps, view_columns, documents, scalars)
 
 
 def _keep(parent: exp.Expr | None, query: exp.Select, translate: Translator) -> exp.Expr | None:
@@ -131,7 +132,7 @@ def _keep(parent: exp.Expr | None, query: exp.Select, translate: Translator) -> 
 
 def _routes(
     script: RouteScript, source: TableDef, scopes: dict[str, Scope], keeps: dict[str, exp.Expr | None],
-    view_columns: list[exp.Expr], documents: Documents,
+    view_columns: list[exp.Expr], documents: Documents, scalars: Documents,
 ) -> QueryPlan:  # fmt: skip
     masks: list[exp.Expr] = []
     outputs: dict[str, tuple[exp.Expr, list[str]]] = {}
@@ -144,7 +145,7 @@ def _routes(
             raise UnknownRelationError(f"INSERT INTO unknown table {route.sink!r}")
         sink = script.tables[route.sink]
         fmt = formats.check_sink_format(sink)
-        translate = Translator(scopes[relation], documents)
+        translate = Translator(scopes[relation], documents, scalars)
         mask = _keep(keeps[relation], route.query, translate)
         masks.append(exp.alias_(mask if mask is not None else exp.true(), f"__m{position}", quoted=True))
         values = _sink_values(route, sink, _items(route.query, scopes[relation]))
@@ -161,7 +162,7 @@ def _routes(
         outputs.setdefault(key, (payload, []))[1].append(f"__m{position}")
         output = f"__o{list(outputs).index(key)}"
         sinks.append(SinkPlan(sink.name, f"__m{position}", output, binary=fmt == "raw"))
-    return QueryPlan(_query(view_columns, masks, outputs, documents), source, tuple(sinks))
+    return QueryPlan(_query(view_columns, masks, outputs, documents, scalars), source, tuple(sinks))
 
 
 def _sink_values(route: InsertDef, sink: TableDef, items: list[tuple[str, exp.Expr]]) -> list[exp.Expr]:
@@ -177,14 +178,19 @@ def _is_source_column(value: exp.Expr, scope: Scope, source: TableDef) -> bool:
     return field is not None and field.text is not None and source.columns[0].dtype.this in BINARY_TYPES
 
 
-def _query(view_columns: list[exp.Expr], masks: list[exp.Expr], outputs: dict, documents: Documents) -> str:
+def _query(
+    view_columns: list[exp.Expr], masks: list[exp.Expr], outputs: dict, documents: Documents, scalars: Documents
+) -> str:
     parsed = [exp.alias_(document, name, quoted=True) for name, document in documents.values()]
     docs = exp.select(exp.Star(), *parsed).from_(BATCH)
-    views = exp.select(exp.Star(), *view_columns).from_("__d")
+    read = [exp.alias_(scalar, name, quoted=True) for name, scalar in scalars.values()]
+    values = exp.select(exp.Star(), *read).from_("__d")
+    views = exp.select(exp.Star(), *view_columns).from_("__j")
     routed = exp.select(exp.Star(), *masks).from_("__v")
     final: list[exp.Expr] = [_col("__i"), *(_col(mask.alias) for mask in masks)]
     for position, (payload, guards) in enumerate(outputs.values()):
         guard = exp.or_(*(_col(name) for name in guards))
         final.append(exp.alias_(exp.Case(ifs=[exp.If(this=guard, true=payload)]), f"__o{position}", quoted=True))
-    query = exp.select(*final).from_("__r").with_("__d", as_=docs).with_("__v", as_=views).with_("__r", as_=routed)
+    query = exp.select(*final).from_("__r").with_("__d", as_=docs).with_("__j", as_=values)
+    query = query.with_("__v", as_=views).with_("__r", as_=routed)
     return query.sql(dialect="duckdb")

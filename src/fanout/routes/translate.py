@@ -220,11 +220,27 @@ def is_type(dtype: exp.DataType | None, kinds: set[Any]) -> bool:
 class Translator:
     """Rewrites Flink expressions over ``scope`` into DuckDB expressions."""
 
-    def __init__(self, scope: Mapping[str, Field], documents: dict[str, tuple[str, exp.Expr]] | None = None) -> None:
+    def __init__(
+        self,
+        scope: Mapping[str, Field],
+        documents: dict[str, tuple[str, exp.Expr]] | None = None,
+        scalars: dict[str, tuple[str, exp.Expr]] | None = None,
+    ) -> None:
         self.scope = scope
         # Shared by a plan's translators: parsed JSON documents by text expression, as (column, expression);
         # the plan computes each once per batch (see plan.build_plan). None: inline them.
         self.documents = documents
+        # Likewise the JSON scalars that JSON_VALUE reads from those documents (by expression, as (column,
+        # expression)), computed once per batch in a layer over the documents. Columns, not lambda bindings:
+        # DuckDB binds and plans the query on every batch, at a cost that grows with the query's size.
+        self.scalars = scalars
+
+    def _scalar(self, scalar: exp.Expr) -> exp.Expr:
+        assert self.scalars is not None
+        key = scalar.sql(dialect="duckdb")
+        if key not in self.scalars:
+            self.scalars[key] = (f"__j{len(self.scalars)}", scalar)
+        return exp.column(self.scalars[key][0], quoted=True)
 
     def _document(self, text: exp.Expr) -> exp.Expr:
         if self.documents is None:
@@ -288,24 +304,39 @@ class Translator:
         if condition is not None and any("NULL ON" not in str(v) for v in condition.args.values() if v):
             raise UnsupportedConstructError("JSON_VALUE ON EMPTY/ON ERROR other than NULL")
         source = self(node.this)
-        # The document and the scalar are each bound once (list_transform([x], lambda v: ...)[1] costs ~0.04 us
-        # a row); copies of them would make the query large, and DuckDB's per-batch cost grows with its size.
-        doc, bound = exp.column("__fanout_doc"), exp.column("__fanout_scalar")
-        scalar: exp.Expr = exp.func("json_value", doc, exp.Literal.string(text))
-        member = re.fullmatch(r"\$\.([A-Za-z_$][A-Za-z0-9_$]*)", text)
-        if member:  # Flink takes the last of duplicate keys
-            quoted = re.escape(f'"{member[1]}"')
-            name, twice = exp.Literal.string(member[1]), exp.Literal.string(f"{quoted}(?s:.)*{quoted}")
-            scalar = template(LAST_MEMBER, scalar, __text=source, __doc=doc, __name=name, __twice=twice)
         returning = node.args.get("returning") or None
         read_as = target if returning is None or returning.this in TEXT_TYPES else returning
-        rendered = java_double(exp.func("json_extract_string", bound, exp.Literal.string("$")), bound, read_as)
-        value: exp.Expr = let(self._document(source), "__fanout_doc", let(scalar, "__fanout_scalar", rendered))
+        if self.documents is not None and self.scalars is not None:
+            value = self._hoisted_json_value(source, text, read_as)
+        else:
+            value = self._inline_json_value(source, text, read_as)
         if returning is not None and returning.this not in JSON_VALUE_RETURNING:
             raise UnsupportedConstructError(f"JSON_VALUE RETURNING {returning.sql()}", "not in Flink 1.20")
         if returning is not None and returning.this not in TEXT_TYPES:
             value = exp.TryCast(this=value, to=returning.copy())
         return value
+
+    def _member_scalar(self, source: exp.Expr, doc: exp.Expr, path: str) -> exp.Expr:
+        scalar: exp.Expr = exp.func("json_value", doc, exp.Literal.string(path))
+        member = re.fullmatch(r"\$\.([A-Za-z_$][A-Za-z0-9_$]*)", path)
+        if member:  # Flink takes the last of duplicate keys
+            quoted = re.escape(f'"{member[1]}"')
+            name, twice = exp.Literal.string(member[1]), exp.Literal.string(f"{quoted}(?s:.)*{quoted}")
+            scalar = template(LAST_MEMBER, scalar, __text=source, __doc=doc, __name=name, __twice=twice)
+        return scalar
+
+    def _hoisted_json_value(self, source: exp.Expr, path: str, read_as: exp.DataType | None) -> exp.Expr:
+        """The JSON_VALUE text over a scalar column of the plan's scalar layer (see ``scalars``)."""
+        bound = self._scalar(self._member_scalar(source, self._document(source), path))
+        return java_double(exp.func("json_extract_string", bound, exp.Literal.string("$")), bound, read_as)
+
+    def _inline_json_value(self, source: exp.Expr, text: str, read_as: exp.DataType | None) -> exp.Expr:
+        # The document and the scalar are each bound once (list_transform([x], lambda v: ...)[1] costs ~0.04 us
+        # a row); copies of them would make the query large, and DuckDB's per-batch cost grows with its size.
+        doc, bound = exp.column("__fanout_doc"), exp.column("__fanout_scalar")
+        scalar = self._member_scalar(source, doc, text)
+        rendered = java_double(exp.func("json_extract_string", bound, exp.Literal.string("$")), bound, read_as)
+        return let(self._document(source), "__fanout_doc", let(scalar, "__fanout_scalar", rendered))
 
     def _is(self, node: exp.Is) -> exp.Expr:
         kind = node.expression

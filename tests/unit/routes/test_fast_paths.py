@@ -1,0 +1,59 @@
+"""The executor's fast plan shapes route exactly like the straightforward translations they replace."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+import sqlglot
+from sqlglot import exp
+
+from fanout.routes import RouteExecutor
+from fanout.routes.dialect import FanoutFlink
+from fanout.routes.translate import Field, Translator
+
+TEXTS = [
+    '{"id":12,"username":"ann","amount":12.5}',
+    '{"id":1.23456789E8,"username":1.0E-4,"amount":-0.0}',
+    '{"id":"7.9","username":123456789.5,"amount":"1e3"}',
+    '{"id":1,"id":2,"username":"x","username":"y","amount":1,"amount":-3}',
+    '{"id":[1],"username":{"a":1},"amount":null}',
+    '{"id":1,"amount":2,} ',
+    '{"id":5,"amount":6} trailing',
+    "[1, 2, 3]",
+    "{not json 3",
+    '"just a string"',
+    "",
+    '{"id":1e400,"username":"\U0001f4b8 \\u0001","amount":9999999999.995}',
+]
+EXPRESSIONS = [
+    "JSON_VALUE(payload, '$.id')",
+    "TRY_CAST(JSON_VALUE(payload, '$.id') AS BIGINT)",
+    "JSON_VALUE(payload, '$.username')",
+    "TRY_CAST(JSON_VALUE(payload, '$.amount') AS DECIMAL(12, 2))",
+    "JSON_VALUE(payload, '$.amount' RETURNING DOUBLE)",
+    "JSON_VALUE(payload, 'lax $.id' RETURNING INT)",
+]
+
+
+def _inline(expression: str) -> list[str | None]:
+    """``expression`` over TEXTS, translated without shared documents or scalars (every value inline)."""
+    scope = {"payload": Field(exp.column("t"), exp.DataType.build("TEXT"))}
+    translated = Translator(scope)(sqlglot.parse_one(expression, read=FanoutFlink))
+    values = ", ".join("(" + exp.Literal.string(text).sql(dialect="duckdb") + ")" for text in TEXTS)
+    query = f"SELECT CAST({translated.sql(dialect='duckdb')} AS VARCHAR) FROM (VALUES {values}) AS v(t)"
+    return [row[0] for row in duckdb.connect().execute(query).fetchall()]
+
+
+@pytest.mark.parametrize("expression", EXPRESSIONS)
+def test_hoisted_json_value_equals_inline_translation(expression: str) -> None:
+    # GIVEN a script whose JSON_VALUE reads a document and a scalar the plan computes once per batch
+    sql = f"""
+    CREATE TABLE src (payload STRING) WITH ('format' = 'raw');
+    CREATE TABLE out (v STRING) WITH ('format' = 'raw');
+    INSERT INTO out SELECT COALESCE(CAST({expression} AS STRING), '<null>') FROM src;
+    """
+    executor = RouteExecutor.from_sql(sql)
+    # WHEN routing tricky texts
+    routed = [payload.decode() for _, payload in executor.execute([text.encode() for text in TEXTS])["out"]]
+    # THEN every value equals the inline translation's
+    assert routed == [value if value is not None else "<null>" for value in _inline(expression)]
