@@ -181,16 +181,18 @@ def _is_source_column(value: exp.Expr, scope: Scope, source: TableDef) -> bool:
 def _query(
     view_columns: list[exp.Expr], masks: list[exp.Expr], outputs: dict, documents: Documents, scalars: Documents
 ) -> str:
+    """The layers, innermost first: documents (__d), scalars (__j), views (__v), masks (__r), then outputs.
+
+    Nested subqueries, not CTEs: the executor prepares the query with DuckDB's optimizer off, which would
+    materialise each CTE. Each layer adds its columns to ``*`` of the one below, computing each value once.
+    """
     parsed = [exp.alias_(document, name, quoted=True) for name, document in documents.values()]
-    docs = exp.select(exp.Star(), *parsed).from_(BATCH)
     read = [exp.alias_(scalar, name, quoted=True) for name, scalar in scalars.values()]
-    values = exp.select(exp.Star(), *read).from_("__d")
-    views = exp.select(exp.Star(), *view_columns).from_("__j")
-    routed = exp.select(exp.Star(), *masks).from_("__v")
+    relation: exp.Expr = exp.to_table(BATCH)
+    for alias, columns in (("__d", parsed), ("__j", read), ("__v", view_columns), ("__r", masks)):
+        relation = exp.select(exp.Star(), *columns).from_(relation).subquery(alias)
     final: list[exp.Expr] = [_col("__i"), *(_col(mask.alias) for mask in masks)]
     for position, (payload, guards) in enumerate(outputs.values()):
         guard = exp.or_(*(_col(name) for name in guards))
         final.append(exp.alias_(exp.Case(ifs=[exp.If(this=guard, true=payload)]), f"__o{position}", quoted=True))
-    query = exp.select(*final).from_("__r").with_("__d", as_=docs).with_("__j", as_=values)
-    query = query.with_("__v", as_=views).with_("__r", as_=routed)
-    return query.sql(dialect="duckdb")
+    return exp.select(*final).from_(relation).sql(dialect="duckdb")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pytest
 import sqlglot
@@ -57,3 +59,13 @@ def test_hoisted_json_value_equals_inline_translation(expression: str) -> None:
     routed = [payload.decode() for _, payload in executor.execute([text.encode() for text in TEXTS])["out"]]
     # THEN every value equals the inline translation's
     assert routed == [value if value is not None else "<null>" for value in _inline(expression)]
+
+
+def test_prepared_plan_reused_across_batches_routes_like_a_fresh_executor() -> None:
+    # GIVEN the reference script and one executor reused for batches of different sizes and contents
+    sql = (Path(__file__).resolve().parents[3] / "sql" / "fanout.sql").read_text()
+    reused = RouteExecutor.from_sql(sql)
+    batches = [[text.encode() for text in TEXTS], [b'{"id":1,"username":"a","amount":-2}'] * 3000, [b"x"], []]
+    for batch in [*batches, *batches]:
+        # WHEN each batch is routed THEN the result equals a fresh executor's
+        assert reused.execute(batch) == RouteExecutor.from_sql(sql).execute(batch)
