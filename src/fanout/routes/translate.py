@@ -45,9 +45,11 @@ TRAILING_COMMA = r"""regexp_matches(__t, ',\s*[\]}]')
 # followed by whitespace. Deeper trailing-content documents stay not-JSON (a documented limit).
 JSON_NESTING = 16
 # JSON_VALUE(doc, '$.name') as Flink reads it: the LAST of duplicate keys (DuckDB's json_value takes the first).
-# Only a text holding the quoted key twice (``__twice``: '"name".*"name"') can have duplicates, so only those rows
-# list the object's keys and values; the others keep DuckDB's ``__t``. (A duplicate spelled with escapes is missed.)
-LAST_MEMBER = """CASE WHEN regexp_matches(__text, __twice)
+# Only a text holding the quoted key twice can have duplicates, so only those rows list the object's keys and
+# values; the others keep DuckDB's ``__t``. (A duplicate spelled with escapes is missed.) "Twice" is counted by
+# removing the quoted key ``__key`` (of ``__bytes`` bytes): replace() drops non-overlapping occurrences from the left,
+# so at least two go iff the text matches '"name"(?s:.)*"name"', at a third of the regular expression's cost.
+LAST_MEMBER = """CASE WHEN strlen(__text) - strlen(replace(__text, __key, '')) >= __bytes
 THEN json_value(list_extract(list_reverse(json_extract(__doc, '$.*')),
     list_position(list_reverse(json_keys(__doc)), __name)), '$')
 ELSE __t END"""
@@ -320,9 +322,10 @@ class Translator:
         scalar: exp.Expr = exp.func("json_value", doc, exp.Literal.string(path))
         member = re.fullmatch(r"\$\.([A-Za-z_$][A-Za-z0-9_$]*)", path)
         if member:  # Flink takes the last of duplicate keys
-            quoted = re.escape(f'"{member[1]}"')
-            name, twice = exp.Literal.string(member[1]), exp.Literal.string(f"{quoted}(?s:.)*{quoted}")
-            scalar = template(LAST_MEMBER, scalar, __text=source, __doc=doc, __name=name, __twice=twice)
+            key = f'"{member[1]}"'
+            name, twice = exp.Literal.string(member[1]), exp.Literal.number(2 * len(key.encode()))
+            quoted = exp.Literal.string(key)
+            scalar = template(LAST_MEMBER, scalar, __text=source, __doc=doc, __name=name, __key=quoted, __bytes=twice)
         return scalar
 
     def _hoisted_json_value(self, source: exp.Expr, path: str, read_as: exp.DataType | None) -> exp.Expr:

@@ -69,3 +69,17 @@ def test_prepared_plan_reused_across_batches_routes_like_a_fresh_executor() -> N
     for batch in [*batches, *batches]:
         # WHEN each batch is routed THEN the result equals a fresh executor's
         assert reused.execute(batch) == RouteExecutor.from_sql(sql).execute(batch)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"id":1}', '{"id":1,"id":2}', '"id"id"', '"id""id"', '{"a":"\\"id\\"","id":1}', '"id" é "id"', "", '"i"d"'],
+)
+def test_key_twice_by_replace_equals_regular_expression(text: str) -> None:
+    # GIVEN a text WHEN asked whether it holds '"id"' twice, by the count of removed bytes and by the regex
+    literal = exp.Literal.string(text).sql(dialect="duckdb")
+    query = f"""SELECT strlen({literal}) - strlen(replace({literal}, '"id"', '')) >= 8,
+        regexp_matches({literal}, '"id"(?s:.)*"id"')"""
+    by_replace, by_regex = duckdb.connect().execute(query).fetchall()[0]
+    # THEN both agree
+    assert by_replace == by_regex
