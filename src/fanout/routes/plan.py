@@ -13,7 +13,7 @@ from sqlglot import exp
 from fanout.routes import formats
 from fanout.routes.exceptions import UnknownRelationError, UnsupportedConstructError, UnsupportedFormatError
 from fanout.routes.parser import InsertDef, RouteScript, TableDef
-from fanout.routes.translate import BINARY_TYPES, TEXT_SUFFIX, TEXT_TYPES, Field, Translator, infer_type
+from fanout.routes.translate import BINARY_TYPES, TEXT_SUFFIX, TEXT_TYPES, Field, JsonReads, Translator, infer_type
 
 BATCH = "_fanout_batch"
 Scope = dict[str, Field]
@@ -90,7 +90,7 @@ def build_plan(script: RouteScript) -> QueryPlan:
         raise UnsupportedConstructError("script without INSERT", "nothing to route")
     source = _source(script)
     documents: Documents = {}  # each text's parsed JSON document, computed once per batch in CTE __d
-    scalars: Documents = {}  # each JSON scalar JSON_VALUE reads from those, computed once per batch in CTE __j
+    reads = JsonReads()  # the values JSON_VALUE reads from those, computed once per batch in layers over __d
     column = source.columns[0]
     base = Field(
         _col(column.name), column.dtype, _col(column.name + TEXT_SUFFIX) if column.dtype.this in BINARY_TYPES else None
@@ -102,7 +102,7 @@ def build_plan(script: RouteScript) -> QueryPlan:
         relation = _check_query(view.query).name
         if relation not in scopes:
             raise UnknownRelationError(f"view {view.name!r} reads unknown relation {relation!r}")
-        translate = Translator(scopes[relation], documents, scalars)
+        translate = Translator(scopes[relation], documents, reads)
         keep = _keep(keeps[relation], view.query, translate)
         if keep is not None:
             view_columns.append(exp.alias_(keep, f"{view.name}__keep", quoted=True))
@@ -119,7 +119,7 @@ def build_plan(script: RouteScript) -> QueryPlan:
             text = field.text if field is not None and keep is None else None
             scope[name] = Field(_col(f"{view.name}__{name}"), infer_type(item, scopes[relation]), text)
         scopes[view.name], keeps[view.name] = scope, keep
-    return _routes(script, source, scopes, keeps, view_columns, documents, scalars)
+    return _routes(script, source, scopes, keeps, view_columns, documents, reads)
 
 
 def _keep(parent: exp.Expr | None, query: exp.Select, translate: Translator) -> exp.Expr | None:
@@ -132,7 +132,7 @@ def _keep(parent: exp.Expr | None, query: exp.Select, translate: Translator) -> 
 
 def _routes(
     script: RouteScript, source: TableDef, scopes: dict[str, Scope], keeps: dict[str, exp.Expr | None],
-    view_columns: list[exp.Expr], documents: Documents, scalars: Documents,
+    view_columns: list[exp.Expr], documents: Documents, reads: JsonReads,
 ) -> QueryPlan:  # fmt: skip
     masks: list[exp.Expr] = []
     outputs: dict[str, tuple[exp.Expr, list[str]]] = {}
@@ -145,7 +145,7 @@ def _routes(
             raise UnknownRelationError(f"INSERT INTO unknown table {route.sink!r}")
         sink = script.tables[route.sink]
         fmt = formats.check_sink_format(sink)
-        translate = Translator(scopes[relation], documents, scalars)
+        translate = Translator(scopes[relation], documents, reads)
         mask = _keep(keeps[relation], route.query, translate)
         masks.append(exp.alias_(mask if mask is not None else exp.true(), f"__m{position}", quoted=True))
         values = _sink_values(route, sink, _items(route.query, scopes[relation]))
@@ -162,7 +162,7 @@ def _routes(
         outputs.setdefault(key, (payload, []))[1].append(f"__m{position}")
         output = f"__o{list(outputs).index(key)}"
         sinks.append(SinkPlan(sink.name, f"__m{position}", output, binary=fmt == "raw"))
-    return QueryPlan(_query(view_columns, masks, outputs, documents, scalars), source, tuple(sinks))
+    return QueryPlan(_query(view_columns, masks, outputs, documents, reads), source, tuple(sinks))
 
 
 def _sink_values(route: InsertDef, sink: TableDef, items: list[tuple[str, exp.Expr]]) -> list[exp.Expr]:
@@ -179,17 +179,28 @@ def _is_source_column(value: exp.Expr, scope: Scope, source: TableDef) -> bool:
 
 
 def _query(
-    view_columns: list[exp.Expr], masks: list[exp.Expr], outputs: dict, documents: Documents, scalars: Documents
+    view_columns: list[exp.Expr], masks: list[exp.Expr], outputs: dict, documents: Documents, reads: JsonReads
 ) -> str:
-    """The layers, innermost first: documents (__d), scalars (__j), views (__v), masks (__r), then outputs.
+    """The layers, innermost first: documents (__d), JSON reads (__l, __j, __k: see JsonReads), views (__v),
+    masks (__r), then outputs.
 
     Nested subqueries, not CTEs: the executor prepares the query with DuckDB's optimizer off, which would
     materialise each CTE. Each layer adds its columns to ``*`` of the one below, computing each value once.
     """
-    parsed = [exp.alias_(document, name, quoted=True) for name, document in documents.values()]
-    read = [exp.alias_(scalar, name, quoted=True) for name, scalar in scalars.values()]
+
+    def named(layer: Documents) -> list[exp.Expr]:
+        return [exp.alias_(value, name, quoted=True) for name, value in layer.values()]
+
+    layers = [
+        ("__d", named(documents) + named(reads.twice)),
+        ("__l", reads.lists()),
+        ("__j", named(reads.scalars)),
+        ("__k", named(reads.texts)),
+        ("__v", view_columns),
+        ("__r", masks),
+    ]
     relation: exp.Expr = exp.to_table(BATCH)
-    for alias, columns in (("__d", parsed), ("__j", read), ("__v", view_columns), ("__r", masks)):
+    for alias, columns in layers:
         relation = exp.select(exp.Star(), *columns).from_(relation).subquery(alias)
     final: list[exp.Expr] = [_col("__i"), *(_col(mask.alias) for mask in masks)]
     for position, (payload, guards) in enumerate(outputs.values()):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 import sqlglot
@@ -49,6 +50,9 @@ JSON_NESTING = 16
 # values; the others keep DuckDB's ``__t``. (A duplicate spelled with escapes is missed.) "Twice" is counted by
 # removing the quoted key ``__key`` (of ``__bytes`` bytes): replace() drops non-overlapping occurrences from the left,
 # so at least two go iff the text matches '"name"(?s:.)*"name"', at a third of the regular expression's cost.
+TWICE = "strlen(__t) - strlen(replace(__t, __key, '')) >= __bytes"
+LAST_OF = """json_value(list_extract(list_reverse(json_extract(__t, '$.*')),
+    list_position(list_reverse(json_keys(__t)), __name)), '$')"""
 LAST_MEMBER = """CASE WHEN strlen(__text) - strlen(replace(__text, __key, '')) >= __bytes
 THEN json_value(list_extract(list_reverse(json_extract(__doc, '$.*')),
     list_position(list_reverse(json_keys(__doc)), __name)), '$')
@@ -219,6 +223,76 @@ def is_type(dtype: exp.DataType | None, kinds: set[Any]) -> bool:
     return dtype is not None and dtype.this in kinds
 
 
+# A JSON path that DuckDB's list form json_value(doc, [paths]) reads like the single one (members and indexes).
+LISTED_PATH = r"\$(\.[A-Za-z_$][A-Za-z0-9_$]*|\[[0-9]+\])+"
+
+
+@dataclass
+class JsonReads:
+    """The JSON values a plan's JSON_VALUEs read, computed once per batch in layers (see plan._query).
+
+    Each layer maps a key to (column, DuckDB expression); ``__d`` holds the documents (Translator.documents)
+    and, here, ``twice``: whether a text holds a member's quoted key twice. ``lists`` (layer ``__l``): per
+    document, json_value and json_extract_string of all its listed paths in one parse each (a parse per path
+    costs as much as one of all). ``scalars`` (``__j``): each path's JSON scalar; ``texts`` (``__k``): its text.
+    """
+
+    twice: dict[str, tuple[str, exp.Expr]] = dataclass_field(default_factory=dict)
+    paths: dict[str, list[str]] = dataclass_field(default_factory=dict)  # document column -> listed paths
+    scalars: dict[str, tuple[str, exp.Expr]] = dataclass_field(default_factory=dict)
+    texts: dict[str, tuple[str, exp.Expr]] = dataclass_field(default_factory=dict)
+
+    @staticmethod
+    def _add(layer: dict[str, tuple[str, exp.Expr]], prefix: str, value: exp.Expr) -> exp.Expr:
+        key = value.sql(dialect="duckdb")
+        if key not in layer:
+            layer[key] = (f"{prefix}{len(layer)}", value)
+        return exp.column(layer[key][0], quoted=True)
+
+    def lists(self) -> list[exp.Expr]:
+        """Layer ``__l``: per document, the JSON scalars and the texts of its listed paths."""
+        columns: list[exp.Expr] = []
+        for doc, paths in self.paths.items():
+            listed = exp.Array(expressions=[exp.Literal.string(path) for path in paths])
+            for function, prefix in (("json_value", "__lv"), ("json_extract_string", "__ls")):
+                value = exp.func(function, exp.column(doc, quoted=True), listed.copy())
+                columns.append(exp.alias_(value, f"{prefix}{doc}", quoted=True))
+        return columns
+
+    def read(self, source: exp.Expr, doc: exp.Expr, path: str) -> tuple[exp.Expr, exp.Expr]:
+        """The columns of (JSON scalar, its text) at ``path`` of document column ``doc`` of text ``source``."""
+        if not re.fullmatch(LISTED_PATH, path):
+            scalar = self._add(self.scalars, "__j", exp.func("json_value", doc, exp.Literal.string(path)))
+            text = exp.func("json_extract_string", scalar, exp.Literal.string("$"))
+            return scalar, self._add(self.texts, "__k", text)
+        listed = self.paths.setdefault(doc.name, [])
+        if path not in listed:
+            listed.append(path)
+        position = exp.Literal.number(listed.index(path) + 1)
+        # (Anonymous: sqlglot would shift the index of a Bracket or a ListExtract.)
+        first = exp.Anonymous(this="list_extract", expressions=[exp.column(f"__lv{doc.name}", quoted=True), position])
+        first_text = exp.Anonymous(
+            this="list_extract", expressions=[exp.column(f"__ls{doc.name}", quoted=True), position.copy()]
+        )
+        member = re.fullmatch(r"\$\.([A-Za-z_$][A-Za-z0-9_$]*)", path)
+        if not member:
+            scalar = self._add(self.scalars, "__j", first)
+            text = exp.Case(ifs=[exp.If(this=exp.Is(this=scalar, expression=exp.null()), true=exp.null())])
+            return scalar, self._add(self.texts, "__k", text.else_(first_text))
+        key = f'"{member[1]}"'
+        condition = template(TWICE, source, __key=exp.Literal.string(key), __bytes=exp.Literal.number(2 * len(key)))
+        twice = self._add(self.twice, "__w", condition)
+        last = template(LAST_OF, doc, __name=exp.Literal.string(member[1]))
+        scalar = self._add(self.scalars, "__j", exp.Case(ifs=[exp.If(this=twice, true=last)]).else_(first))
+        text = exp.Case(
+            ifs=[
+                exp.If(this=twice.copy(), true=exp.func("json_extract_string", scalar, exp.Literal.string("$"))),
+                exp.If(this=exp.Is(this=scalar.copy(), expression=exp.null()), true=exp.null()),
+            ]
+        ).else_(first_text)
+        return scalar, self._add(self.texts, "__k", text)
+
+
 class Translator:
     """Rewrites Flink expressions over ``scope`` into DuckDB expressions."""
 
@@ -226,23 +300,15 @@ class Translator:
         self,
         scope: Mapping[str, Field],
         documents: dict[str, tuple[str, exp.Expr]] | None = None,
-        scalars: dict[str, tuple[str, exp.Expr]] | None = None,
+        reads: JsonReads | None = None,
     ) -> None:
         self.scope = scope
         # Shared by a plan's translators: parsed JSON documents by text expression, as (column, expression);
         # the plan computes each once per batch (see plan.build_plan). None: inline them.
         self.documents = documents
-        # Likewise the JSON scalars that JSON_VALUE reads from those documents (by expression, as (column,
-        # expression)), computed once per batch in a layer over the documents. Columns, not lambda bindings:
-        # DuckDB binds and plans the query on every batch, at a cost that grows with the query's size.
-        self.scalars = scalars
-
-    def _scalar(self, scalar: exp.Expr) -> exp.Expr:
-        assert self.scalars is not None
-        key = scalar.sql(dialect="duckdb")
-        if key not in self.scalars:
-            self.scalars[key] = (f"__j{len(self.scalars)}", scalar)
-        return exp.column(self.scalars[key][0], quoted=True)
+        # Likewise the values JSON_VALUE reads from those documents, in layers over them: columns, not lambda
+        # bindings (DuckDB's cost per batch grows with the query's size). None: bind them with lambdas.
+        self.reads = reads
 
     def _document(self, text: exp.Expr) -> exp.Expr:
         if self.documents is None:
@@ -308,7 +374,7 @@ class Translator:
         source = self(node.this)
         returning = node.args.get("returning") or None
         read_as = target if returning is None or returning.this in TEXT_TYPES else returning
-        if self.documents is not None and self.scalars is not None:
+        if self.documents is not None and self.reads is not None:
             value = self._hoisted_json_value(source, text, read_as)
         else:
             value = self._inline_json_value(source, text, read_as)
@@ -329,9 +395,10 @@ class Translator:
         return scalar
 
     def _hoisted_json_value(self, source: exp.Expr, path: str, read_as: exp.DataType | None) -> exp.Expr:
-        """The JSON_VALUE text over a scalar column of the plan's scalar layer (see ``scalars``)."""
-        bound = self._scalar(self._member_scalar(source, self._document(source), path))
-        return java_double(exp.func("json_extract_string", bound, exp.Literal.string("$")), bound, read_as)
+        """The JSON_VALUE text, over the scalar and text columns of the plan's layers (see ``JsonReads``)."""
+        assert self.reads is not None
+        scalar, text = self.reads.read(source, self._document(source), path)
+        return java_double(text, scalar, read_as)
 
     def _inline_json_value(self, source: exp.Expr, text: str, read_as: exp.DataType | None) -> exp.Expr:
         # The document and the scalar are each bound once (list_transform([x], lambda v: ...)[1] costs ~0.04 us

@@ -26,6 +26,8 @@ TEXTS = [
     '"just a string"',
     "",
     '{"id":1e400,"username":"\U0001f4b8 \\u0001","amount":9999999999.995}',
+    '{"a":{"b":"c","b":2.5E10},"id":{"x":-1.5E-7}}',
+    '[10, "1.0E-4", {"b":1}]',
 ]
 EXPRESSIONS = [
     "JSON_VALUE(payload, '$.id')",
@@ -34,6 +36,10 @@ EXPRESSIONS = [
     "TRY_CAST(JSON_VALUE(payload, '$.amount') AS DECIMAL(12, 2))",
     "JSON_VALUE(payload, '$.amount' RETURNING DOUBLE)",
     "JSON_VALUE(payload, 'lax $.id' RETURNING INT)",
+    "JSON_VALUE(payload, '$.a.b')",
+    "JSON_VALUE(payload, '$.id.x')",
+    "JSON_VALUE(payload, '$[1]')",
+    "JSON_VALUE(payload, '$.a[0]')",
 ]
 
 
