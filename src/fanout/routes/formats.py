@@ -35,6 +35,28 @@ THEN array_to_string(list_transform(string_split(__t, ''), c -> CASE WHEN unicod
     THEN printf('\\u%04X\\u%04X', 55232 + (unicode(c) >> 10), 56320 + (unicode(c) & 1023)) ELSE c END), '')
 ELSE __t END"""
 
+# The same, its test on the text ``__x`` itself rather than on its JSON string ``__t``: they hold the same characters
+# beyond ASCII, and ``__t`` is then computed once a row.
+_SURROGATES_OF_TEXT = _SURROGATES.replace(
+    "strlen(__t) <> length(__t) AND regexp_matches(__t,", "strlen(__x) <> length(__x) AND regexp_matches(__x,", 1
+)
+
+
+def _stripped_fraction(number: exp.Column, precision: int, scale: int) -> exp.Expr:
+    """The DECIMAL ``number`` (of ``scale`` > 0) written plainly without trailing fraction zeros (12.50 -> 12.5,
+    0.00 -> 0): cast to the smallest scale that keeps its value, whose plain text has no trailing zeros.
+
+    (rtrim(rtrim(text, '0'), '.') writes the same, at six times the cost per row. Only for 0 < scale < precision
+    and precision + 1 + scale <= 38: DuckDB writes DECIMAL(s, s) without the leading 0 (.50), and compares the
+    narrowed value in a DECIMAL(precision + 1 + scale, scale).)
+    """
+    ifs = []
+    for kept in range(scale):
+        narrowed = exp.TryCast(this=number.copy(), to=exp.DataType.build(f"DECIMAL({precision + 1}, {kept})"))
+        same = exp.EQ(this=narrowed, expression=number.copy())
+        ifs.append(exp.If(this=same, true=exp.Cast(this=narrowed.copy(), to=exp.DataType.build("VARCHAR"))))
+    return exp.Case(ifs=ifs).else_(exp.Cast(this=number.copy(), to=exp.DataType.build("VARCHAR")))
+
 
 def check_sink_format(table: TableDef) -> str:
     """Return the sink's format, raising UnsupportedFormatError for anything but json or raw."""
@@ -84,19 +106,25 @@ def _json_value(dtype: exp.DataType, value: exp.Expr, exact: bool) -> exp.Expr:
     if kind == DType.DECIMAL:
         params = dtype.expressions
         scale = int(params[1].name) if len(params) > 1 else 0
+        precision = int(params[0].name) if params else 10
         if scale > MAX_JSON_DECIMAL_SCALE:
             raise UnsupportedConstructError(f"json sink DECIMAL with scale {scale} > {MAX_JSON_DECIMAL_SCALE}")
         # An INSERT narrows to the sink's type; Flink turns a DECIMAL overflow into NULL.
         number = value if exact else exp.TryCast(this=value, to=dtype.copy())
         plain: exp.Expr = exp.Cast(this=number, to=varchar)
-        if scale > 0:
+        if 0 < scale < precision and precision + 1 + scale <= 38 and isinstance(number, exp.Column):
+            plain = _stripped_fraction(number, precision, scale)
+        elif scale > 0:
             plain = exp.func("rtrim", exp.func("rtrim", plain, exp.Literal.string("0")), exp.Literal.string("."))
         digits = exp.Cast(this=exp.Cast(this=number, to=exp.DataType.build("HUGEINT")), to=varchar)
         scientific = template(_SCIENTIFIC, plain, __d=number, __i=digits)
         return template(_STRIPPED, plain, __d=number, __sci=scientific)
     if kind in TEXT_TYPES - {DType.CHAR, DType.NCHAR}:
         text = value if exact else exp.Cast(this=value, to=varchar)
-        return template(_SURROGATES, exp.Cast(this=exp.func("to_json", text), to=varchar))
+        encoded = exp.Cast(this=exp.func("to_json", text), to=varchar)
+        if isinstance(text, exp.Column):  # test the text itself: to_json escapes only ASCII characters
+            return template(_SURROGATES_OF_TEXT, encoded, __x=text)
+        return template(_SURROGATES, encoded)
     if kind in BINARY_TYPES:
         base64 = exp.func("to_base64", exp.Cast(this=value, to=exp.DataType.build("BLOB")))
         return exp.DPipe(
@@ -123,4 +151,3 @@ def jackson_string(text: str) -> str:
         else:
             out.append(char)
     return '"' + "".join(out) + '"'
-

@@ -50,7 +50,6 @@ JSON_NESTING = 16
 # values; the others keep DuckDB's ``__t``. (A duplicate spelled with escapes is missed.) "Twice" is counted by
 # removing the quoted key ``__key`` (of ``__bytes`` bytes): replace() drops non-overlapping occurrences from the left,
 # so at least two go iff the text matches '"name"(?s:.)*"name"', at a third of the regular expression's cost.
-TWICE = "strlen(__t) - strlen(replace(__t, __key, '')) >= __bytes"
 LAST_OF = """json_value(list_extract(list_reverse(json_extract(__t, '$.*')),
     list_position(list_reverse(json_keys(__t)), __name)), '$')"""
 LAST_MEMBER = """CASE WHEN strlen(__text) - strlen(replace(__text, __key, '')) >= __bytes
@@ -196,21 +195,25 @@ def _text_to_decimal(text: exp.Expr, target: exp.DataType) -> exp.Expr:
 
 
 def json_document(text: exp.Expr) -> exp.Expr:
-    """A DuckDB JSON value parsed from ``text`` as Flink's Jackson would, NULL where Flink finds no JSON.
+    """The JSON text (VARCHAR) of ``text`` as Flink's Jackson reads it, NULL where Flink finds no JSON.
 
     Only the rows DuckDB cannot parse whole look for a first value followed by other text. (A CASE on
-    json_valid: a COALESCE of the two JSON values costs half again as much per row.)
+    json_valid: a COALESCE of the two JSON values costs half again as much per row.) The document stays a
+    VARCHAR: DuckDB's JSON functions parse it as they would a JSON value, and a cast to JSON would parse it once
+    more (json_valid(t) holds exactly where TRY_CAST(t AS JSON) keeps t).
     """
     first = exp.func("regexp_replace", text, exp.Literal.string(FIRST_VALUE), exp.Literal.string(r"\1\2\3\4"))
-    whole = exp.If(this=exp.func("json_valid", text), true=_strict_json(text))
-    lenient = let(first, "__fanout_first", _strict_json(exp.column("__fanout_first")))
+    whole = exp.If(this=exp.func("json_valid", text), true=_strict_json(text, valid=True))
+    lenient = let(first, "__fanout_first", _strict_json(exp.column("__fanout_first"), valid=False))
     return exp.Case(ifs=[whole]).else_(lenient)
 
 
-def _strict_json(text: exp.Expr) -> exp.Expr:
-    return exp.Case(ifs=[exp.If(this=template(TRAILING_COMMA, text), true=exp.null())]).else_(
-        exp.TryCast(this=text, to=exp.DataType.build("JSON"))
-    )
+def _strict_json(text: exp.Expr, valid: bool) -> exp.Expr:
+    """``text`` where it is one JSON value without a trailing comma (``valid``: it is known to be JSON)."""
+    trailing = exp.If(this=template(TRAILING_COMMA, text), true=exp.null())
+    if valid:
+        return exp.Case(ifs=[trailing]).else_(text.copy())
+    return exp.Case(ifs=[trailing, exp.If(this=exp.func("json_valid", text.copy()), true=text.copy())])
 
 
 def truncate(value: exp.Expr) -> exp.Expr:
@@ -225,6 +228,17 @@ def is_type(dtype: exp.DataType | None, kinds: set[Any]) -> bool:
 
 # A JSON path that DuckDB's list form json_value(doc, [paths]) reads like the single one (members and indexes).
 LISTED_PATH = r"\$(\.[A-Za-z_$][A-Za-z0-9_$]*|\[[0-9]+\])+"
+
+
+def key_twice(text: exp.Expr, name: str) -> exp.Expr:
+    """Whether ``text`` holds the quoted key ``name`` twice, not overlapping: text LIKE '%"name"%"name"%'.
+
+    (As the regular expression '"name"(?s:.)*"name"' and the LAST_MEMBER test, at a third of the cost per row.
+    A member name is letters, digits, ``_`` and ``$``: only ``_`` needs escaping, with ``!``.)
+    """
+    key = f'"{name}"'.replace("_", "!_")
+    like = exp.Like(this=text.copy(), expression=exp.Literal.string(f"%{key}%{key}%"))
+    return exp.Escape(this=like, expression=exp.Literal.string("!")) if "_" in name else like
 
 
 @dataclass
@@ -279,9 +293,7 @@ class JsonReads:
             scalar = self._add(self.scalars, "__j", first)
             text = exp.Case(ifs=[exp.If(this=exp.Is(this=scalar, expression=exp.null()), true=exp.null())])
             return scalar, self._add(self.texts, "__k", text.else_(first_text))
-        key = f'"{member[1]}"'
-        condition = template(TWICE, source, __key=exp.Literal.string(key), __bytes=exp.Literal.number(2 * len(key)))
-        twice = self._add(self.twice, "__w", condition)
+        twice = self._add(self.twice, "__w", key_twice(source, member[1]))
         last = template(LAST_OF, doc, __name=exp.Literal.string(member[1]))
         scalar = self._add(self.scalars, "__j", exp.Case(ifs=[exp.If(this=twice, true=last)]).else_(first))
         text = exp.Case(
@@ -419,7 +431,18 @@ class Translator:
         if json_kind == "VALUE":
             check: exp.Expr = exp.Not(this=exp.Is(this=self._document(value), expression=exp.null()))
         else:
-            json_type = exp.func("json_type", self._document(value))
+            # A document (JSON text, or NULL) that starts with a bracket is that container: json_type, which
+            # parses the document again, is left to the others (leading whitespace, scalars).
+            document = self._document(value)
+            json_type = exp.Case(
+                ifs=[
+                    exp.If(
+                        this=exp.func("starts_with", document, exp.Literal.string(opening)),
+                        true=exp.Literal.string(kind),
+                    )
+                    for opening, kind in (("{", "OBJECT"), ("[", "ARRAY"))
+                ]
+            ).else_(exp.func("json_type", document.copy()))
             containers = exp.Tuple(expressions=[exp.Literal.string("OBJECT"), exp.Literal.string("ARRAY")])
             check = {
                 "OBJECT": exp.EQ(this=json_type, expression=exp.Literal.string("OBJECT")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, localcontext
 from pathlib import Path
 
 import duckdb
@@ -11,7 +12,8 @@ from sqlglot import exp
 
 from fanout.routes import RouteExecutor
 from fanout.routes.dialect import FanoutFlink
-from fanout.routes.translate import Field, Translator
+from fanout.routes.formats import _stripped_fraction
+from fanout.routes.translate import Field, Translator, key_twice
 
 TEXTS = [
     '{"id":12,"username":"ann","amount":12.5}',
@@ -89,3 +91,49 @@ def test_key_twice_by_replace_equals_regular_expression(text: str) -> None:
     by_replace, by_regex = duckdb.connect().execute(query).fetchall()[0]
     # THEN both agree
     assert by_replace == by_regex
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"a_b":1}', '{"a_b":1,"a_b":2}', '{"axb":1,"a_b":2}', '{"axb":1,"axb":2}', '"a_b"a_b"', '"a_b" \n "a_b"', ""],
+)
+def test_key_twice_by_like_equals_regular_expression(text: str) -> None:
+    # GIVEN a text WHEN asked whether it holds '"a_b"' twice, by LIKE (the plan's test) and by the regex
+    literal = exp.Literal.string(text).sql(dialect="duckdb")
+    by_like = key_twice(exp.Literal.string(text), "a_b").sql(dialect="duckdb")
+    query = f"""SELECT {by_like}, regexp_matches({literal}, '"a_b"(?s:.)*"a_b"')"""
+    got, expected = duckdb.connect().execute(query).fetchall()[0]
+    # THEN both agree
+    assert got == expected
+
+
+@pytest.mark.parametrize(("precision", "scale"), [(12, 2), (5, 1), (10, 6), (31, 6), (4, 3)])
+def test_stripped_fraction_equals_rtrim_of_plain_text(precision: int, scale: int) -> None:
+    # GIVEN DECIMAL values with and without trailing fraction zeros, negative, zero and at the type's limits
+    with localcontext() as context:
+        context.prec = 60
+        unit = Decimal(1).scaleb(-scale)
+        limit = Decimal(10) ** (precision - scale) - unit
+        candidates = [
+            0,
+            1,
+            10,
+            100,
+            Decimal("12.5"),
+            Decimal("0.1"),
+            Decimal("1.05"),
+            unit,
+            limit,
+            limit / 7,
+            limit / 2,
+        ]
+        values = [Decimal(value).quantize(unit) for value in candidates if abs(Decimal(value)) <= limit]
+        values += [-value for value in values]
+    column = exp.column("v")
+    stripped = _stripped_fraction(column, precision, scale).sql(dialect="duckdb")
+    rows = ", ".join(f"(CAST('{value:f}' AS DECIMAL({precision}, {scale})))" for value in values)
+    # WHEN written by the cast chain and by rtrim of the plain text
+    query = f"SELECT {stripped}, rtrim(rtrim(CAST(v AS VARCHAR), '0'), '.') FROM (VALUES {rows}) AS t(v)"
+    # THEN both write the same text
+    for got, expected in duckdb.connect().execute(query).fetchall():
+        assert got == expected
