@@ -89,7 +89,7 @@ def build_plan(script: RouteScript) -> QueryPlan:
     if not script.inserts:
         raise UnsupportedConstructError("script without INSERT", "nothing to route")
     source = _source(script)
-    documents: Documents = {}  # each text's parsed JSON document, computed once per batch in CTE __d
+    documents: Documents = {}  # each text's parsed JSON document, computed once per batch in layer __d
     reads = JsonReads()  # the values JSON_VALUE reads from those, computed once per batch in layers over __d
     column = source.columns[0]
     base = Field(

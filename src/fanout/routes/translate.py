@@ -318,8 +318,9 @@ class Translator:
         # Shared by a plan's translators: parsed JSON documents by text expression, as (column, expression);
         # the plan computes each once per batch (see plan.build_plan). None: inline them.
         self.documents = documents
-        # Likewise the values JSON_VALUE reads from those documents, in layers over them: columns, not lambda
-        # bindings (DuckDB's cost per batch grows with the query's size). None: bind them with lambdas.
+        # Likewise the values JSON_VALUE reads from those documents, in layers over them: columns, each computed
+        # once a row (the plan runs without DuckDB's optimizer, so nothing else would share them), rather than
+        # lambda bindings, which cost per row and per batch. None: bind them with lambdas.
         self.reads = reads
 
     def _document(self, text: exp.Expr) -> exp.Expr:
