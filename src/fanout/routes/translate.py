@@ -36,10 +36,12 @@ ALLOWED = (
 INTEGER_PATTERN = r"^\s*([+-]?[0-9]+)(\.[0-9]*)?\s*$"
 # The DuckDB column that holds the UTF-8 text of a BYTES source column.
 TEXT_SUFFIX = "__text"
-# DuckDB's JSON reader accepts a trailing comma ({"a":1,}), Flink's Jackson does not: with string literals
-# blanked out, a comma before a closing bracket is one. The cheap first test keeps most rows off the second.
-TRAILING_COMMA = r"""regexp_matches(__t, ',\s*[\]}]')
-    AND regexp_matches(regexp_replace(__t, '"(\\.|[^"\\])*"', '""', 'g'), ',\s*[\]}]')"""
+# DuckDB's JSON reader accepts a trailing comma ({"a":1,}) and NaN/Infinity/inf literals in any case; Flink's
+# Jackson accepts neither. With string literals blanked out, a comma before a closing bracket is the first, and
+# "nan" or "inf" anywhere is the second (true, false and null hold neither). The cheap first test keeps most rows
+# off the second.
+NOT_JACKSON = r"""regexp_matches(__t, ',\s*[\]}]|(?i:nan|inf)')
+    AND regexp_matches(regexp_replace(__t, '"(\\.|[^"\\])*"', '""', 'g'), ',\s*[\]}]|(?i:nan|inf)')"""
 # Flink's Jackson reads the first JSON value of a text and ignores what follows ('{"a":1} tail' is an object).
 # For a text DuckDB cannot parse, this pattern keeps that first value: an object or array (strings as atoms,
 # brackets nested up to JSON_NESTING deep), a string, a literal not followed by a name character, or a number
@@ -209,11 +211,11 @@ def json_document(text: exp.Expr) -> exp.Expr:
 
 
 def _strict_json(text: exp.Expr, valid: bool) -> exp.Expr:
-    """``text`` where it is one JSON value without a trailing comma (``valid``: it is known to be JSON)."""
-    trailing = exp.If(this=template(TRAILING_COMMA, text), true=exp.null())
+    """``text`` where Jackson reads it as one JSON value: no trailing comma, no NaN (``valid``: DuckDB parses it)."""
+    rejected = exp.If(this=template(NOT_JACKSON, text), true=exp.null())
     if valid:
-        return exp.Case(ifs=[trailing]).else_(text.copy())
-    return exp.Case(ifs=[trailing, exp.If(this=exp.func("json_valid", text.copy()), true=text.copy())])
+        return exp.Case(ifs=[rejected]).else_(text.copy())
+    return exp.Case(ifs=[rejected, exp.If(this=exp.func("json_valid", text.copy()), true=text.copy())])
 
 
 def truncate(value: exp.Expr) -> exp.Expr:

@@ -140,6 +140,10 @@ ROUTED_AS_IN_FLINK = [
     (b'{"id":1,"username":"u","amount":[1],"amount":-2.5}', (NEGATIVE, b'{"id":1,"username":"u","amount":-2.5}')),
     (b'{"id":1,"username":"amount","amount":-5}', (NEGATIVE, b'{"id":1,"username":"amount","amount":-5}')),
     (b'{"id":1,"m":{"amount":1,"amount":2},"amount":3}', (POSITIVE, b'{"id":1,"username":null,"amount":3}')),
+    # NaN and Infinity are no JSON for Jackson (DuckDB reads them), even in a member no route reads.
+    (b'{"id":1,"username":"u","amount":5,"x":NaN}', (REJECTED, b'{"id":1,"username":"u","amount":5,"x":NaN}')),
+    (b'{"id":1,"username":"u","amount":5,"x":-inf}', (REJECTED, b'{"id":1,"username":"u","amount":5,"x":-inf}')),
+    (b'{"id":1,"username":"Nancy Infante","amount":5}', (POSITIVE, b'{"id":1,"username":"Nancy Infante","amount":5}')),
 ]
 
 
