@@ -157,7 +157,9 @@ class KinesisEventSourceMapping:
             return False, []
         if self.source.report_batch_item_failures and isinstance(payload, dict):
             failures = payload.get("batchItemFailures") or []
-            return True, [str(f.get("itemIdentifier")) for f in failures]
+            if not isinstance(failures, list):
+                return True, [""]  # a malformed response fails the whole batch, as on AWS
+            return True, [str(f.get("itemIdentifier") or "") if isinstance(f, dict) else "" for f in failures]
         return True, []
 
     def _deliver(self, shard: str, records: list[dict[str, Any]], attempt: int) -> None:
@@ -168,7 +170,11 @@ class KinesisEventSourceMapping:
             return
         if ok:
             # Partial failure: the checkpoint moves to the first failed record; the rest is retried from there.
-            first = min(i for i, r in enumerate(records) if r["SequenceNumber"] in set(failed_ids))
+            # An empty, null or unknown itemIdentifier makes the whole batch a failure, as on AWS.
+            failed = set(failed_ids)
+            first = min((i for i, r in enumerate(records) if r["SequenceNumber"] in failed), default=0)
+            if not failed <= {r["SequenceNumber"] for r in records}:
+                first = 0
             self._delivered(records[:first], called_at)
             remaining = records[first:]
         else:

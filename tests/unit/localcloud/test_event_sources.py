@@ -1,0 +1,100 @@
+"""The local Kinesis event source mapping's delivery rules, with fake clients: pure, no moto."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fanout.localcloud.deploy import EventSource, LocalFunction
+from fanout.localcloud.event_sources import KinesisEventSourceMapping
+
+STREAM = "arn:aws:kinesis:us-east-1:123456789012:stream/out"
+DLQ = "arn:aws:sqs:us-east-1:123456789012:dlq"
+
+
+class FakeLambda:
+    """Answers each invocation with the next scripted payload (the last one repeats)."""
+
+    def __init__(self, *payloads: Any) -> None:
+        self.payloads = list(payloads)
+        self.calls: list[list[str]] = []
+
+    def invoke(self, FunctionName: str, Payload: bytes) -> dict[str, Any]:
+        self.calls.append([r["kinesis"]["sequenceNumber"] for r in json.loads(Payload)["Records"]])
+        payload = self.payloads.pop(0) if len(self.payloads) > 1 else self.payloads[0]
+        return {"StatusCode": 200, "Payload": io.BytesIO(json.dumps(payload).encode())}
+
+
+class FakeSqs:
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+
+    def get_queue_url(self, QueueName: str) -> dict[str, str]:
+        return {"QueueUrl": f"https://local/{QueueName}"}
+
+    def send_message(self, QueueUrl: str, MessageBody: str) -> None:
+        self.messages.append(json.loads(MessageBody))
+
+
+def mapping(fake_lambda: FakeLambda, sqs: FakeSqs, **source: Any) -> KinesisEventSourceMapping:
+    clients = {"lambda": fake_lambda, "sqs": sqs, "kinesis": object()}
+    function = LocalFunction("Consumer", "consumer", "arn:aws:lambda:::function:consumer", Path("."), "app.h", {})
+    settings = {
+        "stream_arn": STREAM,
+        "bisect_on_error": True,
+        "maximum_retry_attempts": 2,
+        "report_batch_item_failures": True,
+        "on_failure_arn": DLQ,
+        **source,
+    }
+    return KinesisEventSourceMapping(clients.__getitem__, function, EventSource(**settings), "us-east-1")
+
+
+def records(n: int) -> list[dict[str, Any]]:
+    now = datetime.now(UTC)
+    return [
+        {"SequenceNumber": f"{i:03d}", "PartitionKey": "k", "Data": b"{}", "ApproximateArrivalTimestamp": now}
+        for i in range(n)
+    ]
+
+
+def test_unknown_item_identifier_fails_the_whole_batch_instead_of_crashing_the_poller() -> None:
+    # GIVEN a consumer whose partial batch response names a record that is not in the batch, then succeeds
+    fake = FakeLambda({"batchItemFailures": [{"itemIdentifier": "not-in-batch"}]}, {"batchItemFailures": []})
+    sqs = FakeSqs()
+    esm = mapping(fake, sqs, bisect_on_error=False)
+    # WHEN the batch is delivered
+    esm._deliver("shardId-0", records(3), attempt=0)
+    # THEN, as on AWS, the whole batch is retried (nothing raised, nothing lost, nothing dead-lettered)
+    assert fake.calls == [["000", "001", "002"], ["000", "001", "002"]]
+    assert esm.stats.as_dict()["records_delivered"] == 3
+    assert sqs.messages == []
+
+
+def test_empty_item_identifier_counts_as_a_complete_failure_up_to_the_dead_letter_queue() -> None:
+    # GIVEN a consumer that always answers with an empty itemIdentifier
+    fake = FakeLambda({"batchItemFailures": [{"itemIdentifier": ""}]})
+    sqs = FakeSqs()
+    esm = mapping(fake, sqs, bisect_on_error=False, maximum_retry_attempts=1)
+    # WHEN the batch is delivered
+    esm._deliver("shardId-0", records(2), attempt=0)
+    # THEN it is tried once plus one retry, then the whole batch goes to the on-failure destination
+    assert len(fake.calls) == 2
+    assert esm.stats.as_dict()["records_delivered"] == 0
+    assert [m["KinesisBatchInfo"]["batchSize"] for m in sqs.messages] == [2]
+
+
+def test_partial_failure_checkpoints_before_the_first_failed_record_and_bisects_the_rest() -> None:
+    # GIVEN a consumer that fails record 002 once, then accepts everything
+    fake = FakeLambda({"batchItemFailures": [{"itemIdentifier": "002"}]}, {"batchItemFailures": []})
+    sqs = FakeSqs()
+    esm = mapping(fake, sqs)
+    # WHEN a batch of four is delivered
+    esm._deliver("shardId-0", records(4), attempt=0)
+    # THEN 000-001 are done, 002-003 are bisected and retried, nothing is dead-lettered
+    assert fake.calls == [["000", "001", "002", "003"], ["002"], ["003"]]
+    assert esm.stats.as_dict()["records_delivered"] == 4
+    assert sqs.messages == []
