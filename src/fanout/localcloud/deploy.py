@@ -325,8 +325,40 @@ class Deployer:
         self.state_machines[logical] = str(arn)
 
 
+_EVENT_SOURCE_SETTINGS = frozenset(
+    {
+        "Stream",
+        "StartingPosition",
+        "BatchSize",
+        "MaximumBatchingWindowInSeconds",
+        "BisectBatchOnFunctionError",
+        "MaximumRetryAttempts",
+        "FunctionResponseTypes",
+        "DestinationConfig",
+        "Enabled",
+    }
+)
+"""Kinesis event settings the local mappings honour; any other one changes delivery, so it is an error."""
+
+
 def _event_source(props: Mapping[str, Any]) -> EventSource:
-    on_failure = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+    unknown = sorted(set(props) - _EVENT_SOURCE_SETTINGS)
+    if unknown:
+        raise UnsupportedTemplateError(
+            f"Kinesis event setting(s) {', '.join(unknown)} are not honoured by the offline event source mappings"
+        )
+    if props.get("Enabled", True) is not True:
+        raise UnsupportedTemplateError("a disabled Kinesis event source mapping (Enabled: false) is not supported")
+    if props.get("StartingPosition", "TRIM_HORIZON") not in {"TRIM_HORIZON", "LATEST"}:
+        raise UnsupportedTemplateError(
+            f"Kinesis event StartingPosition {props['StartingPosition']} is not supported offline"
+        )
+    on_failure_config = (props.get("DestinationConfig") or {}).get("OnFailure") or {}
+    if on_failure_config and on_failure_config.get("Type", "SQS") != "SQS":
+        raise UnsupportedTemplateError(
+            f"on-failure destination of type {on_failure_config.get('Type')} is not supported offline (only SQS)"
+        )
+    on_failure = on_failure_config.get("Destination")
     return EventSource(
         stream_arn=str(props["Stream"]),
         batch_size=int(props.get("BatchSize", 100)),

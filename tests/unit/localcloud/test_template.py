@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fanout.localcloud.deploy import _naming, substitute_definition
+from fanout.localcloud.deploy import _event_source, _naming, substitute_definition
 from fanout.localcloud.exceptions import TemplateParameterError, UnsupportedTemplateError
 from fanout.localcloud.template import Stack, load_template
 from tests.support import TEMPLATE
@@ -76,3 +76,39 @@ def test_definition_substitution_names_missing_keys() -> None:
     assert substitute_definition('{"R": "${A}"}', {"A": "x"}) == '{"R": "x"}'
     with pytest.raises(UnsupportedTemplateError, match="B"):
         substitute_definition('{"R": "${A}", "S": "${B}"}', {"A": "x"})
+
+
+def _template_event_source(logical: str) -> dict[str, object]:
+    return dict(prepare().function_properties(logical)["Events"]["Stream"]["Properties"])
+
+
+def test_the_templates_event_source_mappings_are_read_with_every_setting() -> None:
+    # GIVEN the positive consumer's Kinesis event as the template declares it
+    props = _template_event_source("PositiveConsumerFunction")
+    # WHEN the offline runtime reads it
+    source = _event_source(props)
+    # THEN bisect, retries, partial batch responses and the DLQ are all honoured
+    assert source.bisect_on_error is True
+    assert source.maximum_retry_attempts == 3
+    assert source.report_batch_item_failures is True
+    assert source.on_failure_arn and source.on_failure_arn.endswith("ConsumerDeadLetterQueue")
+
+
+@pytest.mark.parametrize(
+    "extra, named",
+    [
+        ({"FilterCriteria": {"Filters": [{"Pattern": "{}"}]}}, "FilterCriteria"),
+        ({"ParallelizationFactor": 2}, "ParallelizationFactor"),
+        ({"MaximumRecordAgeInSeconds": 60}, "MaximumRecordAgeInSeconds"),
+        ({"StartingPosition": "AT_TIMESTAMP"}, "AT_TIMESTAMP"),
+        ({"DestinationConfig": {"OnFailure": {"Type": "SNS", "Destination": "arn:aws:sns:r:1:t"}}}, "SNS"),
+    ],
+)
+def test_an_event_source_setting_the_runtime_does_not_honour_is_an_error_not_skipped(
+    extra: dict[str, object], named: str
+) -> None:
+    # GIVEN the template's event source with a setting the local mappings do not implement
+    props = {**_template_event_source("PositiveConsumerFunction"), **extra}
+    # WHEN / THEN reading it names the setting instead of silently ignoring it
+    with pytest.raises(UnsupportedTemplateError, match=named):
+        _event_source(props)
