@@ -161,6 +161,21 @@ def test_unexpected_status_is_a_named_final_error(
         call(deployment, monkeypatch, "StartApplicationFunction", load_event("lifecycle/start"))
     with pytest.raises(UnexpectedApplicationStatusError, match=status):
         call(deployment, monkeypatch, "CheckProgressFunction", load_event("lifecycle/check_running"))
+    with pytest.raises(UnexpectedApplicationStatusError, match=status):
+        call(deployment, monkeypatch, "StopApplicationFunction", load_event("lifecycle/stop"))
+
+
+@pytest.mark.parametrize("status", ["MAINTENANCE", "ROLLED_BACK"])
+def test_delete_in_an_unexpected_status_is_final_not_retried_as_busy(
+    cloud: Cloud, deployment: LocalDeployment, monkeypatch: pytest.MonkeyPatch, status: str
+) -> None:
+    # GIVEN an application in a status the lifecycle does not handle
+    call(deployment, monkeypatch, "EnsureApplicationFunction", load_event("lifecycle/ensure"))
+    cloud.flink.describe(APP).status = status
+    # WHEN the delete step runs
+    # THEN it fails with the named final error (not ApplicationBusyError, which the ASL retries six times)
+    with pytest.raises(UnexpectedApplicationStatusError, match=status):
+        call(deployment, monkeypatch, "DeleteApplicationFunction", load_event("lifecycle/delete"))
 
 
 def test_check_handler_rejects_an_unknown_target(deployment: LocalDeployment, monkeypatch: pytest.MonkeyPatch) -> None:

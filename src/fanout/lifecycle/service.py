@@ -37,10 +37,10 @@ _UNHANDLED_HINT = {
 }
 
 
-def _unhandled(state: ApplicationState, wanted: str) -> UnexpectedApplicationStatusError:
-    hint = _UNHANDLED_HINT.get(state.status, "")
+def _unhandled(name: str, status: str, wanted: str) -> UnexpectedApplicationStatusError:
+    hint = _UNHANDLED_HINT.get(status, "")
     return UnexpectedApplicationStatusError(
-        f"cannot {wanted} application {state.name!r} while it is {state.status}: {hint}".rstrip(": ")
+        f"cannot {wanted} application {name!r} while it is {status}: {hint}".rstrip(": ")
     )
 
 
@@ -112,7 +112,7 @@ def ensure_application(kda: Any, s3: Any, spec: ApplicationSpec) -> dict[str, An
         state = describe_application(kda, spec.application_name)
         return {"action": "created", "status": state.status, "versionId": state.version_id, "code": wanted}
     if state.status in UNHANDLED_STATUSES:
-        raise _unhandled(state, "use")
+        raise _unhandled(state.name, state.status, "use")
     current = {k: state.code_location.get(k) for k in ("BucketARN", "FileKey", "ObjectVersion")}
     if {k: v for k, v in current.items() if v} == wanted:
         return {"action": "unchanged", "status": state.status, "versionId": state.version_id, "code": wanted}
@@ -160,7 +160,7 @@ def start_application(kda: Any, name: str) -> dict[str, Any]:
     if state.status in {"RUNNING", "STARTING"}:
         return {"action": "none", "status": state.status, "operationId": None, "since": _now()}
     if state.status in UNHANDLED_STATUSES:
-        raise _unhandled(state, "start")
+        raise _unhandled(state.name, state.status, "start")
     if state.status != "READY":
         raise ApplicationBusyError(f"application {name!r} is {state.status}; it can start once it is READY")
     restore = RESTORE_FROM_LATEST if has_snapshot(kda, name) else SKIP_RESTORE
@@ -192,7 +192,7 @@ def stop_application(kda: Any, name: str, *, force: bool = False) -> dict[str, A
         if state.status not in FORCE_STOPPABLE:
             return {"action": "none", "status": state.status, "operationId": None, "since": _now()}
     elif state.status in UNHANDLED_STATUSES:
-        raise _unhandled(state, "stop")
+        raise _unhandled(state.name, state.status, "stop")
     elif state.status != "RUNNING":
         raise ApplicationBusyError(f"application {name!r} is {state.status}; it can stop once it is RUNNING")
     with translated("StopApplication"):
@@ -215,6 +215,8 @@ def delete_application(kda: Any, name: str) -> dict[str, Any]:
     status = detail["ApplicationStatus"]
     if status == "DELETING":
         return {"action": "none", "status": status, "operationId": None, "since": _now()}
+    if status in UNHANDLED_STATUSES:
+        raise _unhandled(name, status, "delete")
     if status != "READY":
         raise ApplicationBusyError(f"application {name!r} is {status}; stop it before deleting it")
     try:
