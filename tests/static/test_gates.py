@@ -170,3 +170,26 @@ def test_sam_build_packages_the_layer_and_the_handlers(tmp_path: Path) -> None:
     assert (layer / "pydantic").is_dir()
     assert (build / "ValidateRequestFunction" / "validate.py").is_file()
     assert (build / "PositiveConsumerFunction" / "app.py").is_file()
+
+
+def test_every_dead_letter_queue_has_an_alarm_that_notifies_the_failure_topic() -> None:
+    # GIVEN every SQS queue of the template (each is a dead-letter queue: consumers' or the schedules')
+    resources = load_template(TEMPLATE)["Resources"]
+    queues = [k for k, v in resources.items() if v["Type"] == "AWS::SQS::Queue"]
+    # WHEN we collect the queues watched by an alarm that notifies the failure topic
+    watched = set()
+    for alarm in (v["Properties"] for v in resources.values() if v["Type"] == "AWS::CloudWatch::Alarm"):
+        if alarm.get("Namespace") != "AWS/SQS" or {"Ref": "FailureTopic"} not in alarm.get("AlarmActions", []):
+            continue
+        for dimension in alarm.get("Dimensions", []):
+            if dimension["Name"] == "QueueName":
+                watched.add(dimension["Value"]["Fn::GetAtt"][0])
+    # THEN none is missing: a message in any of them is a lost record or a run window that never started
+    assert queues and set(queues) <= watched, f"queues without an alarm: {sorted(set(queues) - watched)}"
+
+
+def test_every_queue_is_an_output_so_nobody_copies_its_url_by_hand() -> None:
+    template = load_template(TEMPLATE)
+    queues = {k for k, v in template["Resources"].items() if v["Type"] == "AWS::SQS::Queue"}
+    exported = {o["Value"].get("Ref") for o in template["Outputs"].values() if isinstance(o["Value"], dict)}
+    assert queues <= exported, f"queues with no Output: {sorted(queues - exported)}"
