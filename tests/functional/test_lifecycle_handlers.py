@@ -209,3 +209,21 @@ def test_prune_keeps_the_newest_snapshots(
 def test_stop_handler_rejects_a_non_boolean_force(deployment: LocalDeployment, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(InvalidRequestError, match="force"):
         call(deployment, monkeypatch, "StopApplicationFunction", {"applicationName": APP, "force": "yes"})
+
+
+def test_force_stop_of_a_stuck_start_skips_the_snapshot_and_check_ready_settles(
+    cloud: Cloud, deployment: LocalDeployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN an application whose start never completes
+    call(deployment, monkeypatch, "EnsureApplicationFunction", load_event("lifecycle/ensure"))
+    cloud.flink.faults.hang_next("start")
+    call(deployment, monkeypatch, "StartApplicationFunction", load_event("lifecycle/start"))
+    assert cloud.flink.describe(APP).status == "STARTING"
+    # WHEN the force-stop step runs with its sample event
+    stopped = call(deployment, monkeypatch, "StopApplicationFunction", load_event("lifecycle/stop_force"))
+    # THEN it force-stops (no snapshot is taken), and the READY check settles once the application is READY
+    assert (stopped["action"], stopped["status"]) == ("force-stopped", "FORCE_STOPPING")
+    settle(cloud)
+    result = call(deployment, monkeypatch, "CheckProgressFunction", load_event("lifecycle/check_ready"))
+    assert (result["state"], result["status"]) == ("SETTLED", "READY")
+    assert cloud.flink.describe(APP).snapshots == []

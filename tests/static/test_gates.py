@@ -193,3 +193,17 @@ def test_every_queue_is_an_output_so_nobody_copies_its_url_by_hand() -> None:
     queues = {k for k, v in template["Resources"].items() if v["Type"] == "AWS::SQS::Queue"}
     exported = {o["Value"].get("Ref") for o in template["Outputs"].values() if isinstance(o["Value"], dict)}
     assert queues <= exported, f"queues with no Output: {sorted(queues - exported)}"
+
+
+def test_every_sample_event_is_loaded_by_a_test() -> None:
+    # GIVEN the sample events that `sam local invoke -e` uses
+    events = sorted(
+        p.relative_to(ROOT / "events").with_suffix("").as_posix() for p in (ROOT / "events").rglob("*.json")
+    )
+    # WHEN we collect the event names the tests pass to load_event ("dir/name", or an f-string like "dir/x_{y}")
+    sources = "\n".join(p.read_text() for p in (ROOT / "tests").rglob("test_*.py"))
+    names = re.findall(r'f?"((?:consumer|lifecycle|statemachine)/[A-Za-z0-9_{}]+)"', sources)
+    patterns = [re.compile(re.sub(r"\\\{[^}]*\\\}", "[a-z_]+", re.escape(n))) for n in names]
+    # THEN each event is loaded somewhere (a stale or orphaned event would otherwise go unnoticed)
+    unused = [name for name in events if not any(p.fullmatch(name) for p in patterns)]
+    assert events and not unused, f"sample events no test loads: {unused}"
