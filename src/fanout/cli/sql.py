@@ -58,6 +58,7 @@ def check(
 
     Exit codes: 0 no errors (warnings allowed unless --strict), 1 errors (or warnings with --strict).
     Coverage is tested by running the routes over probe records (NULL, missing, malformed JSON, -0.0, ...).
+    Flink reserved words (value, timestamp, user, out, ...) as unquoted names are errors: quote them in backticks.
 
     Example: fanout sql check sql/fanout.sql --template template.yaml --strict
     """

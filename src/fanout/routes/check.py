@@ -1,6 +1,7 @@
 """Check a route script before deploying it: syntax, supported subset, sinks against the template, coverage.
 
-Findings are errors (the script cannot run, or writes somewhere the stack does not have) or warnings
+Findings are errors (the script cannot run, Flink's parser would reject it, e.g. a reserved word such as
+``value`` used as an unquoted name, or it writes somewhere the stack does not have) or warnings
 (records that no route takes, or that several routes take). Coverage is tested, not guessed: the
 routes run on the local executor over probe records (``fanout.routes.probes``).
 
@@ -19,11 +20,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from sqlglot.errors import TokenError
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError, TokenError
 from sqlglot.tokens import TokenType
 
 from fanout.exceptions import ConfigurationError
@@ -34,6 +38,7 @@ from fanout.routes.parser import RouteScript, TableDef, parse_script
 from fanout.routes.placeholders import PLACEHOLDER, RUNTIME_PROPERTIES, find_placeholders
 from fanout.routes.plan import build_plan
 from fanout.routes.probes import Probe, build_probes
+from fanout.routes.reserved import is_reserved
 
 PROPERTIES_VARIABLE = "FLINK_APPLICATION_PROPERTIES"
 _ARN_REF = re.compile(r"^\$\{([A-Za-z0-9]+)\.Arn\}$")
@@ -107,6 +112,7 @@ def check_sql(sql: str, template: Mapping[str, Any] | None = None) -> CheckRepor
         report.findings.append(Finding("error", _code(exc), f"{type(exc).__name__}: {exc}"))
         return report
     report.routes = list(executor.sinks)
+    report.findings += _check_reserved(sql)
     properties = stream_properties(template) if template is not None else None
     report.findings += _check_placeholders(sql, set(properties) if properties is not None else RUNTIME_PROPERTIES)
     if template is not None and properties is not None:
@@ -141,6 +147,39 @@ def locate(sql: str, construct: str) -> tuple[int | None, int | None]:
         if token.token_type != TokenType.STRING and token.text.upper().split()[0] in words:
             return token.line, token.col - len(token.text) + 1
     return None, None
+
+
+def _check_reserved(sql: str) -> list[Finding]:
+    """An error per Flink reserved word used as an unquoted identifier (Flink's parser rejects it at job start)."""
+    try:
+        statements = sqlglot.parse(sql, read=FanoutFlink)
+    except SqlglotError:  # parse_script accepted the script, so this does not happen
+        return []
+    uses: Counter[str] = Counter()
+    first: dict[str, int] = {}
+    for statement in statements:
+        for identifier in statement.find_all(exp.Identifier) if statement else ():
+            if identifier.quoted or not is_reserved(identifier.name):
+                continue
+            name = identifier.name
+            uses[name] += 1
+            start = identifier.meta.get("start")
+            if isinstance(start, int) and (name not in first or start < first[name]):
+                first[name] = start
+    findings = []
+    for name, count in uses.items():
+        line, column = _position(sql, first[name]) if name in first else (None, None)
+        more = f" (and {count - 1} more use{'s' if count > 2 else ''})" if count > 1 else ""
+        findings.append(
+            Finding("error", "reserved-word", f"{name!r} is a reserved word of Flink SQL{more}: Flink rejects the "
+                    f"script at job start; quote it in backticks (`{name}`) everywhere, or rename it", line, column)
+        )  # fmt: skip
+    return sorted(findings, key=lambda f: (f.line or 0, f.column or 0))
+
+
+def _position(sql: str, offset: int) -> tuple[int, int]:
+    """Line and column (1-based) of character ``offset`` of ``sql``."""
+    return sql.count("\n", 0, offset) + 1, offset - sql.rfind("\n", 0, offset)
 
 
 # ----------------------------------------------------------------------------- template
