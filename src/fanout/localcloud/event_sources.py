@@ -32,6 +32,8 @@ class MappingStats:
     records_retried: int = 0
     records_to_dlq: int = 0
     dlq_messages: int = 0
+    poll_errors: int = 0
+    last_error: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def as_dict(self) -> dict[str, int]:
@@ -44,6 +46,7 @@ class MappingStats:
                 "records_retried": self.records_retried,
                 "records_to_dlq": self.records_to_dlq,
                 "dlq_messages": self.dlq_messages,
+                "poll_errors": self.poll_errors,
             }
 
 
@@ -128,7 +131,9 @@ class KinesisEventSourceMapping:
             for shard, iterator in list(iterators.items()):
                 room = self.source.batch_size - len(pending[shard])
                 if room > 0:
-                    response = self._kinesis.get_records(ShardIterator=iterator, Limit=min(room, 10000))
+                    response = self._get_records(iterator, min(room, 10000))
+                    if response is None:
+                        continue  # throttled or failed: the same iterator is read again on the next pass
                     iterators[shard] = response["NextShardIterator"]
                     if response["Records"]:
                         idle = False
@@ -146,11 +151,29 @@ class KinesisEventSourceMapping:
             if records:
                 self._deliver(shard, records, attempt=0)
 
+    def _get_records(self, iterator: str, limit: int) -> dict[str, Any] | None:
+        # As Lambda's pollers do, a failed read (throttling, a transient error) is retried, never fatal:
+        # an exception here used to end the thread, and with it the shard's delivery, silently.
+        try:
+            return dict(self._kinesis.get_records(ShardIterator=iterator, Limit=limit))
+        except Exception as exc:  # counted and shown; the poll is retried from the same iterator
+            with self.stats.lock:
+                self.stats.poll_errors += 1
+                self.stats.last_error = f"GetRecords: {exc}"
+            self._stop.wait(self.idle_sleep)
+            return None
+
     # ---------------------------------------------------------------- delivery
     def _invoke(self, shard: str, records: list[dict[str, Any]]) -> tuple[bool, list[str]]:
         event = {"Records": [_record_event(r, shard, self.source, self.region) for r in records]}
-        response = self._lambda.invoke(FunctionName=self.function.name, Payload=json.dumps(event).encode())
-        payload = json.loads(response["Payload"].read() or b"null")
+        try:
+            response = self._lambda.invoke(FunctionName=self.function.name, Payload=json.dumps(event).encode())
+            payload = json.loads(response["Payload"].read() or b"null")
+        except Exception as exc:  # the Invoke call itself failed: the batch failed, retried as Lambda would
+            with self.stats.lock:
+                self.stats.batches += 1
+                self.stats.last_error = f"Invoke: {exc}"
+            return False, []
         with self.stats.lock:
             self.stats.batches += 1
         if "FunctionError" in response:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 from fanout.localcloud.deploy import EventSource, LocalFunction
 from fanout.localcloud.event_sources import KinesisEventSourceMapping
@@ -98,3 +101,65 @@ def test_partial_failure_checkpoints_before_the_first_failed_record_and_bisects_
     assert fake.calls == [["000", "001", "002", "003"], ["002"], ["003"]]
     assert esm.stats.as_dict()["records_delivered"] == 4
     assert sqs.messages == []
+
+
+class FlakyKinesis:
+    """One shard with three records; the first GetRecords is throttled, as Kinesis does past 5 reads/s."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    def list_shards(self, StreamName: str) -> dict[str, Any]:
+        return {"Shards": [{"ShardId": "shardId-0"}]}
+
+    def get_shard_iterator(self, **_: Any) -> dict[str, str]:
+        return {"ShardIterator": "it-0"}
+
+    def get_records(self, ShardIterator: str, Limit: int) -> dict[str, Any]:
+        self.reads += 1
+        if self.reads == 1:
+            raise ClientError(
+                {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "Rate exceeded"}},
+                "GetRecords",
+            )
+        batch = records(3) if ShardIterator == "it-0" else []
+        return {"Records": batch, "NextShardIterator": "it-1"}
+
+
+def test_a_throttled_get_records_is_retried_and_the_poller_keeps_running() -> None:
+    # GIVEN a mapping whose first GetRecords is throttled
+    fake = FakeLambda({"batchItemFailures": []})
+    kinesis = FlakyKinesis()
+    clients = {"lambda": fake, "sqs": FakeSqs(), "kinesis": kinesis}
+    function = LocalFunction("Consumer", "consumer", "arn:aws:lambda:::function:consumer", Path("."), "app.h", {})
+    source = EventSource(stream_arn=STREAM, batch_size=10, batching_window_seconds=0)
+    esm = KinesisEventSourceMapping(clients.__getitem__, function, source, "us-east-1", idle_sleep=0.01)
+    # WHEN it polls
+    esm.start()
+    deadline = time.monotonic() + 5
+    while esm.stats.as_dict()["records_delivered"] < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    esm.stop()
+    # THEN the records are delivered once, and the throttle is counted rather than killing the poller
+    assert fake.calls == [["000", "001", "002"]]
+    assert esm.stats.as_dict()["poll_errors"] == 1
+
+
+class FailingOnceLambda(FakeLambda):
+    def invoke(self, FunctionName: str, Payload: bytes) -> dict[str, Any]:
+        if not self.calls:
+            self.calls.append([])
+            raise ClientError({"Error": {"Code": "TooManyRequestsException", "Message": "Rate exceeded"}}, "Invoke")
+        return super().invoke(FunctionName, Payload)
+
+
+def test_an_invoke_call_that_raises_is_a_failed_batch_that_is_retried_not_lost() -> None:
+    # GIVEN a Lambda API that throttles the first Invoke
+    fake = FailingOnceLambda({"batchItemFailures": []})
+    esm = mapping(fake, FakeSqs(), bisect_on_error=False)
+    # WHEN a batch is delivered
+    esm._deliver("shardId-0", records(2), attempt=0)
+    # THEN it is retried and delivered, and the failure is counted
+    assert fake.calls == [[], ["000", "001"]]
+    assert esm.stats.as_dict()["records_delivered"] == 2
+    assert esm.stats.as_dict()["invocations_failed"] == 1
