@@ -144,3 +144,13 @@ def test_cli_discover_prints_column_list_and_warnings(cloud: Cloud) -> None:
     assert result.exit_code == 0, result.output
     assert "1 of 2 records are not JSON" in result.output
     assert "CREATE TABLE input_records" in result.output
+
+
+@pytest.mark.parametrize("key", ["count", "raw", "result", "position", "out", "bytes"])
+def test_discover_ident_quotes_flink_reserved_words(key: str) -> None:
+    # GIVEN a JSON key that is a reserved word of Flink's parser WHEN made an identifier
+    from fanout.discover.infer import ident
+
+    # THEN it is in backticks (Flink rejects it bare), while a plain key stays as it is
+    assert ident(key) == f"`{key}`"
+    assert ident("amount") == "amount"

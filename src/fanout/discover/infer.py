@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from fanout.discover.exceptions import EmptyStreamError, NotJsonError
+from fanout.routes.reserved import is_reserved
 
 INT_RANGE = (-(2**31), 2**31 - 1)
 BIGINT_RANGE = (-(2**63), 2**63 - 1)
@@ -32,8 +33,8 @@ _RESERVED = {"value", "timestamp", "time", "date", "user", "order", "group", "ta
 
 
 def ident(name: str) -> str:
-    """A Flink identifier for a JSON key: as is when plain, else in backticks."""
-    plain = _PLAIN.match(name) and name.lower() not in _RESERVED
+    """A Flink identifier for a JSON key: as is when plain, else in backticks (reserved words of Flink too)."""
+    plain = _PLAIN.match(name) and name.lower() not in _RESERVED and not is_reserved(name)
     return name if plain else "`" + name.replace("`", "``") + "`"
 
 

@@ -23,6 +23,7 @@ from sqlglot.dialects.dialect import Dialect
 from fanout.migrate.exceptions import UnknownLegacyNameError, UntranslatableConstructError
 from fanout.migrate.legacy import LegacyApp, LegacyColumn, Pump, legacy_name, parse_legacy
 from fanout.migrate.schema import InputSchema
+from fanout.routes.reserved import is_reserved
 
 # Expression nodes whose legacy and Flink semantics agree (NULL logic, comparisons, string functions).
 # Division is left out on purpose: legacy sent a division by zero to error_stream, Flink fails the job.
@@ -69,8 +70,8 @@ class MigrationOptions:
 
 
 def ident(name: str) -> str:
-    """A Flink identifier: plain when safe, else in backticks."""
-    return name if _PLAIN.match(name) and name not in _FLINK_KEYWORDS else f"`{name}`"
+    """A Flink identifier: plain when safe, else in backticks (every reserved word of Flink's parser included)."""
+    return name if _PLAIN.match(name) and name not in _FLINK_KEYWORDS and not is_reserved(name) else f"`{name}`"
 
 
 def migrate_sql(legacy_sql: str, schema: InputSchema, options: MigrationOptions | None = None) -> str:

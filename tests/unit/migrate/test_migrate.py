@@ -221,3 +221,16 @@ def test_migrate_sql_implicit_type_conversion_is_refused() -> None:
     # WHEN migrated THEN the conversion is named rather than guessed
     with pytest.raises(UntranslatableConstructError, match=r"AMOUNT \(DECIMAL\(5, 2\)\) into OUT.AMOUNT"):
         migrate_sql(legacy, SCHEMA)
+
+
+def test_migrate_sql_quotes_every_flink_reserved_word_so_the_result_passes_check() -> None:
+    # GIVEN a legacy stream and columns named after Flink reserved words the old keyword list missed (OUT, RAW, ABS)
+    legacy = 'CREATE OR REPLACE STREAM "OUT" ("RAW" INTEGER, "ABS" VARCHAR(20));\n'
+    legacy += 'CREATE OR REPLACE PUMP "P" AS INSERT INTO "OUT"\n'
+    legacy += 'SELECT STREAM ID AS "RAW", USERNAME AS "ABS" FROM "SOURCE_SQL_STREAM_001";'
+    # WHEN migrated
+    migrated = migrate_sql(legacy, SCHEMA)
+    # THEN they are written in backticks, which Flink's parser requires, and the check finds no reserved word
+    assert "CREATE TABLE `out` (" in migrated
+    assert "    `raw` INT," in migrated and "    `abs` STRING" in migrated
+    assert [f for f in check_sql(migrated).findings if f.code == "reserved-word"] == []
