@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from fanout.lifecycle.errors import error_code, translated
 from fanout.lifecycle.exceptions import (
+    AccessDeniedError,
     ApplicationBusyError,
     ApplicationNotFoundError,
     ArtifactNotFoundError,
@@ -86,6 +87,11 @@ def latest_artifact_version(s3: Any, bucket: str, key: str) -> str | None:
         if error_code(exc) in {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}:
             raise ArtifactNotFoundError(
                 f"the Flink artifact s3://{bucket}/{key} does not exist: publish it first (`fanout artifact publish`)"
+            ) from exc
+        if error_code(exc) in {"403", "Forbidden", "AccessDenied"}:
+            raise AccessDeniedError(
+                f"reading the Flink artifact s3://{bucket}/{key} was forbidden: the object may be missing (S3 answers "
+                "403 for a missing key to a caller without s3:ListBucket) or the caller lacks s3:GetObject"
             ) from exc
         raise
     version = head.get("VersionId")

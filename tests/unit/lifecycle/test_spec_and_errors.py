@@ -72,3 +72,32 @@ def test_client_errors_become_named_errors(code: str, error: type[Exception]) ->
 def test_unknown_client_errors_are_not_swallowed() -> None:
     with pytest.raises(ClientError), translated("StartApplication"):
         raise ClientError({"Error": {"Code": "Weird", "Message": "m"}}, "StartApplication")
+
+
+class _ForbiddenS3:
+    """S3 as AWS answers HeadObject for a missing key to a caller without s3:ListBucket: 403, not 404."""
+
+    def head_object(self, Bucket: str, Key: str) -> dict[str, str]:
+        raise ClientError({"Error": {"Code": "403", "Message": "Forbidden"}}, "HeadObject")
+
+
+def test_a_forbidden_artifact_head_is_a_named_error_that_says_what_to_check() -> None:
+    from fanout.lifecycle.exceptions import AccessDeniedError
+    from fanout.lifecycle.service import latest_artifact_version
+
+    # GIVEN S3 answering 403 for the artifact
+    # WHEN the create step looks up the artifact's version
+    # THEN it fails with a named error naming the object and both likely causes, not a bare ClientError
+    with pytest.raises(AccessDeniedError, match=r"s3://bucket/flink/app\.zip.*(missing|ListBucket)"):
+        latest_artifact_version(_ForbiddenS3(), "bucket", "flink/app.zip")
+
+
+def test_the_lifecycle_may_list_the_artifact_key_so_a_missing_artifact_is_a_404() -> None:
+    from fanout.localcloud.template import load_template
+    from tests.support import TEMPLATE
+
+    # GIVEN the lifecycle's policy
+    statements = load_template(TEMPLATE)["Resources"]["LifecyclePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    # THEN it allows s3:ListBucket on the artifact bucket (without it S3 answers 403 for a missing key)
+    listing = [s for s in statements if "s3:ListBucket" in s["Action"]]
+    assert listing and listing[0]["Resource"] == {"Fn::GetAtt": ["ArtifactBucket", "Arn"]}
