@@ -207,3 +207,17 @@ def test_every_sample_event_is_loaded_by_a_test() -> None:
     # THEN each event is loaded somewhere (a stale or orphaned event would otherwise go unnoticed)
     unused = [name for name in events if not any(p.fullmatch(name) for p in patterns)]
     assert events and not unused, f"sample events no test loads: {unused}"
+
+
+def test_every_way_a_lifecycle_execution_can_end_badly_notifies_the_failure_topic() -> None:
+    # GIVEN the template's alarms on the lifecycle state machine
+    resources = load_template(TEMPLATE)["Resources"]
+    alarmed = {
+        a["Properties"]["MetricName"]
+        for a in resources.values()
+        if a["Type"] == "AWS::CloudWatch::Alarm"
+        and a["Properties"].get("Namespace") == "AWS/States"
+        and {"Ref": "FailureTopic"} in a["Properties"]["AlarmActions"]
+    }
+    # THEN failed, timed-out and aborted executions each raise one (an aborted run leaves the application billed)
+    assert {"ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"} <= alarmed
