@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
@@ -259,3 +260,21 @@ def test_main_local_run_submits_the_filled_sql_and_waits(
     assert seen["wait"] is True
     assert len(seen["plan"].inserts) == 3
     assert "stream/in" in seen["plan"].ddl[0]
+
+
+@pytest.mark.parametrize("bad", ["${aws.regio", "${ aws.region }", "${}"])
+def test_fill_placeholders_malformed_placeholder_fails_loudly_with_its_line(
+    job: ModuleType, properties: dict[str, str], bad: str
+) -> None:
+    # GIVEN a script whose region placeholder is malformed (unclosed, spaced, empty)
+    sql = SQL.replace("'${aws.region}'", f"'{bad}'", 1)
+    line = sql[: sql.index(bad)].count("\n") + 1
+    # WHEN / THEN the job refuses it, naming the text and its line, instead of submitting it as a literal
+    with pytest.raises(job.PlaceholderError, match=rf"malformed placeholder.*{re.escape(bad)}' at line {line}"):
+        job.fill_placeholders(sql, {"fanout": properties})
+
+
+def test_fill_placeholders_dollar_brace_in_comments_is_ignored(job: ModuleType, properties: dict[str, str]) -> None:
+    # GIVEN comments with ${ text that is no placeholder WHEN filled THEN the script goes through
+    sql = "-- set ${input.stream.arn first\n/* ${ x } */\n" + SQL
+    assert "arn:aws:kinesis" in job.fill_placeholders(sql, {"fanout": properties})

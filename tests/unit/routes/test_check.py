@@ -176,3 +176,24 @@ def test_build_probes_nested_and_array_paths_vary_or_are_reported() -> None:
     assert any(p.label == "$.a.b is JSON null" and p.payload == b'{"a":{"b":null}}' for p in probes)
     # AND check reports the unprobed path as a warning
     assert "unprobed-path" in codes(check_sql(sql), "warning")
+
+
+@pytest.mark.parametrize("bad", ["${aws.regio", "${ aws.region }", "${}", "$${aws.region"])
+def test_check_sql_malformed_placeholder_is_an_error_with_its_position(bad: str) -> None:
+    # GIVEN the source table's region written as a malformed placeholder (a comment's ${...} stays fine)
+    sql = SQL.replace("'${aws.region}'", f"'{bad}'", 1)
+    line = sql[: sql.index(bad)].count("\n") + 1
+    # WHEN checked
+    report = check_sql(sql)
+    # THEN one error names the text and points at it: Flink would otherwise get it as a literal value
+    [finding] = [f for f in report.findings if f.code == "malformed-placeholder"]
+    assert finding.level == "error" and finding.line == line
+    assert repr("$" + bad.lstrip("$")) in finding.message
+    assert not report.passed()
+
+
+def test_check_sql_placeholder_text_in_comments_is_not_flagged() -> None:
+    # GIVEN a comment mentioning an unfinished ${ (the reference script's header has ${...} too)
+    sql = "-- fill ${input.stream.arn later\n/* and ${ this } */\n" + SQL
+    # WHEN checked THEN no malformed placeholder
+    assert codes(check_sql(sql), "error") == []
