@@ -247,11 +247,10 @@ class LocalFlink:
                 raise LocalServiceError(
                     "ResourceInUseException", f"Application {name} is in {app.status} status; start needs READY"
                 )
-            restore = ((run_configuration or {}).get("ApplicationRestoreConfiguration") or {}).get(
-                "ApplicationRestoreType", "RESTORE_FROM_LATEST_SNAPSHOT"
-            )
+            restore_config = (run_configuration or {}).get("ApplicationRestoreConfiguration") or {}
+            restore = restore_config.get("ApplicationRestoreType", "RESTORE_FROM_LATEST_SNAPSHOT")
+            app.restored_from = _restore_point(app, restore, restore_config.get("SnapshotName"))
             app.restore_type = restore
-            app.restored_from = app.snapshots[-1] if restore != "SKIP_RESTORE_FROM_SNAPSHOT" and app.snapshots else None
             op = self._operation(app, "StartApplication")
             fail = self.faults.failed_starts.pop(0) if self.faults.failed_starts else ""
             self._transition(
@@ -353,6 +352,22 @@ class LocalFlink:
             app.snapshots = [s for s in app.snapshots if s.name != snapshot_name]
             if len(app.snapshots) == before:
                 raise LocalServiceError("ResourceNotFoundException", f"Snapshot {snapshot_name} not found")
+
+
+def _restore_point(app: LocalApplication, restore: str, snapshot_name: str | None) -> Snapshot | None:
+    """The snapshot a start restores from, checked as StartApplication checks it."""
+    if restore == "SKIP_RESTORE_FROM_SNAPSHOT":
+        return None
+    if restore == "RESTORE_FROM_LATEST_SNAPSHOT":
+        return app.snapshots[-1] if app.snapshots else None
+    if restore != "RESTORE_FROM_CUSTOM_SNAPSHOT":
+        raise LocalServiceError("InvalidArgumentException", f"unknown ApplicationRestoreType {restore}")
+    if not snapshot_name:
+        raise LocalServiceError("InvalidArgumentException", "RESTORE_FROM_CUSTOM_SNAPSHOT needs a SnapshotName")
+    for snap in app.snapshots:
+        if snap.name == snapshot_name:
+            return snap
+    raise LocalServiceError("ResourceNotFoundException", f"Snapshot {snapshot_name} not found for {app.name}")
 
 
 def _apply_update(app: LocalApplication, update: dict[str, Any]) -> None:

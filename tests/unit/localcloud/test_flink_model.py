@@ -102,3 +102,50 @@ def test_injected_api_errors_fire_once(flink: tuple[LocalFlink, Clock]) -> None:
         f.start("a", None)
     f.start("a", None)
     assert f.describe("a").status == "STARTING"
+
+
+def _run_and_stop(f: LocalFlink, clock: Clock, state: dict[str, str]) -> None:
+    f.snapshot_state = lambda app: dict(state)
+    f.start("a", None)
+    clock.now += 10
+    f.stop("a", force=False)
+    clock.now += 5
+    f.describe("a")
+
+
+def test_a_custom_restore_resumes_from_the_named_snapshot_not_the_latest(flink: tuple[LocalFlink, Clock]) -> None:
+    # GIVEN two stops, hence two snapshots with different positions
+    f, clock = flink
+    _run_and_stop(f, clock, {"shardId-0": "10"})
+    _run_and_stop(f, clock, {"shardId-0": "20"})
+    older = f.describe("a").snapshots[0]
+    # WHEN the application starts from the older snapshot by name
+    f.start(
+        "a",
+        {
+            "ApplicationRestoreConfiguration": {
+                "ApplicationRestoreType": "RESTORE_FROM_CUSTOM_SNAPSHOT",
+                "SnapshotName": older.name,
+            }
+        },
+    )
+    # THEN it restores that snapshot's positions
+    restored = f.describe("a").restored_from
+    assert restored is not None and restored.state == {"shardId-0": "10"}
+
+
+@pytest.mark.parametrize(
+    "restore, code",
+    [
+        ({"ApplicationRestoreType": "RESTORE_FROM_CUSTOM_SNAPSHOT", "SnapshotName": "nope"}, "ResourceNotFound"),
+        ({"ApplicationRestoreType": "RESTORE_FROM_CUSTOM_SNAPSHOT"}, "InvalidArgumentException"),
+        ({"ApplicationRestoreType": "RESTORE_SOMEHOW"}, "InvalidArgumentException"),
+    ],
+)
+def test_a_restore_that_cannot_be_honoured_is_refused_and_the_application_stays_ready(
+    flink: tuple[LocalFlink, Clock], restore: dict[str, str], code: str
+) -> None:
+    f, _ = flink
+    with pytest.raises(LocalServiceError, match=code):
+        f.start("a", {"ApplicationRestoreConfiguration": restore})
+    assert f.describe("a").status == "READY"
