@@ -14,7 +14,9 @@ from typing import Any
 
 import boto3
 import typer
+from botocore.exceptions import InvalidRegionError
 
+from fanout.exceptions import ConfigurationError
 from fanout.stack import StackResources, default_stack_name, resolve_stack
 
 StackOption = typer.Option(
@@ -46,7 +48,15 @@ class Aws:
         kwargs: dict[str, Any] = {}
         if self.endpoint_url:
             kwargs["endpoint_url"] = self.endpoint_url
-        return self.session.client(service, **kwargs)
+        try:
+            return self.session.client(service, **kwargs)
+        except InvalidRegionError:  # a ValueError too, with its own exit code
+            raise
+        except ValueError as exc:  # botocore's "Invalid endpoint: <url>", from the flag or AWS_ENDPOINT_URL
+            raise ConfigurationError(
+                f"cannot create the {service} client: {exc} (check --endpoint-url and AWS_ENDPOINT_URL*: "
+                "a URL such as http://127.0.0.1:4566)"
+            ) from exc
 
     @property
     def stack_name(self) -> str:

@@ -10,9 +10,11 @@ from enum import IntEnum
 
 from botocore.exceptions import (
     ClientError,
+    InvalidRegionError,
     NoCredentialsError,
     NoRegionError,
     PartialCredentialsError,
+    ProfileNotFound,
 )
 from botocore.exceptions import (
     ConnectionError as BotoConnectionError,
@@ -184,6 +186,15 @@ def classify(exc: BaseException) -> Failure:
         )
     if isinstance(exc, NoRegionError):
         return Failure(ExitCode.NO_CREDENTIALS, name, message, "pass --region or set AWS_REGION")
+    if isinstance(exc, ProfileNotFound):
+        return Failure(
+            ExitCode.NO_CREDENTIALS,
+            name,
+            message,
+            "check --profile / AWS_PROFILE against `aws configure list-profiles`, or configure it: aws configure",
+        )
+    if isinstance(exc, InvalidRegionError):
+        return Failure(ExitCode.NO_CREDENTIALS, name, message, "pass a region code such as eu-west-1 to --region")
     if isinstance(exc, BotoConnectionError):
         return Failure(
             ExitCode.UNREACHABLE,

@@ -130,3 +130,35 @@ def test_main_version_prints_the_version_and_exits_0(capsys: pytest.CaptureFixtu
     # THEN it prints the version and succeeds (no "Missing command")
     assert exit_info.value.code in (0, None)
     assert capsys.readouterr().out.strip() == __version__
+
+
+@pytest.mark.parametrize(
+    ("flags", "name", "code"),
+    [
+        (["--profile", "nosuch"], "ProfileNotFound", ExitCode.NO_CREDENTIALS),
+        (["--region", "not a region"], "InvalidRegionError", ExitCode.NO_CREDENTIALS),
+        (["--endpoint-url", "notaurl"], "ConfigurationError", ExitCode.ERROR),
+    ],
+)
+def test_main_bad_aws_configuration_flag_is_a_named_error_not_a_bug(
+    flags: list[str],
+    name: str,
+    code: ExitCode,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: object,
+) -> None:
+    # GIVEN no AWS configuration files, and a profile, region or endpoint the user mistyped
+    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", f"{tmp_path}/none")
+    monkeypatch.setenv("AWS_CONFIG_FILE", f"{tmp_path}/none")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    # WHEN a command needs AWS
+    with pytest.raises(SystemExit) as exited:
+        main(["app", "status", "--stack", "nothing", *flags])
+    # THEN one named error and a hint, with its own exit code, not exit 1 "this is a bug"
+    err = capsys.readouterr().err
+    assert exited.value.code == code
+    assert err.splitlines()[0].startswith(f"error: {name}:")
+    assert "this is a bug" not in err and "Traceback" not in err
