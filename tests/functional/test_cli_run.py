@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -46,6 +47,9 @@ def test_run_short_window_follows_every_state_and_exits_0(cloud: Cloud, quiet: L
     assert outcome["status"] == "SUCCEEDED" and outcome["exitCode"] == 0
     assert outcome["input"] == {"action": "run", "duration": "PT1S"}
     assert outcome["name"].startswith("cli-run-")
+    # AND its times are ISO 8601, as the AWS CLI prints them, and in order
+    started, stopped = (datetime.fromisoformat(outcome[k]) for k in ("startDate", "stopDate"))
+    assert "T" in outcome["startDate"] and started.tzinfo is not None and started <= stopped
     sfn = cloud.client("stepfunctions")
     assert outcome["states"] == states_entered(sfn, outcome["executionArn"])
     for state in ("Ensure application exists", "Wait out the run window", "Check stop progress", "Done"):
@@ -70,7 +74,9 @@ def test_run_no_follow_prints_arn_then_follow_and_list_find_it(cloud: Cloud, dep
     assert "state    Start application" in followed.stdout and "SUCCEEDED" in followed.stdout
     # AND the list shows it
     listed = fanout("executions", "list", *STACK, "--json")
-    assert [e["executionArn"] for e in json.loads(listed.stdout)] == [arn]
+    [item] = json.loads(listed.stdout)
+    assert item["executionArn"] == arn
+    assert datetime.fromisoformat(item["startDate"]).tzinfo is not None and "T" in item["startDate"]
     assert cloud.flink.describe(deployment.outputs["ApplicationName"]).status == "RUNNING"
 
 

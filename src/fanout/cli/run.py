@@ -45,6 +45,13 @@ def _state_machine(aws: Aws, override: str | None) -> str:
     return resources.get("LifecycleStateMachineArn", "--state-machine")
 
 
+def _iso(value: Any) -> str | None:
+    """A timestamp for --json: ISO 8601 (``2026-11-26T01:49:22.601000+00:00``), as the AWS CLI prints them."""
+    if value is None or value == "":
+        return None
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
 def follow_execution(sfn: Any, arn: str, *, poll: float, timeout: float, as_json: bool) -> dict[str, Any]:
     """Print each state as the execution enters it (unless `as_json`) and return the outcome document."""
     states: list[str] = []
@@ -64,8 +71,8 @@ def follow_execution(sfn: Any, arn: str, *, poll: float, timeout: float, as_json
         "name": desc.get("name"),
         "status": desc["status"],
         "input": json.loads(desc.get("input") or "{}"),
-        "startDate": str(desc.get("startDate") or ""),
-        "stopDate": str(desc.get("stopDate") or ""),
+        "startDate": _iso(desc.get("startDate")),
+        "stopDate": _iso(desc.get("stopDate")),
         "states": states,
         "skipped": SKIPPED_STATE in states,
     }
@@ -212,7 +219,7 @@ def list_command(
         status=status.upper() if status else None,
     )
     if as_json:
-        typer.echo(json.dumps(items, indent=2, default=str))
+        typer.echo(json.dumps(items, indent=2, default=_iso))
         return
     table = Table(title=f"lifecycle executions ({len(items)})", title_justify="left")
     table.add_column("name", overflow="fold")
