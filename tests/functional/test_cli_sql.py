@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fanout.cli import _register, app
+from fanout.exceptions import ConfigurationError
 from fanout.migrate import InputSchemaError
 from tests.support import ROOT
 
@@ -133,6 +134,17 @@ def test_sql_migrate_without_schema_raises_named_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["sql", "migrate", str(legacy)])
     assert isinstance(result.exception, InputSchemaError)
     assert "--schema" in str(result.exception)
+
+
+def test_sql_migrate_missing_legacy_file_says_so_before_the_schema(tmp_path: Path) -> None:
+    # GIVEN a mistyped LEGACY path (so no input-schema.json next to it either)
+    missing = tmp_path / "typo.sql"
+    # WHEN migrated
+    result = runner.invoke(app, ["sql", "migrate", str(missing)])
+    # THEN the error names the missing file, not the schema the user never meant to pass
+    assert isinstance(result.exception, ConfigurationError)
+    assert not isinstance(result.exception, InputSchemaError)
+    assert f"cannot read {missing}" in str(result.exception)
 
 
 def test_sql_migrate_untranslatable_is_one_line_error_exit_nonzero(tmp_path: Path) -> None:

@@ -183,6 +183,7 @@ def migrate(
     """
     from fanout.migrate import InputSchemaError, MigrationOptions, load_input_schema, migrate_sql
 
+    legacy_sql = _text(legacy)  # a missing LEGACY file is the first thing to say
     schema_path = schema or legacy.with_name("input-schema.json")
     if not schema_path.is_file():
         raise InputSchemaError(
@@ -200,7 +201,7 @@ def migrate(
     if rejected_table != "rejected_records":
         command += ["--rejected-table", rejected_table]
     options = MigrationOptions(sink_properties=mapping, rejected_table=rejected_table, command=" ".join(command))
-    flink_sql = migrate_sql(_text(legacy), load_input_schema(_text(schema_path), str(schema_path)), options)
+    flink_sql = migrate_sql(legacy_sql, load_input_schema(_text(schema_path), str(schema_path)), options)
     if out is None:
         typer.echo(flink_sql, nl=False)
     else:
