@@ -154,3 +154,36 @@ def test_discover_ident_quotes_flink_reserved_words(key: str) -> None:
     # THEN it is in backticks (Flink rejects it bare), while a plain key stays as it is
     assert ident(key) == f"`{key}`"
     assert ident("amount") == "amount"
+
+
+def test_cli_discover_route_alias_and_arn_resolve_like_tail_and_put(cloud: Cloud) -> None:
+    # GIVEN a stack whose Outputs name the rejected stream, holding one JSON record
+    cloud.client("cloudformation").create_stack(
+        StackName="fanout",
+        TemplateBody=json.dumps(
+            {
+                "Resources": {"Rj": {"Type": "AWS::Kinesis::Stream", "Properties": {"Name": "rj", "ShardCount": 1}}},
+                "Outputs": {"RejectedTransactionsStreamName": {"Value": {"Ref": "Rj"}}},
+            }
+        ),
+    )
+    put(cloud.client("kinesis"), "rj", [b'{"id": 7}'])
+    arn = cloud.client("kinesis").describe_stream_summary(StreamName="rj")["StreamDescriptionSummary"]["StreamARN"]
+    for stream in ("rejected", arn):
+        # WHEN discovered by the route alias, then by the stream's ARN
+        result = CliRunner().invoke(app, ["discover", "--stack", "fanout", "--stream", stream, "--json"])
+        # THEN both name the stack's stream
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.output)["stream"] == "rj"
+
+
+def test_cli_discover_missing_stream_exits_6_with_a_hint(cloud: Cloud, capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN no such stream WHEN the real entry point discovers it
+    from fanout.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["discover", "--stream", "nope"])
+    # THEN it is "stream not found" (exit 6, as for tail and put) with a hint, not a generic error (exit 3)
+    err = capsys.readouterr().err
+    assert exited.value.code == 6
+    assert err.startswith("error: StreamNotFoundError: stream 'nope' not found") and "hint:" in err

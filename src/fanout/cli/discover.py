@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.syntax import Syntax
 
 from fanout.cli.common import Aws, EndpointOption, ProfileOption, RegionOption, StackOption
+from fanout.streams.names import resolve_stream_name
 
 console = Console(highlight=False, soft_wrap=True)
 STREAM_OUTPUT = "TransactionsStreamName"
@@ -22,7 +23,12 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def discover(
         stream: Annotated[
-            str | None, typer.Option("--stream", help=f"Stream name [default: the stack's {STREAM_OUTPUT} output].")
+            str | None,
+            typer.Option(
+                "--stream",
+                help=f"Stream name or ARN, or a route alias: transactions, positive, ... "
+                f"\\[default: the stack's {STREAM_OUTPUT} output].",
+            ),
         ] = None,
         samples: Annotated[int, typer.Option("--samples", "-n", min=1, max=10_000, help="Records to sample.")] = 100,
         table: Annotated[
@@ -41,11 +47,15 @@ def register(app: typer.Typer) -> None:
         are reported as warnings with their counts; an empty stream is an error.
 
         Example: fanout discover --stream kinesis-fanout-transactions --samples 500
+
+        Example: fanout discover --stream rejected --stack kinesis-fanout --json
         """
         from fanout.discover import discover as discover_schema
 
         aws = Aws(stack, region, profile, endpoint_url)
-        name = aws.resources({STREAM_OUTPUT: stream}, needed=(STREAM_OUTPUT,)).get(STREAM_OUTPUT, "--stream")
+        name = resolve_stream_name(
+            stream or "transactions", lambda key: aws.resources({key: None}).get(key, "--stream")
+        )
         sample, schema = discover_schema(aws.client("kinesis"), name, samples)
         if as_json:
             document = {"stream": name, "shards": sample.per_shard, **schema.to_dict()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fanout.exceptions import FanoutError
+from fanout.streams.exceptions import StreamNotFoundError as _StreamNotFoundError
 
 
 class DiscoveryError(FanoutError):
@@ -17,5 +18,5 @@ class NotJsonError(DiscoveryError):
     """None of the sampled records is a JSON object, so no columns can be inferred."""
 
 
-class StreamNotFoundError(DiscoveryError):
-    """The stream to sample does not exist in this account and region."""
+class StreamNotFoundError(DiscoveryError, _StreamNotFoundError):
+    """The stream to sample does not exist in this account and region (the CLI's exit 6, as for tail and put)."""
