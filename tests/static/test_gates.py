@@ -221,3 +221,25 @@ def test_every_way_a_lifecycle_execution_can_end_badly_notifies_the_failure_topi
     }
     # THEN failed, timed-out and aborted executions each raise one (an aborted run leaves the application billed)
     assert {"ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"} <= alarmed
+
+
+def test_alarms_can_publish_to_the_encrypted_failure_topic() -> None:
+    # GIVEN the failure topic every alarm notifies
+    resources = load_template(TEMPLATE)["Resources"]
+    key_ref = resources["FailureTopic"]["Properties"]["KmsMasterKeyId"]
+    # THEN it is not encrypted with the AWS managed alias/aws/sns, whose key policy CloudWatch may not use
+    # (alarm actions then fail, and no alarm ever reaches anybody), but with a key of this stack
+    assert isinstance(key_ref, dict) and "Ref" in key_ref, key_ref
+    key = resources[key_ref["Ref"]]
+    assert key["Type"] == "AWS::KMS::Key" and key["Properties"]["EnableKeyRotation"] is True
+    # AND the key policy lets CloudWatch alarms use it, for this account only
+    cloudwatch = [
+        s
+        for s in key["Properties"]["KeyPolicy"]["Statement"]
+        if s.get("Principal", {}).get("Service") == "cloudwatch.amazonaws.com"
+    ]
+    assert cloudwatch and {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(cloudwatch[0]["Action"])
+    assert "aws:SourceAccount" in json.dumps(cloudwatch[0]["Condition"])
+    # AND the state machine, which publishes with its role, may use the key too
+    machine = json.dumps(resources["LifecycleStateMachine"]["Properties"]["Policies"])
+    assert "kms:GenerateDataKey" in machine and key_ref["Ref"] in machine

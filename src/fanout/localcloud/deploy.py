@@ -133,6 +133,7 @@ _NOT_EMULATED = {
     "AWS::S3::BucketPolicy": "bucket policies are not enforced offline",
     "AWS::SQS::QueuePolicy": "queue policies are not enforced offline",
     "AWS::IAM::ManagedPolicy": "IAM is not enforced offline",
+    "AWS::KMS::Key": "KMS keys are not created offline; the topic they encrypt is created unencrypted",
 }
 
 _ORDER = [
