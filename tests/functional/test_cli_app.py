@@ -49,6 +49,18 @@ def test_app_status_and_toggle_before_create_report_not_created(
     assert "fanout app create" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("operation", [["stop"], ["delete", "--yes"]])
+def test_app_stop_or_delete_before_create_says_it_does_not_exist(
+    deployment: LocalDeployment, operation: list[str]
+) -> None:
+    # GIVEN no application yet WHEN it is stopped or deleted
+    result = fanout("app", *operation, *STACK)
+    # THEN it is a no-op (exit 0) that says the application does not exist, not that it is "already DELETED"
+    assert result.exit_code == 0, result.output
+    assert "does not exist: nothing to do" in result.output
+    assert "DELETED" not in result.output
+
+
 def test_app_create_start_toggle_lifecycle_shows_operations_snapshots_and_cost(
     cloud: Cloud, deployment: LocalDeployment
 ) -> None:

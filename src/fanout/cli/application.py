@@ -153,7 +153,9 @@ def _wait(kda: Any, name: str, target: Target, result: dict[str, Any], timeout: 
 
 
 def _report(name: str, result: dict[str, Any], done: str) -> None:
-    if result.get("action") in (None, "none"):
+    if result.get("action") in (None, "none") and result.get("status") == "DELETED":  # the lifecycle's "missing"
+        console.print(f"{name} does not exist: nothing to do")
+    elif result.get("action") in (None, "none"):
         console.print(f"{name} is already {result.get('status')}: nothing to do")
     else:
         extra = f" (restore: {result['restoreType']})" if result.get("restoreType") else ""
