@@ -243,3 +243,16 @@ def test_alarms_can_publish_to_the_encrypted_failure_topic() -> None:
     # AND the state machine, which publishes with its role, may use the key too
     machine = json.dumps(resources["LifecycleStateMachine"]["Properties"]["Policies"])
     assert "kms:GenerateDataKey" in machine and key_ref["Ref"] in machine
+
+
+def test_every_function_logs_to_a_log_group_of_the_stack_with_retention() -> None:
+    # GIVEN every function of the template
+    resources = load_template(TEMPLATE)["Resources"]
+    functions = {k: v["Properties"] for k, v in resources.items() if v["Type"] == "AWS::Serverless::Function"}
+    for name, props in functions.items():
+        # THEN it writes to a log group the stack owns (Lambda's own group would keep logs forever)
+        group = props.get("LoggingConfig", {}).get("LogGroup", {}).get("Ref")
+        assert group in resources, f"{name}: no LoggingConfig.LogGroup of this stack"
+        assert resources[group]["Type"] == "AWS::Logs::LogGroup", name
+        assert resources[group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}, name
+    assert len(functions) == 10
