@@ -14,6 +14,7 @@ from fanout.artifact.exceptions import (
     ArtifactSourceError,
     ArtifactUploadError,
     ChecksumMismatchError,
+    InvalidRepositoryError,
     JarNotFoundError,
     RepositoryUnreachableError,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "ArtifactUploadError",
     "BuildResult",
     "ChecksumMismatchError",
+    "InvalidRepositoryError",
     "JarNotFoundError",
     "MavenJar",
     "RepositoryUnreachableError",

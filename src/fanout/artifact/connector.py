@@ -16,6 +16,7 @@ import hashlib
 import os
 import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,7 +24,12 @@ from pathlib import Path
 from typing import IO
 
 from fanout import env
-from fanout.artifact.exceptions import ChecksumMismatchError, JarNotFoundError, RepositoryUnreachableError
+from fanout.artifact.exceptions import (
+    ChecksumMismatchError,
+    InvalidRepositoryError,
+    JarNotFoundError,
+    RepositoryUnreachableError,
+)
 
 MAVEN_CENTRAL = "https://repo1.maven.org/maven2"
 DEFAULT_CACHE_DIR = Path(".cache") / "fanout"
@@ -70,9 +76,20 @@ CONNECTOR = MavenJar(
 
 
 def default_repository(explicit: str | None = None, environ: Mapping[str, str] | None = None) -> str:
-    """The repository base URL: explicit > FANOUT_MAVEN_REPOSITORY > Maven Central."""
+    """The repository base URL: explicit > FANOUT_MAVEN_REPOSITORY > Maven Central.
+
+    Raises InvalidRepositoryError unless it is an http://, https:// or file:// URL (urllib would fail with a
+    bare ValueError, "unknown url type").
+    """
     environ = os.environ if environ is None else environ
-    return explicit or environ.get(env.FANOUT_MAVEN_REPOSITORY) or MAVEN_CENTRAL
+    repository = explicit or environ.get(env.FANOUT_MAVEN_REPOSITORY) or MAVEN_CENTRAL
+    parts = urllib.parse.urlsplit(repository)
+    if parts.scheme not in ("http", "https", "file") or not (parts.netloc or parts.scheme == "file"):
+        raise InvalidRepositoryError(
+            f"Maven repository {repository!r} is not an http://, https:// or file:// URL: fix --repository or "
+            f"{env.FANOUT_MAVEN_REPOSITORY} (default: {MAVEN_CENTRAL})"
+        )
+    return repository
 
 
 def default_cache_dir(explicit: Path | None = None, environ: Mapping[str, str] | None = None) -> Path:

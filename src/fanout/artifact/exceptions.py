@@ -13,6 +13,10 @@ class ArtifactSourceError(ArtifactError):
     """A file the artifact needs (flink/main.py, the SQL, a shipped module) is missing from the project."""
 
 
+class InvalidRepositoryError(ArtifactError):
+    """The Maven repository setting (--repository, FANOUT_MAVEN_REPOSITORY) is not an http(s):// or file:// URL."""
+
+
 class RepositoryUnreachableError(ArtifactError):
     """The Maven repository could not be reached to download the connector jar or its checksum."""
 

@@ -14,6 +14,7 @@ from fanout.artifact import (
     CONNECTOR,
     MAVEN_CENTRAL,
     ArtifactSourceError,
+    InvalidRepositoryError,
     artifact_entries,
     find_project_root,
     zip_bytes,
@@ -108,3 +109,18 @@ def test_stand_in_artifact_has_the_real_layout_minus_the_jar() -> None:
     assert names == sorted(artifact_entries(ROOT))
     assert not any(n.startswith("lib/") for n in names)
     assert sql == (ROOT / "sql" / "fanout.sql").read_bytes()
+
+
+@pytest.mark.parametrize("bad", ["notaurl", "repo1.maven.org/maven2", "ftp://mirror.example/maven2", "http:/x"])
+def test_default_repository_not_a_url_is_a_named_error(bad: str) -> None:
+    # GIVEN a repository setting that is no http(s):// or file:// URL (a flag or the variable)
+    # WHEN resolved THEN a named error says so and how to fix it, instead of urllib's bare ValueError at download
+    with pytest.raises(InvalidRepositoryError, match="--repository or FANOUT_MAVEN_REPOSITORY"):
+        default_repository(bad, {})
+    with pytest.raises(InvalidRepositoryError):
+        default_repository(None, {"FANOUT_MAVEN_REPOSITORY": bad})
+
+
+def test_default_repository_file_url_is_accepted() -> None:
+    # GIVEN a local mirror WHEN resolved THEN it is kept as given
+    assert default_repository("file:///srv/maven", {}) == "file:///srv/maven"
