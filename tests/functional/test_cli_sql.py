@@ -136,6 +136,23 @@ def test_sql_migrate_without_schema_raises_named_error(tmp_path: Path) -> None:
     assert "--schema" in str(result.exception)
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("Resources: [\n", "cannot parse template"), ("- a list\n", "is not a YAML or JSON mapping")],
+)
+def test_sql_check_malformed_or_non_mapping_template_is_one_line_named_error(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    # GIVEN a --template that is malformed YAML, or YAML that is no mapping
+    template = tmp_path / "t.yaml"
+    template.write_text(text)
+    # WHEN checked against it
+    result = runner.invoke(app, ["sql", "check", str(SQL), "--template", str(template)])
+    # THEN a ConfigurationError on one line (the CLI prints one), not an AttributeError or a multi-line YAML error
+    assert isinstance(result.exception, ConfigurationError)
+    assert message in str(result.exception) and "\n" not in str(result.exception)
+
+
 def test_sql_migrate_missing_legacy_file_says_so_before_the_schema(tmp_path: Path) -> None:
     # GIVEN a mistyped LEGACY path (so no input-schema.json next to it either)
     missing = tmp_path / "typo.sql"

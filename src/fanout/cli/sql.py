@@ -75,7 +75,10 @@ def check(
         except OSError as exc:
             raise ConfigurationError(f"cannot read template {template}: {exc.strerror or exc}") from exc
         except Exception as exc:  # the YAML loader raises several types for a malformed template
-            raise ConfigurationError(f"cannot parse template {template}: {exc}") from exc
+            detail = " ".join(str(exc).split())  # YAML errors span lines; the CLI shows one
+            raise ConfigurationError(f"cannot parse template {template}: {detail}") from exc
+        if not isinstance(loaded, dict):
+            raise ConfigurationError(f"template {template} is not a YAML or JSON mapping (a SAM template)")
     report = check_sql(sql, loaded)
     if as_json:
         typer.echo(json.dumps({"file": str(file), "template": str(template) if loaded else None, **report.to_dict()}))

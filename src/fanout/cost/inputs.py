@@ -81,6 +81,11 @@ def inputs_from_template(path: Path, overrides: Mapping[str, object] | None = No
         template = load_template(path)
     except OSError as exc:
         raise CostInputError(f"cannot read the template {path}: {exc}; pass --template") from exc
+    except Exception as exc:  # the YAML loader raises several types for a malformed file
+        detail = " ".join(str(exc).split())  # its messages span lines; the CLI shows one
+        raise CostInputError(f"cannot parse the template {path}: {detail}; pass --template") from exc
+    if not isinstance(template, dict):
+        raise CostInputError(f"the template {path} is not a YAML or JSON mapping; pass --template")
     params = parameter_values(template, overrides)
     resources = template.get("Resources") or {}
     streams = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -114,6 +115,22 @@ def test_monthly_estimate_flags_override_schedule_and_minimum_applies() -> None:
 def test_inputs_from_template_missing_file_is_named_error(tmp_path: object) -> None:
     with pytest.raises(CostInputError, match="--template"):
         inputs_from_template(ROOT / "no-such-template.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("Resources: [\n", "cannot parse the template"), ("- a list\n", "not a YAML or JSON mapping")],
+)
+def test_inputs_from_template_malformed_or_non_mapping_is_one_line_named_error(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    # GIVEN a --template that is malformed YAML, or YAML but no mapping (an SQL file passed by mistake, say)
+    path = tmp_path / "t.yaml"
+    path.write_text(text)
+    # WHEN read THEN a CostInputError, on one line, instead of the YAML parser's own (multi-line) exception
+    with pytest.raises(CostInputError, match=message) as raised:
+        inputs_from_template(path)
+    assert "\n" not in str(raised.value) and "--template" in str(raised.value)
 
 
 def test_cost_command_json_matches_the_domain_estimate() -> None:
