@@ -217,4 +217,6 @@ def classify(exc: BaseException) -> Failure:
         return _lifecycle_error(exc) or Failure(ExitCode.ERROR, name, message)
     if isinstance(exc, TimeoutError):
         return Failure(ExitCode.TIMED_OUT, name, message, "raise --timeout to wait longer")
+    if isinstance(exc, OSError):  # a file the user named cannot be read or written (--out, -o, ...)
+        return Failure(ExitCode.ERROR, name, message, "check the path you passed: its folder, and your permissions")
     return Failure(ExitCode.UNEXPECTED, name, message or name, "this is a bug: rerun with --debug and report it")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError, PartialCredentialsError
 
@@ -162,3 +164,29 @@ def test_main_bad_aws_configuration_flag_is_a_named_error_not_a_bug(
     assert exited.value.code == code
     assert err.splitlines()[0].startswith(f"error: {name}:")
     assert "this is a bug" not in err and "Traceback" not in err
+
+
+def test_main_unwritable_output_path_is_a_named_error_exit_3(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN an --out folder below a regular file, which cannot be created
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    records = tmp_path / "in.ndjson"
+    records.write_text('{"id": 1, "username": "a", "amount": 1}\n')
+    sql = str(Path(__file__).parents[3] / "sql" / "fanout.sql")
+    # WHEN `fanout sql run` writes there
+    with pytest.raises(SystemExit) as exited:
+        main(["sql", "run", sql, "--input", str(records), "--out", str(blocker / "routes"), "--quiet"])
+    # THEN it is one named error with a hint and exit 3, not exit 1 "this is a bug"
+    err = capsys.readouterr().err
+    assert exited.value.code == ExitCode.ERROR
+    assert err.startswith("error: FileExistsError:") or err.startswith("error: NotADirectoryError:")
+    assert "hint: check the path" in err and "this is a bug" not in err
+
+
+@pytest.mark.parametrize("exc", [PermissionError(13, "Permission denied", "/x"), IsADirectoryError(21, "dir", "/d")])
+def test_classify_os_error_is_a_named_error_but_timeout_keeps_its_code(exc: OSError) -> None:
+    # GIVEN a file error WHEN classified THEN exit 3 with a hint; a TimeoutError (an OSError too) stays exit 12
+    assert classify(exc).code == ExitCode.ERROR and classify(exc).hint
+    assert classify(TimeoutError("slow")).code == ExitCode.TIMED_OUT
