@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -151,6 +152,30 @@ def test_sql_check_malformed_or_non_mapping_template_is_one_line_named_error(
     # THEN a ConfigurationError on one line (the CLI prints one), not an AttributeError or a multi-line YAML error
     assert isinstance(result.exception, ConfigurationError)
     assert message in str(result.exception) and "\n" not in str(result.exception)
+
+
+def test_sql_run_warns_about_what_flink_would_reject_but_the_executor_runs(tmp_path: Path) -> None:
+    # GIVEN the reference script with its amount column named `value` (reserved in Flink) and records
+    script = tmp_path / "routes.sql"
+    script.write_text(re.sub(r"(?<![.$])\bamount\b", "value", SQL.read_text()))
+    records = tmp_path / "in.ndjson"
+    records.write_text('{"id": 1, "username": "a", "amount": 2}\n')
+    # WHEN run, for people and for machines
+    people = runner.invoke(app, ["sql", "run", str(script), "--input", str(records), "--quiet"])
+    machines = runner.invoke(app, ["sql", "run", str(script), "--input", str(records), "--json"])
+    # THEN the routes still run (exit 0) but stderr warns that Flink would reject the script, with its position
+    assert people.exit_code == 0 and machines.exit_code == 0, people.output
+    assert f"warning: {script}:30:5: 'value' is a reserved word" in " ".join(people.stderr.split())
+    [finding] = json.loads(machines.stdout)["flink_would_reject"]
+    assert (finding["code"], finding["line"]) == ("reserved-word", 30)
+
+
+def test_sql_run_reference_script_has_nothing_flink_would_reject(tmp_path: Path) -> None:
+    records = tmp_path / "in.ndjson"
+    records.write_text('{"id": 1, "username": "a", "amount": 2}\n')
+    result = runner.invoke(app, ["sql", "run", str(SQL), "--input", str(records), "--json"])
+    assert result.exit_code == 0 and json.loads(result.stdout)["flink_would_reject"] == []
+    assert "warning" not in result.stderr
 
 
 def test_sql_migrate_missing_legacy_file_says_so_before_the_schema(tmp_path: Path) -> None:

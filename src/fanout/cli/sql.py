@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +16,7 @@ from rich.table import Table
 from fanout.exceptions import ConfigurationError
 
 console = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 sql_app = typer.Typer(help="Check, run and migrate the fan-out's Flink SQL routes.", no_args_is_help=True)
 
 DEFAULT_SQL = Path("sql/fanout.sql")
@@ -112,13 +114,21 @@ def run(
 
     Each payload is printed with its input line and route. A record that no route takes is listed as
     unrouted and makes the exit code 1 (unless --allow-unrouted): on Flink it would be silently dropped.
+    What Flink would refuse to start but the executor runs (a reserved word as a name, a malformed
+    placeholder) is a warning on stderr, and under "flink_would_reject" with --json.
 
     Example: fanout sql run sql/fanout.sql --input records.ndjson --out build/routes
     """
+    from fanout.routes.check import flink_parse_errors
     from fanout.routes.executor import RouteExecutor
     from fanout.routes.sample_run import run_records, split_records, write_outputs
 
-    executor = RouteExecutor.from_sql(_text(file))
+    sql = _text(file)
+    executor = RouteExecutor.from_sql(sql)
+    blockers = flink_parse_errors(sql)
+    for finding in blockers:  # the executor runs these; Flink would not start the job
+        where = f"{file}:{finding.line}:{finding.column}: " if finding.line else f"{file}: "
+        err.print(f"[yellow]warning:[/] {escape(where + finding.message)} (see `fanout sql check`)", highlight=False)
     records = split_records(_read(input_file))
     result = run_records(executor, records)
     written = write_outputs(result, out) if out is not None else {}
@@ -133,6 +143,7 @@ def run(
                 for sink, rows in result.routed.items()
             },
             "files": {sink: str(path) for sink, path in written.items()},
+            "flink_would_reject": [asdict(finding) for finding in blockers],
         }
         typer.echo(json.dumps(document, ensure_ascii=False))
     else:

@@ -151,6 +151,14 @@ def locate(sql: str, construct: str) -> tuple[int | None, int | None]:
     return None, None
 
 
+def flink_parse_errors(sql: str) -> list[Finding]:
+    """What Flink itself would reject in a script the local executor runs: reserved words, malformed placeholders.
+
+    `fanout sql run` warns with these, since it runs such a script without complaint.
+    """
+    return _check_reserved(sql) + _malformed_placeholders(sql, ", ".join(sorted(RUNTIME_PROPERTIES)))
+
+
 def _check_reserved(sql: str) -> list[Finding]:
     """An error per Flink reserved word used as an unquoted identifier (Flink's parser rejects it at job start)."""
     try:
@@ -239,6 +247,11 @@ def _check_placeholders(sql: str, allowed: Collection[str]) -> list[Finding]:
         Finding("error", "unknown-placeholder", f"${{{name}}} is not a runtime property (known: {known})")
         for name in unknown
     ]
+    return findings + _malformed_placeholders(sql, known)
+
+
+def _malformed_placeholders(sql: str, known: str) -> list[Finding]:
+    findings = []
     code = _COMMENTS.sub(lambda m: m.group() if m.group()[0] in "'`\"" else " " * len(m.group()), sql)
     for match in re.finditer(r"\$\{", code):  # a ${ that opens no ${name}: Flink would get it as a literal
         if not PLACEHOLDER.match(code, match.start()):
