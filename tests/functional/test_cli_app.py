@@ -61,6 +61,20 @@ def test_app_stop_or_delete_before_create_says_it_does_not_exist(
     assert "DELETED" not in result.output
 
 
+def test_app_delete_without_yes_and_without_a_terminal_is_a_named_error(
+    deployment: LocalDeployment, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a script (stdin is no terminal) that forgot --yes
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    # WHEN it deletes the application
+    with pytest.raises(SystemExit) as exited:
+        main(["app", "delete", *STACK])
+    # THEN nothing is asked or deleted: one named error saying to pass --yes, exit 3 (not click's "Aborted!", exit 1)
+    err = capsys.readouterr().err
+    assert exited.value.code == ExitCode.ERROR
+    assert err.startswith("error: ConfigurationError: not deleting") and "--yes" in err
+
+
 def test_app_create_start_toggle_lifecycle_shows_operations_snapshots_and_cost(
     cloud: Cloud, deployment: LocalDeployment
 ) -> None:

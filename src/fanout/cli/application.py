@@ -7,6 +7,7 @@ this module only resolves the resources, renders, and waits with a spinner when 
 from __future__ import annotations
 
 import json
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from rich.table import Table
 
 from fanout.cli.common import Aws, EndpointOption, ProfileOption, RegionOption, StackOption
 from fanout.cost import Prices, accrued_cost, kpus
+from fanout.exceptions import ConfigurationError
 from fanout.lifecycle import (
     Target,
     delete_application,
@@ -288,6 +290,8 @@ def delete(
     Example: fanout app delete --yes --wait
     """
     aws, name = _target(stack, region, profile, endpoint_url, application)
+    if not yes and not sys.stdin.isatty():  # a script: no one to answer, and click's "Aborted!" would exit 1
+        raise ConfigurationError(f"not deleting {name}: there is no terminal to confirm on; pass --yes")
     if not yes:
         typer.confirm(f"Delete {name} and its snapshots?", abort=True)
     kda = aws.client("kinesisanalyticsv2")
