@@ -119,6 +119,9 @@ def _naming(stack: Stack, logical: str, resource: Mapping[str, Any]) -> tuple[st
     if kind == "AWS::Serverless::StateMachine":
         name = _name(stack, logical, props, "Name", 80)
         return f"arn:aws:states:{region}:{account}:stateMachine:{name}", {"Name": name}
+    if kind == "AWS::CloudWatch::Alarm":
+        name = _name(stack, logical, props, "AlarmName", 255)
+        return name, {"Arn": f"arn:aws:cloudwatch:{region}:{account}:alarm:{name}"}
     if kind == "AWS::Serverless::LayerVersion":
         return f"arn:aws:lambda:{region}:{account}:layer:{stack.name}-{logical}:1", {}
     return f"{stack.name}-{logical}", {"Arn": f"arn:aws:local:{region}:{account}:{logical}"}
@@ -126,7 +129,7 @@ def _naming(stack: Stack, logical: str, resource: Mapping[str, Any]) -> tuple[st
 
 # Types accepted without a local effect, with the reason shown to the user.
 _NOT_EMULATED = {
-    "AWS::CloudWatch::Alarm": "alarms are not evaluated offline",
+    "AWS::CloudWatch::Alarm": "alarms are created (their actions armed and disarmed) but not evaluated offline",
     "AWS::Scheduler::Schedule": "schedules do not fire offline; start executions with `fanout run`",
     "AWS::SNS::Subscription": "subscriptions (e-mail) are not delivered offline",
     "AWS::Serverless::LayerVersion": "the layer's code (src/) is installed in the project's environment",
@@ -145,6 +148,7 @@ _ORDER = [
     "AWS::SQS::Queue",
     "AWS::SNS::Topic",
     "AWS::Serverless::Function",
+    "AWS::CloudWatch::Alarm",
     "AWS::Serverless::StateMachine",
 ]
 
@@ -255,6 +259,23 @@ class Deployer:
             s3.put_public_access_block(
                 Bucket=name, PublicAccessBlockConfiguration=resolved["PublicAccessBlockConfiguration"]
             )
+
+    def _alarm(self, logical: str, props: dict[str, Any]) -> None:
+        resolved = self.stack.resolve(props)
+        keys = (
+            "AlarmDescription", "ActionsEnabled", "Namespace", "MetricName", "Dimensions", "Statistic", "Period",
+            "EvaluationPeriods", "DatapointsToAlarm", "Threshold", "ComparisonOperator", "TreatMissingData",
+            "AlarmActions", "OKActions", "Metrics",
+        )
+        kwargs = {key: resolved[key] for key in keys if key in resolved}
+        for number in ("Period", "EvaluationPeriods", "DatapointsToAlarm"):
+            if number in kwargs:
+                kwargs[number] = int(kwargs[number])
+        if "Threshold" in kwargs:
+            kwargs["Threshold"] = float(kwargs["Threshold"])
+        if "ActionsEnabled" in kwargs:
+            kwargs["ActionsEnabled"] = str(kwargs["ActionsEnabled"]).lower() == "true"
+        self.client("cloudwatch").put_metric_alarm(AlarmName=self.stack.refs[logical], **kwargs)
 
     def _loggroup(self, logical: str, props: dict[str, Any]) -> None:
         resolved = self.stack.resolve(props)
