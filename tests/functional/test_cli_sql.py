@@ -50,21 +50,21 @@ def test_sql_check_uncovered_records_warn_and_fail_only_when_strict(tmp_path: Pa
     # WHEN checked, then checked with --strict
     lenient = runner.invoke(app, ["sql", "check", str(script), "--no-template"])
     strict = runner.invoke(app, ["sql", "check", str(script), "--no-template", "--strict"])
-    # THEN warnings are printed (exit 0) and --strict turns them into exit 1
+    # THEN warnings are printed (exit 0) and --strict turns them into exit 16
     assert lenient.exit_code == 0
     assert "no route takes this record ($.amount is JSON null)" in lenient.output
     assert "0 errors" in lenient.output
-    assert strict.exit_code == 1
+    assert strict.exit_code == 16
 
 
-def test_sql_check_syntax_error_exits_1_with_file_line_and_column(tmp_path: Path) -> None:
+def test_sql_check_syntax_error_exits_16_with_file_line_and_column(tmp_path: Path) -> None:
     # GIVEN a syntax error on line 3
     script = tmp_path / "bad.sql"
     script.write_text("CREATE TABLE s (payload BYTES) WITH ('format' = 'raw');\n\nINSERT INTO o SELECT FROM s WHERE;\n")
     # WHEN checked as JSON
     result = runner.invoke(app, ["sql", "check", str(script), "--no-template", "--json"])
-    # THEN exit 1 and the finding has its position
-    assert result.exit_code == 1
+    # THEN exit 16 (findings) and the finding has its position
+    assert result.exit_code == 16
     [finding] = json.loads(result.output)["findings"]
     assert (finding["level"], finding["code"], finding["line"]) == ("error", "syntax", 3)
 
@@ -84,7 +84,7 @@ def test_sql_run_writes_ndjson_per_sink_in_input_order(tmp_path: Path) -> None:
     assert "rejected_transactions" in result.output and "not json" in result.output
 
 
-def test_sql_run_json_reports_counts_and_unrouted_with_exit_1(tmp_path: Path) -> None:
+def test_sql_run_json_reports_counts_and_unrouted_with_exit_16(tmp_path: Path) -> None:
     # GIVEN routes that lose NULL amounts, and a record with a NULL amount on line 2
     script = tmp_path / "routes.sql"
     script.write_text(SQL.read_text().split("INSERT INTO rejected_transactions")[0])
@@ -94,7 +94,7 @@ def test_sql_run_json_reports_counts_and_unrouted_with_exit_1(tmp_path: Path) ->
     result = runner.invoke(app, ["sql", "run", str(script), "-i", str(records), "--json"])
     allowed = runner.invoke(app, ["sql", "run", str(script), "-i", str(records), "--allow-unrouted", "-q"])
     # THEN the unrouted record is reported by line with its bytes, and fails the run unless allowed
-    assert result.exit_code == 1
+    assert result.exit_code == 16
     document = json.loads(result.output)
     assert document["counts"] == {"positive_transactions": 1, "negative_transactions": 0}
     assert document["unrouted"] == [

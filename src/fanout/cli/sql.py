@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from fanout.cli.errors import ExitCode
 from fanout.exceptions import ConfigurationError
 
 console = Console(highlight=False, soft_wrap=True)
@@ -53,12 +54,12 @@ def check(
         typer.Option("--template", "-t", help="SAM template to match the sinks against [default: ./template.yaml]."),
     ] = None,
     no_template: Annotated[bool, typer.Option("--no-template", help="Skip the checks against the template.")] = False,
-    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 16 on warnings too.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Check a route script: syntax, supported subset, sinks against the template, records no route takes.
 
-    Exit codes: 0 no errors (warnings allowed unless --strict), 1 errors (or warnings with --strict).
+    Exit codes: 0 no errors (warnings allowed unless --strict), 16 errors (or warnings with --strict).
     Coverage is tested by running the routes over probe records (NULL, missing, malformed JSON, -0.0, ...).
     Flink reserved words (value, timestamp, user, out, ...) as unquoted names are errors: quote them in backticks.
 
@@ -96,7 +97,7 @@ def check(
             f"{checked} · [bold]{len(report.errors)} errors, {len(report.warnings)} warnings[/]"
         )
     if not report.passed(strict):
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.FINDINGS)
 
 
 @sql_app.command("run")
@@ -113,7 +114,7 @@ def run(
     """Run the routes over sample records with the local route executor: the bytes consumers would receive.
 
     Each payload is printed with its input line and route. A record that no route takes is listed as
-    unrouted and makes the exit code 1 (unless --allow-unrouted): on Flink it would be silently dropped.
+    unrouted and makes the exit code 16 (unless --allow-unrouted): on Flink it would be silently dropped.
     What Flink would refuse to start but the executor runs (a reserved word as a name, a malformed
     placeholder) is a warning on stderr, and under "flink_would_reject" with --json.
 
@@ -149,7 +150,7 @@ def run(
     else:
         _print_run(result, records, quiet, written)
     if result.unrouted and not allow_unrouted:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.FINDINGS)
 
 
 def _print_run(result: Any, records: list[bytes], quiet: bool, written: dict[str, Path]) -> None:
