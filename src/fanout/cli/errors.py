@@ -74,7 +74,7 @@ EXIT_CODES: dict[ExitCode, str] = {
     ExitCode.EXECUTION_FAILED: "the lifecycle execution or the application operation FAILED",
     ExitCode.EXECUTION_TIMED_OUT: "the lifecycle execution TIMED_OUT",
     ExitCode.EXECUTION_ABORTED: "the lifecycle execution was ABORTED",
-    ExitCode.FINDINGS: "a check found problems: `sql check` errors (or warnings with --strict), unrouted `sql run` records",
+    ExitCode.FINDINGS: "a check found problems: sql check errors (warnings with --strict), unrouted sql run records",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C); a followed execution goes on",
 }
 
