@@ -163,6 +163,7 @@ class Deployer:
         self.functions: dict[str, LocalFunction] = {}
         self.state_machines: dict[str, str] = {}
         self.not_emulated: list[str] = []
+        self._function_properties: dict[str, list[str]] = {}  # accepted without a local effect -> functions
         self._role_arn = ""
 
     def deploy(self) -> LocalDeployment:
@@ -181,6 +182,9 @@ class Deployer:
             for logical, resource in resources.items():
                 if resource["Type"] == kind:
                     getattr(self, "_" + kind.split("::")[-1].lower())(logical, resource.get("Properties") or {})
+        for key, functions in self._function_properties.items():
+            where = functions[0] if len(functions) == 1 else f"{len(functions)} functions"
+            self.not_emulated.append(f"{key} of {where} (function property): {_FUNCTION_NOT_EMULATED[key]}")
         return LocalDeployment(
             stack=self.stack,
             outputs=self.stack.outputs(),
@@ -302,6 +306,14 @@ class Deployer:
     def _function(self, logical: str, props: dict[str, Any]) -> None:
         resolved = self.stack.function_properties(logical)
         name = self.stack.refs[logical]
+        for key in resolved:
+            if key in _FUNCTION_NOT_EMULATED:
+                self._function_properties.setdefault(key, []).append(logical)
+            elif key not in _FUNCTION_SETTINGS:
+                raise UnsupportedTemplateError(
+                    f"function {logical}: property {key} is not supported offline (supported: "
+                    f"{', '.join(sorted(_FUNCTION_SETTINGS | set(_FUNCTION_NOT_EMULATED)))})"
+                )
         code_dir = (self.root / str(resolved["CodeUri"])).resolve()
         if not code_dir.is_dir():
             raise UnsupportedTemplateError(f"function {logical}: CodeUri {resolved['CodeUri']} is not a directory")
@@ -346,6 +358,24 @@ class Deployer:
         )["stateMachineArn"]
         self.state_machines[logical] = str(arn)
 
+
+# Function properties the offline runtime applies (or that have no behaviour), and those accepted without
+# a local effect (with the reason shown to the user).
+_FUNCTION_SETTINGS = frozenset(
+    {"CodeUri", "Handler", "Runtime", "Timeout", "MemorySize", "Environment", "Events", "FunctionName"}
+    | {"Description", "Tags"}  # no behaviour to emulate
+)
+_FUNCTION_NOT_EMULATED = {
+    "Architectures": "handlers run in this process, on this machine's architecture",
+    "Layers": "the layer's code (src/) is installed in the project's environment",
+    "Policies": "IAM is not enforced offline",
+    "Role": "IAM is not enforced offline",
+    "Tracing": "X-Ray tracing is off offline",
+    "LoggingConfig": "function logs go to this process's logging, not to CloudWatch Logs",
+    "ReservedConcurrentExecutions": "concurrency is not limited offline",
+    "EphemeralStorage": "handlers use this machine's temporary folder",
+    "KmsKeyArn": "KMS is not emulated offline",
+}
 
 _EVENT_SOURCE_SETTINGS = frozenset(
     {
