@@ -15,6 +15,7 @@ from fanout.lifecycle.exceptions import (
     InvalidApplicationConfigurationError,
     InvalidRequestError,
     LifecycleError,
+    ServiceUnavailableError,
     ThrottledError,
 )
 
@@ -31,6 +32,11 @@ _CODE_TO_ERROR: dict[str, type[LifecycleError]] = {
     "InvalidRequestException": InvalidRequestError,
     "UnsupportedOperationException": InvalidRequestError,
     "AccessDeniedException": AccessDeniedError,
+    "InternalFailure": ServiceUnavailableError,
+    "InternalServerError": ServiceUnavailableError,
+    "InternalServiceError": ServiceUnavailableError,
+    "ServiceUnavailable": ServiceUnavailableError,
+    "ServiceUnavailableException": ServiceUnavailableError,
 }
 
 

@@ -1,7 +1,7 @@
 """Lifecycle errors. Each class name is also the error name the state machine's Retry and Catch match.
 
 Retryable (the ASL retries them with backoff): ApplicationBusyError, ConcurrentModificationError,
-ThrottledError. Every other error is final: the execution notifies and fails.
+ThrottledError, ServiceUnavailableError. Every other error is final: the execution notifies and fails.
 """
 
 from __future__ import annotations
@@ -27,6 +27,10 @@ class ConcurrentModificationError(LifecycleError):
 
 class ThrottledError(LifecycleError):
     """The service throttled the request."""
+
+
+class ServiceUnavailableError(LifecycleError):
+    """The service failed internally or was unavailable (InternalFailure, ServiceUnavailable): retried."""
 
 
 class ApplicationNotFoundError(LifecycleError):
@@ -61,4 +65,5 @@ RETRYABLE_ERRORS: tuple[str, ...] = (
     ApplicationBusyError.__name__,
     ConcurrentModificationError.__name__,
     ThrottledError.__name__,
+    ServiceUnavailableError.__name__,
 )

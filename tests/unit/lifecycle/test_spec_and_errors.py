@@ -11,11 +11,14 @@ from fanout.exceptions import ConfigurationError
 from fanout.lifecycle import ApplicationSpec
 from fanout.lifecycle.errors import translated
 from fanout.lifecycle.exceptions import (
+    RETRYABLE_ERRORS,
     ApplicationBusyError,
     ApplicationNotFoundError,
     ConcurrentModificationError,
+    ServiceUnavailableError,
     ThrottledError,
 )
+from tests.support import ROOT
 
 ENV = {
     "APPLICATION_NAME": "stack-fanout",
@@ -62,6 +65,8 @@ def test_spec_rejects_properties_that_are_not_a_json_object_of_strings() -> None
         ("ConcurrentModificationException", ConcurrentModificationError),
         ("ResourceNotFoundException", ApplicationNotFoundError),
         ("ThrottlingException", ThrottledError),
+        ("InternalFailure", ServiceUnavailableError),
+        ("ServiceUnavailableException", ServiceUnavailableError),
     ],
 )
 def test_client_errors_become_named_errors(code: str, error: type[Exception]) -> None:
@@ -101,3 +106,20 @@ def test_the_lifecycle_may_list_the_artifact_key_so_a_missing_artifact_is_a_404(
     # THEN it allows s3:ListBucket on the artifact bucket (without it S3 answers 403 for a missing key)
     listing = [s for s in statements if "s3:ListBucket" in s["Action"]]
     assert listing and listing[0]["Resource"] == {"Fn::GetAtt": ["ArtifactBucket", "Arn"]}
+
+
+def test_every_lifecycle_task_retries_every_retryable_error() -> None:
+    # GIVEN the ASL and the lifecycle's retryable errors
+    definition = json.loads((ROOT / "statemachines" / "lifecycle.asl.json").read_text())
+    lambda_tasks = {
+        name: state
+        for name, state in definition["States"].items()
+        if state["Type"] == "Task" and state["Resource"].endswith("FunctionArn}")
+    }
+    assert lambda_tasks
+    # WHEN each Lambda Task's retriers are read
+    for name, state in lambda_tasks.items():
+        retried = {error for retrier in state.get("Retry", []) for error in retrier["ErrorEquals"]}
+        # THEN each retries every retryable error (and a final error is caught, not retried)
+        assert set(RETRYABLE_ERRORS) <= retried, name
+        assert "InvalidRequestError" not in retried, name
