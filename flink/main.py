@@ -45,7 +45,7 @@ if str(HERE) not in sys.path:
 from fanout import env  # noqa: E402
 from fanout.exceptions import FanoutError  # noqa: E402
 from fanout.routes.exceptions import MissingPropertyError, UnknownPlaceholderError  # noqa: E402
-from fanout.routes.placeholders import PLACEHOLDER, RUNTIME_PROPERTIES, substitute  # noqa: E402
+from fanout.routes.placeholders import RUNTIME_PROPERTIES, malformed_placeholders, substitute  # noqa: E402
 
 LOG = logging.getLogger("fanout.flink")
 
@@ -118,30 +118,14 @@ def read_properties(path: Path) -> dict[str, dict[str, str]]:
     return result
 
 
-def malformed_placeholders(sql: str) -> list[str]:
-    """Each ``${`` of ``sql`` that opens no well-formed ``${name}`` placeholder, as ``'<text>' at line N``.
-
-    Left alone, such text would reach Flink as a literal (a stream ARN ``${input.stream.arn``, say), and
-    the job would fail later and far less clearly, or run against the wrong resource.
-    """
-    found = []
-    for token in _TOKEN.finditer(sql):
-        if token.group().startswith(("--", "/*")):
-            continue
-        for match in re.finditer(r"\$\{", token.group()):
-            start = token.start() + match.start()
-            if not PLACEHOLDER.match(sql, start):
-                text = re.split(r"['\n;]", sql[start:], maxsplit=1)[0][:40]
-                found.append(f"{text!r} at line {sql.count(chr(10), 0, start) + 1}")
-    return found
-
-
 def fill_placeholders(sql: str, groups: Mapping[str, Mapping[str, str]], group: str = PROPERTY_GROUP) -> str:
     """Substitute the script's placeholders from property group ``group``; PlaceholderError names what is wrong.
 
     Example: ``fill_placeholders("'${aws.region}'", {"fanout": {"aws.region": "eu-west-1"}})``
     """
-    malformed = malformed_placeholders(sql)
+    malformed = [
+        f"{text!r} at line {sql.count(chr(10), 0, offset) + 1}" for offset, text in malformed_placeholders(sql)
+    ]
     if malformed:
         raise PlaceholderError(
             f"malformed placeholder(s) {', '.join(malformed)} in the SQL: write ${{name}}, the name made of "

@@ -35,14 +35,12 @@ from fanout.routes.dialect import FanoutFlink
 from fanout.routes.exceptions import RouteError, RouteExecutionError, SqlSyntaxError, UnsupportedConstructError
 from fanout.routes.executor import RouteExecutor
 from fanout.routes.parser import RouteScript, TableDef, parse_script
-from fanout.routes.placeholders import PLACEHOLDER, RUNTIME_PROPERTIES, find_placeholders
+from fanout.routes.placeholders import PLACEHOLDER, RUNTIME_PROPERTIES, find_placeholders, malformed_placeholders
 from fanout.routes.plan import build_plan
 from fanout.routes.probes import Probe, build_probes
 from fanout.routes.reserved import is_reserved
 
 PROPERTIES_VARIABLE = "FLINK_APPLICATION_PROPERTIES"
-# Quoted text (kept) and comments (blanked, offsets unchanged) of a script.
-_COMMENTS = re.compile(r"""'(?:[^']|'')*'|`(?:[^`]|``)*`|"(?:[^"]|"")*"|--[^\n]*|/\*.*?(?:\*/|$)""", re.DOTALL)
 _ARN_REF = re.compile(r"^\$\{([A-Za-z0-9]+)\.Arn\}$")
 # Words of a construct's name that say nothing about where it is in the text.
 _GENERIC = {"FUNCTION", "AGGREGATE", "WINDOW", "STATEMENT", "CONSTRUCT", "WITH", "OF", "A", "THE", "BY"}
@@ -251,17 +249,11 @@ def _check_placeholders(sql: str, allowed: Collection[str]) -> list[Finding]:
 
 
 def _malformed_placeholders(sql: str, known: str) -> list[Finding]:
-    findings = []
-    code = _COMMENTS.sub(lambda m: m.group() if m.group()[0] in "'`\"" else " " * len(m.group()), sql)
-    for match in re.finditer(r"\$\{", code):  # a ${ that opens no ${name}: Flink would get it as a literal
-        if not PLACEHOLDER.match(code, match.start()):
-            text = re.split(r"['\n;]", code[match.start() :], maxsplit=1)[0][:40]
-            findings.append(
-                Finding("error", "malformed-placeholder", f"{text!r} is not a ${{name}} placeholder (unclosed, "
-                        f"empty or with other characters than letters, digits, '.', '_', '-'); known: {known}",
-                        *_position(sql, match.start()))
-            )  # fmt: skip
-    return findings
+    return [
+        Finding("error", "malformed-placeholder", f"{text!r} is not a ${{name}} placeholder (unclosed, empty or "
+                f"with other characters than letters, digits, '.', '_', '-'); known: {known}", *_position(sql, offset))
+        for offset, text in malformed_placeholders(sql)
+    ]  # fmt: skip
 
 
 def _check_streams(

@@ -13,6 +13,8 @@ from collections.abc import Collection, Mapping
 from fanout.routes.exceptions import MissingPropertyError, UnknownPlaceholderError
 
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z][A-Za-z0-9_.\-]*)\}")
+# Quoted literals and identifiers (a doubled quote escapes) and comments (an unclosed one runs to the end).
+_QUOTED_OR_COMMENT = re.compile(r"""'(?:[^']|'')*'|`(?:[^`]|``)*`|"(?:[^"]|"")*"|--[^\n]*|/\*.*?(?:\*/|$)""", re.DOTALL)
 
 # The property names the lifecycle passes to the Flink application in property group "fanout".
 RUNTIME_PROPERTIES: frozenset[str] = frozenset(
@@ -52,3 +54,17 @@ def substitute(sql: str, properties: Mapping[str, str], allowed: Collection[str]
     if missing:
         raise MissingPropertyError(sorted(missing))
     return PLACEHOLDER.sub(lambda m: str(properties[m.group(1)]).replace("'", "''"), sql)
+
+
+def malformed_placeholders(sql: str) -> list[tuple[int, str]]:
+    """``(offset, text)`` of each ``${`` outside comments that opens no well-formed ``${name}`` placeholder.
+
+    Left alone, Flink would take such text as a literal (a stream ARN ``${input.stream.arn``, say) and fail
+    later and far less clearly, or run against the wrong resource.
+    """
+    code = _QUOTED_OR_COMMENT.sub(lambda m: m.group() if m.group()[0] in "'`\"" else " " * len(m.group()), sql)
+    found = []
+    for match in re.finditer(r"\$\{", code):
+        if not PLACEHOLDER.match(code, match.start()):
+            found.append((match.start(), re.split(r"['\n;]", code[match.start() :], maxsplit=1)[0][:40]))
+    return found
