@@ -98,6 +98,10 @@ def test_app_create_start_toggle_lifecycle_shows_operations_snapshots_and_cost(
     assert doc["lastOperation"]["status"] == "SUCCESSFUL"
     assert doc["kpus"] == 2
     assert doc["accrued"]["usd"] == pytest.approx(600 / 3600 * 2 * 0.11, rel=1e-3)
+    # AND the price is a flag named as in `fanout cost` (--kpu-hour), the older --kpu-price still accepted
+    for flag in ("--kpu-hour", "--kpu-price"):
+        priced = json.loads(fanout("app", "status", *STACK, "--json", flag, "0.2").stdout)
+        assert priced["accrued"]["usd"] == pytest.approx(600 / 3600 * 2 * 0.2, rel=1e-3)
 
     # WHEN toggled while RUNNING
     toggled = fanout("app", "toggle", *STACK, "--wait", *FAST)

@@ -177,7 +177,9 @@ def status(
     region: str | None = RegionOption,
     profile: str | None = ProfileOption,
     endpoint_url: str | None = EndpointOption,
-    kpu_price: float = typer.Option(Prices().kpu_hour, min=0, help="USD per KPU-hour, for the accrued cost."),
+    kpu_price: float = typer.Option(
+        Prices().kpu_hour, "--kpu-hour", "--kpu-price", min=0, help="USD per KPU-hour, for the accrued cost."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the status as JSON."),
 ) -> None:
     """Show the status, runtime, version, last operation, snapshots and the cost of the current window.
