@@ -9,8 +9,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from fanout.cli.common import Aws, EndpointOption, ProfileOption, RegionOption
 from fanout.cost import CostEstimate, Prices, inputs_from_template, monthly_estimate
 from fanout.cost.statemachine import TYPICAL_START_SECONDS, TYPICAL_STOP_SECONDS
+from fanout.stack import stack_parameters
 
 console = Console()
 _DEFAULT = Prices()
@@ -99,16 +101,27 @@ def cost(
         _DEFAULT.transitions_per_1000, min=0, help="USD per 1,000 Step Functions transitions."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the estimate as JSON."),
+    stack: str | None = typer.Option(
+        None, "--stack", "-s", help="Price the parameters a deployed stack has, not the template's defaults."
+    ),
+    region: str | None = RegionOption,
+    profile: str | None = ProfileOption,
+    endpoint_url: str | None = EndpointOption,
 ) -> None:
     """The monthly cost of the configured schedule against the same deployment always on.
 
     Reads the template's parameter defaults (schedule, window, parallelism, shards, retention, poll
-    interval) and counts the state transitions of a run window by walking the lifecycle ASL.
-    Every price is a flag whose default is the us-east-1 list price, printed with its source.
+    interval), or with --stack the values that stack was deployed with, and counts the state
+    transitions of a run window by walking the lifecycle ASL. A flag overrides either. Every price
+    is a flag whose default is the us-east-1 list price, printed with its source.
 
     Example: fanout cost --hours-per-day 12 --days-per-month 30 --json
+    Example: fanout cost --stack kinesis-fanout-prod
     """
-    overrides = {
+    deployed: dict[str, object] = {}
+    if stack:
+        deployed.update(stack_parameters(Aws(stack, region, profile, endpoint_url).client("cloudformation"), stack))
+    flags = {
         "Parallelism": parallelism,
         "ParallelismPerKPU": parallelism_per_kpu,
         "InputShardCount": input_shards,
@@ -118,6 +131,7 @@ def cost(
         "PollIntervalSeconds": poll_seconds,
         "SnapshotsToKeep": snapshots_kept,
     }
+    overrides = {**deployed, **{key: value for key, value in flags.items() if value is not None}}
     prices = Prices(
         kpu_hour=kpu_hour,
         minimum_run_seconds=minimum_run_seconds,

@@ -33,6 +33,7 @@ __all__ = [
     "StackResources",
     "default_stack_name",
     "resolve_stack",
+    "stack_parameters",
 ]
 
 
@@ -93,8 +94,23 @@ def resolve_stack(cfn: Any, stack_name: str, overrides: Mapping[str, str | None]
     given = {k: v for k, v in (overrides or {}).items() if v}
     if cfn is None:
         return StackResources(stack_name, {}, given)
+    stacks = _describe(cfn, stack_name)
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+    return StackResources(stack_name, outputs, given)
+
+
+def stack_parameters(cfn: Any, stack_name: str) -> dict[str, str]:
+    """The parameter values `stack_name` was deployed with (a resolved SSM value where there is one)."""
+    stack = _describe(cfn, stack_name)[0]
+    return {
+        p["ParameterKey"]: str(p.get("ResolvedValue", p.get("ParameterValue", "")))
+        for p in stack.get("Parameters", [])
+    }
+
+
+def _describe(cfn: Any, stack_name: str) -> list[dict[str, Any]]:
     try:
-        stacks = cfn.describe_stacks(StackName=stack_name)["Stacks"]
+        return list(cfn.describe_stacks(StackName=stack_name)["Stacks"])
     except ClientError as exc:
         message = exc.response.get("Error", {}).get("Message", "")
         if "does not exist" in message:
@@ -103,5 +119,3 @@ def resolve_stack(cfn: Any, stack_name: str, overrides: Mapping[str, str | None]
                 "`sam deploy`, pass --stack, or start the local cloud with `fanout local up`"
             ) from exc
         raise
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
-    return StackResources(stack_name, outputs, given)
