@@ -27,7 +27,10 @@ def execution_in_charge(sfn: Any, state_machine_arn: str, execution_arn: str) ->
     if not others:
         return None
     if mine is None:
-        # We cannot place ourselves (eventual consistency): yield to the oldest other one.
-        return str(min(others, key=_key)["executionArn"])
+        # The list does not show us yet (it is eventually consistent): our own start date is authoritative.
+        # (Yielding to the oldest other one instead would let two such executions both stand down.)
+        with translated("DescribeExecution"):
+            started = sfn.describe_execution(executionArn=execution_arn)["startDate"]
+        mine = {"executionArn": execution_arn, "startDate": started}
     earlier = [e for e in others if _key(e) < _key(mine)]
     return str(min(earlier, key=_key)["executionArn"]) if earlier else None
