@@ -29,12 +29,13 @@ INT_RANGE = (-(2**31), 2**31 - 1)
 BIGINT_RANGE = (-(2**63), 2**63 - 1)
 MAX_PRECISION = 38
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_RESERVED = {"value", "timestamp", "time", "date", "user", "order", "group", "table", "from", "select", "key", "year"}
+# A keyword that Flink does not reserve (fanout.routes.reserved covers those) but which reads better quoted.
+_QUOTED_KEYWORDS = {"key"}
 
 
 def ident(name: str) -> str:
     """A Flink identifier for a JSON key: as is when plain, else in backticks (reserved words of Flink too)."""
-    plain = _PLAIN.match(name) and name.lower() not in _RESERVED and not is_reserved(name)
+    plain = _PLAIN.match(name) and name.lower() not in _QUOTED_KEYWORDS and not is_reserved(name)
     return name if plain else "`" + name.replace("`", "``") + "`"
 
 

@@ -34,11 +34,8 @@ TRANSLATABLE = (
 )  # fmt: skip
 RESERVED = {"payload", "is_object", "is_valid"}
 _PLAIN = re.compile(r"^[a-z_][a-z0-9_]*$")
-_FLINK_KEYWORDS = {
-    "value", "values", "timestamp", "time", "date", "user", "order", "group", "table", "from", "select", "where",
-    "year", "month", "day", "hour", "minute", "second", "interval", "key", "count", "sum", "min", "max", "position",
-    "result", "language", "current", "end", "system_time", "desc", "asc", "by", "as", "and", "or", "not", "null",
-}  # fmt: skip
+# Keywords that Flink does not reserve (fanout.routes.reserved covers those) but which read better quoted.
+_QUOTED_KEYWORDS = {"asc", "desc", "key"}
 
 
 class _FlinkOut(Dialect):
@@ -71,7 +68,7 @@ class MigrationOptions:
 
 def ident(name: str) -> str:
     """A Flink identifier: plain when safe, else in backticks (every reserved word of Flink's parser included)."""
-    return name if _PLAIN.match(name) and name not in _FLINK_KEYWORDS and not is_reserved(name) else f"`{name}`"
+    return name if _PLAIN.match(name) and name not in _QUOTED_KEYWORDS and not is_reserved(name) else f"`{name}`"
 
 
 def migrate_sql(legacy_sql: str, schema: InputSchema, options: MigrationOptions | None = None) -> str:
