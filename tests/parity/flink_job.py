@@ -105,10 +105,11 @@ def read_sink(data: bytes) -> list[bytes]:
     return data.split(b"\n")[:-1] if data else []
 
 
-def run_flink(sql: str, records: list[bytes], workdir: Path, python: Path) -> dict[str, list[bytes]]:
-    """Run ``sql`` over ``records`` in real Flink; return each sink's records in the order Flink wrote them.
+def prepare(sql: str, records: list[bytes], workdir: Path) -> tuple[FlinkJob, dict[str, object]]:
+    """Write ``records`` as the source file under ``workdir`` and build the job and its runner spec (JOB.json).
 
-    Records must not contain a newline: the filesystem source reads one record per line.
+    ``workdir`` must not hold an earlier job's input. Records must not contain a newline: the filesystem
+    source reads one record per line.
     """
     if any(b"\n" in record or record.endswith(b"\r") for record in records):
         raise ValueError("a record contains a newline or ends in CR: the filesystem source cannot carry it")
@@ -116,11 +117,25 @@ def run_flink(sql: str, records: list[bytes], workdir: Path, python: Path) -> di
     source.parent.mkdir(parents=True)
     source.write_bytes(b"".join(record + b"\n" for record in records))
     job = build_job(sql, source, workdir / "sinks")
-    spec = {
+    spec: dict[str, object] = {
         "statements": [{"sql": text, "insert": insert} for text, insert in job.statements],
         "sinks": {name: str(path) for name, path in job.sinks.items()},
         "out": str(workdir / "out"),
     }
+    return job, spec
+
+
+def read_sinks(job: FlinkJob, workdir: Path) -> dict[str, list[bytes]]:
+    """Each sink's records, from the files the runner collected in ``<workdir>/out``."""
+    return {name: read_sink((workdir / "out" / f"{name}.out").read_bytes()) for name in job.sinks}
+
+
+def run_flink(sql: str, records: list[bytes], workdir: Path, python: Path) -> dict[str, list[bytes]]:
+    """Run ``sql`` over ``records`` in real Flink; return each sink's records in the order Flink wrote them.
+
+    Records must not contain a newline: the filesystem source reads one record per line.
+    """
+    job, spec = prepare(sql, records, workdir)
     (workdir / "job.json").write_text(json.dumps(spec, indent=2))
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     done = subprocess.run(
@@ -130,7 +145,7 @@ def run_flink(sql: str, records: list[bytes], workdir: Path, python: Path) -> di
     if done.returncode != 0:
         tail = done.stderr.decode(errors="replace")[-4000:]
         raise RuntimeError(f"the Flink job failed (exit {done.returncode}):\n{tail}")
-    return {name: read_sink((workdir / "out" / f"{name}.out").read_bytes()) for name in job.sinks}
+    return read_sinks(job, workdir)
 
 
 if __name__ == "__main__":  # debugging aid: print the rewritten statements of a script

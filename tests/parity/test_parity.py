@@ -27,9 +27,9 @@ pytestmark = pytest.mark.parity
 
 FLINK_PYTHON = ROOT / ".venv-flink" / "bin" / "python"
 REFERENCE_SQL = ROOT / "sql" / "fanout.sql"
-# Every Flink route script of the project: sql/*.sql and the migrated sql/legacy/*.flink.sql (the legacy
-# Kinesis Data Analytics sources next to them are not Flink SQL).
-SQL_FILES = sorted({*ROOT.glob("sql/*.sql"), *ROOT.glob("sql/legacy/*.flink.sql")})
+# Every Flink route script of the project: sql/*.sql, sql/examples/*.sql and the migrated
+# sql/legacy/*.flink.sql (the legacy Kinesis Data Analytics sources next to them are not Flink SQL).
+SQL_FILES = sorted({*ROOT.glob("sql/*.sql"), *ROOT.glob("sql/examples/*.sql"), *ROOT.glob("sql/legacy/*.flink.sql")})
 RECORDS = [record for _, record in CASES]
 
 # Differences between the executor and Flink 1.20 that are known and not fixed yet, per (SQL file, case).

@@ -32,11 +32,10 @@ from sqlglot.tokens import TokenType
 
 from fanout.exceptions import ConfigurationError
 from fanout.routes.dialect import FanoutFlink
-from fanout.routes.exceptions import RouteError, RouteExecutionError, SqlSyntaxError, UnsupportedConstructError
+from fanout.routes.exceptions import RouteError, SqlSyntaxError, UnsupportedConstructError
 from fanout.routes.executor import RouteExecutor
 from fanout.routes.parser import RouteScript, TableDef, parse_script
 from fanout.routes.placeholders import PLACEHOLDER, RUNTIME_PROPERTIES, find_placeholders, malformed_placeholders
-from fanout.routes.plan import build_plan
 from fanout.routes.probes import Probe, build_probes
 from fanout.routes.reserved import is_reserved
 
@@ -100,7 +99,7 @@ def check_sql(sql: str, template: Mapping[str, Any] | None = None) -> CheckRepor
     report = CheckReport()
     try:
         script = parse_script(sql)
-        executor = RouteExecutor(build_plan(script))
+        executor = RouteExecutor(script)
     except SqlSyntaxError as exc:
         report.findings.append(Finding("error", "syntax", str(exc), exc.line, exc.column))
         return report
@@ -117,7 +116,7 @@ def check_sql(sql: str, template: Mapping[str, Any] | None = None) -> CheckRepor
     report.findings += _check_placeholders(sql, set(properties) if properties is not None else RUNTIME_PROPERTIES)
     if template is not None and properties is not None:
         report.template_checked = True
-        source = script.tables[executor.plan.source.name]
+        source = script.tables[executor.source.name]
         report.findings += _check_streams(script, source, properties, kinesis_streams(template))
     report.findings += _check_declared(script)
     probes, skipped = build_probes(script)
@@ -307,27 +306,21 @@ def _check_declared(script: RouteScript) -> list[Finding]:
 
 def _check_coverage(executor: RouteExecutor, probes: list[Probe]) -> list[Finding]:
     findings: list[Finding] = []
+    failures: dict[int, str] = {}
+    rows = executor.execute([probe.payload for probe in probes], failures)
     hits: dict[int, list[str]] = {position: [] for position in range(len(probes))}
-    try:
-        batches = [(list(range(len(probes))), executor.execute([probe.payload for probe in probes]))]
-    except RouteExecutionError:  # one probe breaks the batch: find which, one at a time
-        batches = []
-        for position, probe in enumerate(probes):
-            try:
-                batches.append(([position], executor.execute([probe.payload])))
-            except RouteExecutionError as exc:
-                findings.append(
-                    Finding("error", "failing-record", f"this record ({probe.label}) fails the routes "
-                            f"(Flink would fail the job): {_show(probe.payload)}: {str(exc).splitlines()[0]}")
-                )  # fmt: skip
-    for positions, rows in batches:
-        for sink, matched in rows.items():
-            for index, _ in matched:
-                hits[positions[index]].append(sink)
-    failed = set(hits) - {position for positions, _ in batches for position in positions}
+    for sink, matched in rows.items():
+        for index, _ in matched:
+            hits[index].append(sink)
+    for position, reason in failures.items():
+        probe = probes[position]
+        findings.append(
+            Finding("error", "failing-record", f"this record ({probe.label}) makes Flink fail the job: "
+                    f"{_show(probe.payload)}: {reason}")
+        )  # fmt: skip
     for position, probe in enumerate(probes):
         sinks = hits[position]
-        if not sinks and position not in failed:
+        if not sinks and position not in failures:
             findings.append(
                 Finding("warning", "uncovered", f"no route takes this record ({probe.label}): {_show(probe.payload)}")
             )

@@ -19,8 +19,9 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from fanout.routes.evaluator import Program
 from fanout.routes.exceptions import RouteExecutionError
-from fanout.routes.parser import parse_script
+from fanout.routes.parser import RouteScript, TableDef, parse_script
 from fanout.routes.plan import BATCH, QueryPlan, build_plan
 from fanout.routes.translate import BINARY_TYPES, TEXT_SUFFIX
 
@@ -42,6 +43,46 @@ class _BatchSource:
 
 
 class RouteExecutor:
+    """Routes batches as Flink 1.20 does: the compiled evaluator (``fanout.routes.evaluator``) by default.
+
+    ``engine="duckdb"`` runs the vectorised DuckDB plan instead (DuckDBExecutor): it is proven against Flink
+    for the project's own scripts and the parity corpus only, so it serves benchmarks and comparisons.
+    """
+
+    def __init__(self, script: RouteScript, threads: int = 1, engine: str = "evaluator") -> None:
+        if engine not in ("evaluator", "duckdb"):
+            raise ValueError(f"unknown engine {engine!r}")
+        self.program = Program(script)
+        self.engine = engine
+        self._duckdb = DuckDBExecutor(build_plan(script), threads) if engine == "duckdb" else None
+
+    @classmethod
+    def from_sql(cls, sql: str, threads: int = 1, engine: str = "evaluator") -> RouteExecutor:
+        """Parse and compile ``sql`` (placeholders may stay unresolved: connector options are not used)."""
+        return cls(parse_script(sql), threads, engine)
+
+    @property
+    def sinks(self) -> tuple[str, ...]:
+        """The sink tables, one per INSERT, in script order."""
+        return self.program.sinks
+
+    @property
+    def source(self) -> TableDef:
+        """The source table the routes read."""
+        return self.program.source
+
+    def execute(self, batch: Sequence[bytes], failures: dict[int, str] | None = None) -> RouteRows:
+        """Route ``batch``: for each sink, (input index, output payload bytes) in input order.
+
+        A record on which Flink would fail the job raises FlinkJobFailureError (a RouteExecutionError), unless
+        ``failures`` is given: then its reason is stored there under its index and the other records are routed.
+        """
+        if self._duckdb is not None:
+            return self._duckdb.execute(batch)
+        return self.program.execute(batch, failures)
+
+
+class DuckDBExecutor:
     """Holds one DuckDB connection and the planned query; ``execute`` routes a batch.
 
     Not thread-safe by design of DuckDB connections: calls are serialised with a lock.
@@ -62,7 +103,7 @@ class RouteExecutor:
         self._prepare()  # bind the query now: a planning error fails fast
 
     @classmethod
-    def from_sql(cls, sql: str, threads: int = 1) -> RouteExecutor:
+    def from_sql(cls, sql: str, threads: int = 1) -> DuckDBExecutor:
         """Parse and plan ``sql`` (placeholders may stay unresolved: connector options are not used)."""
         return cls(build_plan(parse_script(sql)), threads)
 

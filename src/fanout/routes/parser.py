@@ -16,7 +16,12 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
 from fanout.routes.dialect import FanoutFlink
-from fanout.routes.exceptions import SqlSyntaxError, UnsupportedConstructError
+from fanout.routes.exceptions import (
+    SqlSyntaxError,
+    UnknownRelationError,
+    UnsupportedConstructError,
+    UnsupportedFormatError,
+)
 
 
 @dataclass(frozen=True)
@@ -112,9 +117,11 @@ def _reject_unsupported_keywords(sql: str) -> None:
         found = FanoutFlink().tokenize(sql)
     except TokenError as exc:
         raise SqlSyntaxError(str(exc), *_token_error_position(sql, str(exc))) from exc
-    for token, following in zip(found, [*found[1:], None], strict=True):
+    for previous, token, following in zip([None, *found[:-1]], found, [*found[1:], None], strict=True):
         if token.token_type in (TokenType.STRING, TokenType.IDENTIFIER):
             continue
+        if token.text.upper() == "DISTINCT" and previous is not None and previous.text.upper() in ("IS", "NOT"):
+            continue  # IS [NOT] DISTINCT FROM
         word = token.text.upper().split()[0]  # "GROUP BY" is one token
         calls = following is not None and following.token_type == TokenType.L_PAREN
         construct = UNSUPPORTED_KEYWORDS.get(word) or (f"{word} window" if word in WINDOW_FUNCTIONS and calls else None)
@@ -187,3 +194,29 @@ def _select(query: exp.Expr | None, where: str) -> exp.Select:
         name = query.key.upper() if query is not None else "empty query"
         raise UnsupportedConstructError(name, f"{where} must select from one table or view")
     return query
+
+
+def relation_of(query: exp.Select) -> exp.Table:
+    """The one table or view ``query`` reads; UnsupportedConstructError for anything but SELECT ... FROM t WHERE."""
+    extra = [key for key, value in query.args.items() if value and key not in ("expressions", "from_", "where")]
+    if extra:
+        raise UnsupportedConstructError(extra[0].upper().rstrip("_"))
+    relation = query.args["from_"].this if query.args.get("from_") else None
+    if not isinstance(relation, exp.Table) or relation.args.get("joins") or isinstance(relation.this, exp.Func):
+        raise UnsupportedConstructError("FROM other than one table or view")
+    return relation
+
+
+def source_table(script: RouteScript) -> TableDef:
+    """The one table the views and routes read from, with format raw and one column (its type is the engine's)."""
+    queries = [view.query for view in script.views.values()] + [route.query for route in script.inserts]
+    names = {relation_of(query).name for query in queries}
+    tables = sorted(names - set(script.views))
+    if len(tables) != 1:
+        raise UnsupportedConstructError("routes over several source tables", ", ".join(tables))
+    if tables[0] not in script.tables:
+        raise UnknownRelationError(f"unknown table {tables[0]!r}")
+    source = script.tables[tables[0]]
+    if source.format != "raw" or len(source.columns) != 1:
+        raise UnsupportedFormatError(f"source {source.name!r} must have format 'raw' and one column")
+    return source

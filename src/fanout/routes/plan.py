@@ -12,7 +12,7 @@ from sqlglot import exp
 
 from fanout.routes import formats
 from fanout.routes.exceptions import UnknownRelationError, UnsupportedConstructError, UnsupportedFormatError
-from fanout.routes.parser import InsertDef, RouteScript, TableDef
+from fanout.routes.parser import InsertDef, RouteScript, TableDef, relation_of, source_table
 from fanout.routes.translate import BINARY_TYPES, TEXT_SUFFIX, TEXT_TYPES, Field, JsonReads, Translator, infer_type
 
 BATCH = "_fanout_batch"
@@ -48,16 +48,7 @@ def _col(name: str) -> exp.Column:
 
 
 def _source(script: RouteScript) -> TableDef:
-    queries = [view.query for view in script.views.values()] + [route.query for route in script.inserts]
-    names = {_check_query(query).name for query in queries}
-    tables = sorted(names - set(script.views))
-    if len(tables) != 1:
-        raise UnsupportedConstructError("routes over several source tables", ", ".join(tables))
-    if tables[0] not in script.tables:
-        raise UnknownRelationError(f"unknown table {tables[0]!r}")
-    source = script.tables[tables[0]]
-    if source.format != "raw" or len(source.columns) != 1:
-        raise UnsupportedFormatError(f"source {source.name!r} must have format 'raw' and one column")
+    source = source_table(script)
     if source.columns[0].dtype.this not in TEXT_TYPES | BINARY_TYPES:
         raise UnsupportedFormatError(f"source {source.name!r}: raw column must be STRING or BYTES")
     return source
@@ -72,16 +63,6 @@ def _items(query: exp.Select, scope: Scope) -> list[tuple[str, exp.Expr]]:
         else:
             items.append((item.alias_or_name or f"EXPR${position}", item.unalias()))
     return items
-
-
-def _check_query(query: exp.Select) -> exp.Table:
-    extra = [key for key, value in query.args.items() if value and key not in ("expressions", "from_", "where")]
-    if extra:
-        raise UnsupportedConstructError(extra[0].upper().rstrip("_"))
-    relation = query.args["from_"].this if query.args.get("from_") else None
-    if not isinstance(relation, exp.Table) or relation.args.get("joins") or isinstance(relation.this, exp.Func):
-        raise UnsupportedConstructError("FROM other than one table or view")
-    return relation
 
 
 def build_plan(script: RouteScript) -> QueryPlan:
@@ -99,7 +80,7 @@ def build_plan(script: RouteScript) -> QueryPlan:
     keeps: dict[str, exp.Expr | None] = {source.name: None}
     view_columns: list[exp.Expr] = []
     for view in script.views.values():
-        relation = _check_query(view.query).name
+        relation = relation_of(view.query).name
         if relation not in scopes:
             raise UnknownRelationError(f"view {view.name!r} reads unknown relation {relation!r}")
         translate = Translator(scopes[relation], documents, reads)
@@ -138,7 +119,7 @@ def _routes(
     outputs: dict[str, tuple[exp.Expr, list[str]]] = {}
     sinks: list[SinkPlan] = []
     for position, route in enumerate(script.inserts):
-        relation = _check_query(route.query).name
+        relation = relation_of(route.query).name
         if relation not in scopes:
             raise UnknownRelationError(f"INSERT INTO {route.sink} reads unknown relation {relation!r}")
         if route.sink not in script.tables:

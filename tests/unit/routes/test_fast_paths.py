@@ -62,7 +62,7 @@ def test_hoisted_json_value_equals_inline_translation(expression: str) -> None:
     CREATE TABLE out (v STRING) WITH ('format' = 'raw');
     INSERT INTO out SELECT COALESCE(CAST({expression} AS STRING), '<null>') FROM src;
     """
-    executor = RouteExecutor.from_sql(sql)
+    executor = RouteExecutor.from_sql(sql, engine="duckdb")
     # WHEN routing tricky texts
     routed = [payload.decode() for _, payload in executor.execute([text.encode() for text in TEXTS])["out"]]
     # THEN every value equals the inline translation's
@@ -72,11 +72,11 @@ def test_hoisted_json_value_equals_inline_translation(expression: str) -> None:
 def test_prepared_plan_reused_across_batches_routes_like_a_fresh_executor() -> None:
     # GIVEN the reference script and one executor reused for batches of different sizes and contents
     sql = (Path(__file__).resolve().parents[3] / "sql" / "fanout.sql").read_text()
-    reused = RouteExecutor.from_sql(sql)
+    reused = RouteExecutor.from_sql(sql, engine="duckdb")
     batches = [[text.encode() for text in TEXTS], [b'{"id":1,"username":"a","amount":-2}'] * 3000, [b"x"], []]
     for batch in [*batches, *batches]:
         # WHEN each batch is routed THEN the result equals a fresh executor's
-        assert reused.execute(batch) == RouteExecutor.from_sql(sql).execute(batch)
+        assert reused.execute(batch) == RouteExecutor.from_sql(sql, engine="duckdb").execute(batch)
 
 
 @pytest.mark.parametrize(

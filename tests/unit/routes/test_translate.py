@@ -27,10 +27,13 @@ def test_executor_view_over_filtered_view_and_expressions() -> None:
     )
     executor = RouteExecutor.from_sql(sql)
     # WHEN routing documents and non-JSON text
-    result = executor.execute([b'{"n":7}', b'{"n":1}', b" hi ", b'{"n":"3"}'])
+    result = executor.execute([b'{"n":7}', b'{"n":1}', b" hi ", b'{"n":3}'])
     # THEN each route sees only its rows, with Flink's integer division
-    assert result["out"] == [(0, b'{"a":3,"b":"many!","c":false}'), (3, b'{"a":1,"b":"few!","c":true}')]
+    assert result["out"] == [(0, b'{"a":3,"b":"many!","c":false}'), (3, b'{"a":1,"b":"few!","c":false}')]
     assert result["txt"] == [(2, b"hi|")]
+    # AND a numeric string under RETURNING INT fails the job, as in Flink (ClassCastException: String)
+    with pytest.raises(RouteExecutionError, match="ClassCastException"):
+        executor.execute([b'{"n":"3"}'])
 
 
 def test_executor_cast_failure_fails_batch_like_flink() -> None:

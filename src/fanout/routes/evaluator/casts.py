@@ -1,0 +1,244 @@
+"""CAST and TRY_CAST between the supported types, as Flink 1.20 casts (its default, non-legacy cast rules).
+
+A cast that cannot convert raises CastFailure: CAST turns it into a job failure, TRY_CAST into NULL.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from fanout.routes.evaluator import java
+from fanout.routes.evaluator.types import FType
+from fanout.routes.exceptions import UnsupportedConstructError
+
+Converter = Callable[[Any], Any]
+
+
+class RawText(str):
+    """A STRING read from bytes that are not valid UTF-8: the text Java decodes, and the bytes Flink keeps.
+
+    Flink's raw format keeps a STRING column's bytes as they came (BinaryStringData); they are decoded only when
+    a function reads the text, and written back unchanged by a CAST to BYTES or a raw sink.
+    """
+
+    raw: bytes
+
+    @classmethod
+    def of(cls, data: bytes) -> str:
+        """``data`` as a STRING value: a plain str when it is valid UTF-8."""
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = cls(data.decode("utf-8", "replace"))
+            text.raw = data
+            return text
+
+
+def utf8(text: str) -> bytes:
+    """The UTF-8 bytes Flink writes for a STRING: a RawText's own bytes, and '?' for an unpaired surrogate."""
+    if isinstance(text, RawText):
+        return text.raw
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace")
+
+
+class CastFailure(ValueError):
+    """The value cannot be cast; the message says what Flink would throw. TRY_CAST makes it NULL."""
+
+
+class UncaughtCastFailure(ValueError):
+    """The value cannot be cast, and Flink's TRY_CAST does not catch it either (NaN or an infinity to DECIMAL)."""
+
+
+# What BinaryStringDataUtil parses as an integer: an optional sign, digits, and a fraction it drops.
+_INTEGER = re.compile(r"([+-]?[0-9]+)(?:\.[0-9]*)?")
+# A decimal number as BinaryStringDataUtil.toDecimal reads it (sign, digits, point, exponent).
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# Double.parseDouble's grammar (hexadecimal floats aside): NaN, Infinity, or a decimal with f/d suffix.
+_DOUBLE = re.compile(r"[+-]?(?:NaN|Infinity|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[fFdD]?)")
+_TRUE = {"t", "true", "y", "yes", "1"}
+_FALSE = {"f", "false", "n", "no", "0"}
+
+
+def _trim(text: str) -> str:
+    """Java's String.trim(): strips every character up to U+0020 from both ends."""
+    start, end = 0, len(text)
+    while start < end and text[start] <= " ":
+        start += 1
+    while end > start and text[end - 1] <= " ":
+        end -= 1
+    return text[start:end]
+
+
+def _fail(value: Any, target: FType) -> CastFailure:
+    return CastFailure(f"cannot cast {value!r} to {target}")
+
+
+def string_to_integer(text: str, target: FType) -> int:
+    """BinaryStringDataUtil.toLong/toInt: '12.7' -> 12; exponents, blanks and overflow fail."""
+    match = _INTEGER.fullmatch(_trim(text))
+    if match is None:
+        raise _fail(text, target)
+    value = int(match.group(1))
+    if not java.fits(value, target.kind):
+        raise _fail(text, target)
+    return value
+
+
+def string_to_decimal(text: str, target: FType) -> Decimal | None:
+    """BinaryStringDataUtil.toDecimal: NULL when it does not fit; a malformed number fails."""
+    trimmed = _trim(text)
+    if not _DECIMAL.fullmatch(trimmed):
+        raise _fail(text, target)
+    try:
+        value = Decimal(trimmed)
+    except InvalidOperation as exc:
+        raise _fail(text, target) from exc
+    return java.round_decimal(value, target.precision, target.scale, keep_carry=True)
+
+
+def string_to_double(text: str, target: FType) -> float:
+    """Double.parseDouble (Float.parseFloat) of the trimmed text."""
+    trimmed = _trim(text)
+    if not _DOUBLE.fullmatch(trimmed):
+        raise _fail(text, target)
+    value = float(trimmed.rstrip("fFdD"))
+    return java.to_float32(value) if target.kind == "FLOAT" else value
+
+
+def string_to_boolean(text: str, target: FType) -> bool:
+    """Flink's string to BOOLEAN: true/t/yes/y/1 and false/f/no/n/0, any case, trimmed."""
+    word = _trim(text).lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise _fail(text, target)
+
+
+def number_to_string(value: Any, source: FType) -> str:
+    """How Flink writes a number as a STRING."""
+    if source.kind in ("DOUBLE", "FLOAT"):
+        return java.double_to_string(value, single=source.kind == "FLOAT")
+    if source.kind == "DECIMAL":
+        return java.plain_string(value)
+    return str(value)
+
+
+def _to_integer(value: Any, source: FType, target: FType) -> int:
+    if source.kind == "BOOLEAN":
+        return 1 if value else 0
+    if source.kind in ("DOUBLE", "FLOAT"):
+        if math.isnan(value):
+            return 0
+        if math.isinf(value):
+            value = math.copysign(2**63, value)
+        # Java's (long) d saturates, then the narrowing cast keeps the low bits.
+        as_long = max(-(2**63), min(2**63 - 1, int(value)))
+        if target.kind == "BIGINT":
+            return as_long
+        as_int = max(-(2**31), min(2**31 - 1, int(value)))
+        return java.wrap(as_int, target.kind)
+    if source.kind == "DECIMAL":
+        return java.wrap(int(value), target.kind)
+    return java.wrap(value, target.kind)
+
+
+def _to_decimal(value: Any, source: FType, target: FType) -> Decimal | None:
+    if source.kind == "BOOLEAN":
+        value = Decimal(1 if value else 0)
+    elif source.kind in ("DOUBLE", "FLOAT"):
+        if math.isnan(value) or math.isinf(value):
+            raise UncaughtCastFailure(
+                f"java.lang.NumberFormatException: {java.double_to_string(value)} to {target} (TRY_CAST too)"
+            )
+        value = Decimal(java.double_to_string(value, single=source.kind == "FLOAT"))
+    else:
+        value = Decimal(value)
+    return java.round_decimal(value, target.precision, target.scale)
+
+
+def _to_double(value: Any, source: FType, target: FType) -> float:
+    result = (1.0 if value else 0.0) if source.kind == "BOOLEAN" else float(value)
+    return java.to_float32(result) if target.kind == "FLOAT" else result
+
+
+def _fit_length(text: str, target: FType) -> str:
+    """CHAR(n) pads with spaces and truncates, VARCHAR(n) truncates (code points)."""
+    if len(text) > target.precision:
+        return text[: target.precision]
+    if target.kind == "CHAR":
+        return text.ljust(target.precision)
+    return text
+
+
+def _to_string(value: Any, source: FType, target: FType) -> str:
+    if source.is_string:
+        text = value
+    elif source.kind == "BOOLEAN":
+        text = "TRUE" if value else "FALSE"
+    elif source.is_numeric:
+        text = number_to_string(value, source)
+    elif source.is_binary:
+        text = RawText.of(value)
+    else:
+        raise _fail(value, target)
+    return _fit_length(text, target)
+
+
+def _from_string(value: str, target: FType) -> Any:
+    if target.is_integer:
+        return string_to_integer(value, target)
+    if target.kind == "DECIMAL":
+        return string_to_decimal(value, target)
+    if target.kind in ("DOUBLE", "FLOAT"):
+        return string_to_double(value, target)
+    if target.kind == "BOOLEAN":
+        return string_to_boolean(value, target)
+    if target.is_binary:
+        data = utf8(value)
+        return data if target.kind == "VARBINARY" else data[: target.precision].ljust(target.precision, b"\0")
+    raise _fail(value, target)
+
+
+def _check_castable(source: FType, target: FType) -> None:
+    """Raise UnsupportedConstructError for casts Flink's planner rejects (e.g. BYTES to INT)."""
+    if source.kind == "NULL" or source == target:
+        return
+    if source.is_string or target.is_string:
+        return
+    if (source.is_numeric or source.kind == "BOOLEAN") and (target.is_numeric or target.kind == "BOOLEAN"):
+        return
+    if source.is_binary and target.is_binary:
+        return
+    raise UnsupportedConstructError(f"CAST from {source} to {target}", "Flink does not cast between these types")
+
+
+def converter(source: FType, target: FType) -> Converter:
+    """A function casting a non-NULL value of ``source`` to ``target``; it raises CastFailure where Flink fails."""
+    _check_castable(source, target)
+    if source.kind == "NULL":
+        return lambda value: None
+    if target.is_string:
+        return lambda value: _to_string(value, source, target)
+    if source.is_string:
+        return lambda value: _from_string(value, target)
+    if target.is_integer:
+        return lambda value: _to_integer(value, source, target)
+    if target.kind == "DECIMAL":
+        return lambda value: _to_decimal(value, source, target)
+    if target.kind in ("DOUBLE", "FLOAT"):
+        return lambda value: _to_double(value, source, target)
+    if target.kind == "BOOLEAN":
+        return lambda value: value != 0
+    if target.is_binary:
+        if target.kind == "BINARY":
+            return lambda value: value[: target.precision].ljust(target.precision, b"\0")
+        return lambda value: value[: target.precision]
+    raise UnsupportedConstructError(f"CAST from {source} to {target}")

@@ -1,0 +1,861 @@
+"""Compile Flink SQL expressions (sqlglot trees) into typed Python closures over one record.
+
+Each closure takes the record's environment (a list of lazily computed column values) and returns a Python
+value: None for NULL, str, bytes, bool, int, float or Decimal. Where Flink's generated code throws (a CAST
+that cannot convert, an integer division by zero, JSON_VALUE ... RETURNING on a value of another JSON type)
+the closure raises JobFailure: Flink would fail the job on that record.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, DivisionByZero, InvalidOperation
+from typing import Any
+
+from sqlglot import exp
+
+from fanout.routes.evaluator import jackson, java
+from fanout.routes.evaluator import types as t
+from fanout.routes.evaluator.casts import CastFailure, UncaughtCastFailure, converter
+from fanout.routes.exceptions import UnknownRelationError, UnsupportedConstructError
+
+Env = list[Any]
+Fn = Callable[[Env], Any]
+UNSET = object()
+
+
+class JobFailure(Exception):
+    """Flink would fail the job on this record; the message names the Java exception."""
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A compiled expression: its closure and its Flink type."""
+
+    fn: Fn
+    ftype: t.FType
+    # Flink 1.20 unboxes this BOOLEAN without a NULL check when it is a whole condition (WHERE, CASE WHEN, IF):
+    # a JSON_VALUE ... RETURNING BOOLEAN, alone or as ``x AND TRUE``, ``x OR FALSE``, ``x IS TRUE``.
+    unboxed: bool = False
+
+
+def condition(expr: Expr, where: str) -> Fn:
+    """``expr`` as a whole condition: NULL of an ``unboxed`` expression fails the job, as in Flink's code."""
+    test = expr.fn
+    if not expr.unboxed:
+        return test
+
+    def unboxed(env: Env) -> Any:
+        value = test(env)
+        if value is None:
+            raise JobFailure(
+                f"java.lang.NullPointerException: {where} is a JSON_VALUE ... RETURNING BOOLEAN that is NULL "
+                "(Flink 1.20 unboxes it without a NULL check; write JSON_VALUE(...) IS NOT NULL AND ..., or "
+                "TRY_CAST(JSON_VALUE(...) AS BOOLEAN))"
+            )
+        return value
+
+    return unboxed
+
+
+Scope = Mapping[str, Expr]
+
+
+def _strict(fn: Callable[..., Any], *args: Expr) -> Fn:
+    """A closure applying ``fn`` to the arguments' values, NULL when any is NULL."""
+    fns = [arg.fn for arg in args]
+    if len(fns) == 1:
+        (a,) = fns
+
+        def one(env: Env) -> Any:
+            value = a(env)
+            return None if value is None else fn(value)
+
+        return one
+    if len(fns) == 2:
+        a, b = fns
+
+        def two(env: Env) -> Any:
+            left = a(env)
+            if left is None:
+                return None
+            right = b(env)
+            return None if right is None else fn(left, right)
+
+        return two
+
+    def many(env: Env) -> Any:
+        values = []
+        for f in fns:
+            value = f(env)
+            if value is None:
+                return None
+            values.append(value)
+        return fn(*values)
+
+    return many
+
+
+def _numeric_value(ftype: t.FType, target: t.FType) -> Callable[[Any], Any]:
+    """Convert a value of numeric ``ftype`` to the representation of numeric ``target``."""
+    if target.kind in t.APPROXIMATE:
+        return float
+    if target.kind == "DECIMAL":
+        return Decimal
+    return lambda value: value
+
+
+def _java_char_length(text: str) -> int:
+    return len(text)
+
+
+class Compiler:
+    """Compiles expressions over ``scope`` (column name -> compiled column)."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+
+    def __call__(self, node: exp.Expr) -> Expr:
+        """The compiled ``node``; UnsupportedConstructError outside the subset, UnknownRelationError for a name."""
+        handler = _HANDLERS.get(type(node))
+        if handler is None:
+            if isinstance(node, exp.AggFunc):
+                raise UnsupportedConstructError(f"aggregate function {node.sql_name()}")
+            if isinstance(node, exp.Anonymous):
+                raise UnsupportedConstructError(f"function {node.name.upper()}")
+            raise UnsupportedConstructError(node.key.upper())
+        return handler(self, node)
+
+    # ------------------------------------------------------------------ leaves
+
+    def _column(self, node: exp.Column) -> Expr:
+        if node.table:
+            raise UnsupportedConstructError(f"qualified column {node.sql()}", "name the column alone")
+        found = self.scope.get(node.name)
+        if found is None:
+            raise UnknownRelationError(f"unknown column {node.name!r}; visible: {', '.join(self.scope)}")
+        return found
+
+    def _literal(self, node: exp.Literal) -> Expr:
+        ftype = t.literal_type(node)
+        value: Any
+        if node.is_string:
+            value = node.name
+        elif ftype.kind == "DOUBLE":
+            value = float(node.name)
+        elif ftype.kind == "DECIMAL":
+            value = Decimal(node.name)
+        else:
+            value = int(node.name)
+        return Expr(lambda env: value, ftype)
+
+    def _boolean(self, node: exp.Boolean) -> Expr:
+        value = bool(node.this)
+        return Expr(lambda env: value, t.BOOLEAN)
+
+    def _null(self, node: exp.Null) -> Expr:
+        return Expr(lambda env: None, t.NULL)
+
+    def _paren(self, node: exp.Paren) -> Expr:
+        return self(node.this)
+
+    # ------------------------------------------------------------------ logic
+
+    def _boolean_operand(self, node: exp.Expr, what: str) -> Expr:
+        compiled = self(node)
+        if compiled.ftype.kind not in ("BOOLEAN", "NULL"):
+            raise UnsupportedConstructError(f"{what} of a {compiled.ftype}", "Flink needs a BOOLEAN here")
+        return compiled
+
+    def _and(self, node: exp.And) -> Expr:
+        simplified = _simplified(self, node, exp.true())
+        if simplified is not None:
+            return simplified
+        a = self._boolean_operand(node.this, "AND").fn
+        b = self._boolean_operand(node.expression, "AND").fn
+
+        def conjunction(env: Env) -> Any:
+            left = a(env)
+            if left is False:
+                return False
+            right = b(env)
+            if right is False:
+                return False
+            return None if left is None or right is None else True
+
+        return Expr(conjunction, t.BOOLEAN)
+
+    def _or(self, node: exp.Or) -> Expr:
+        simplified = _simplified(self, node, exp.false())
+        if simplified is not None:
+            return simplified
+        a = self._boolean_operand(node.this, "OR").fn
+        b = self._boolean_operand(node.expression, "OR").fn
+
+        def disjunction(env: Env) -> Any:
+            left = a(env)
+            if left is True:
+                return True
+            right = b(env)
+            if right is True:
+                return True
+            return None if left is None or right is None else False
+
+        return Expr(disjunction, t.BOOLEAN)
+
+    def _not(self, node: exp.Not) -> Expr:
+        operand = self._boolean_operand(node.this, "NOT")
+        return Expr(_strict(lambda value: not value, operand), t.BOOLEAN)
+
+    # ------------------------------------------------------------------ comparisons
+
+    def _comparison(self, node: exp.Expr) -> Expr:
+        operator = _COMPARISONS[type(node)]
+        left, right = self(node.this), self(node.expression)
+        return Expr(_compare(left, right, operator), t.BOOLEAN)
+
+    def _null_safe(self, node: exp.Expr) -> Expr:
+        left, right = self(node.this), self(node.expression)
+        equal = _compare(left, right, "=")
+        a, b = left.fn, right.fn
+        distinct = isinstance(node, exp.NullSafeNEQ)
+
+        def same(env: Env) -> bool:
+            x, y = a(env), b(env)
+            if x is None or y is None:
+                return (x is None and y is None) != distinct
+            return bool(equal(env)) != distinct
+
+        return Expr(same, t.BOOLEAN)
+
+    def _between(self, node: exp.Between) -> Expr:
+        if node.args.get("symmetric"):
+            raise UnsupportedConstructError("BETWEEN SYMMETRIC")
+        value, low, high = self(node.this), self(node.args["low"]), self(node.args["high"])
+        above = _compare(value, low, ">=")
+        below = _compare(value, high, "<=")
+
+        def between(env: Env) -> Any:
+            first = above(env)
+            if first is False:
+                return False
+            second = below(env)
+            if second is False:
+                return False
+            return None if first is None or second is None else True
+
+        return Expr(between, t.BOOLEAN)
+
+    def _in(self, node: exp.In) -> Expr:
+        if node.args.get("query") or not node.expressions:
+            raise UnsupportedConstructError("IN with a subquery")
+        value = self(node.this)
+        tests = [_compare(value, self(item), "=") for item in node.expressions]
+
+        def member(env: Env) -> Any:
+            unknown = False
+            for test in tests:
+                found = test(env)
+                if found:
+                    return True
+                unknown = unknown or found is None
+            return None if unknown else False
+
+        return Expr(member, t.BOOLEAN)
+
+    def _is(self, node: exp.Is) -> Expr:
+        kind = node.expression
+        if isinstance(kind, exp.JSON):
+            return self._is_json(node.this, kind)
+        operand = self(node.this)
+        if isinstance(kind, exp.Null):
+            a = operand.fn
+            return Expr(lambda env: a(env) is None, t.BOOLEAN)
+        if isinstance(kind, exp.Boolean):
+            if operand.ftype.kind not in ("BOOLEAN", "NULL"):
+                raise UnsupportedConstructError(f"IS TRUE/FALSE of a {operand.ftype}")
+            wanted = bool(kind.this)
+            b = operand.fn
+            return Expr(lambda env: b(env) is wanted, t.BOOLEAN, unboxed=wanted and operand.unboxed)
+        raise UnsupportedConstructError(f"IS {kind.sql()}")
+
+    def _like(self, node: exp.Expr) -> Expr:
+        escape: str | None = None
+        if isinstance(node, exp.Escape):
+            if not (isinstance(node.expression, exp.Literal) and node.expression.is_string):
+                raise UnsupportedConstructError("LIKE ... ESCAPE with a non-literal escape")
+            escape = node.expression.name
+            if len(escape) != 1:
+                raise UnsupportedConstructError(f"LIKE ESCAPE {escape!r}", "the escape is one character")
+            node = node.this
+        if not isinstance(node, exp.Like):
+            raise UnsupportedConstructError(node.key.upper())
+        value, pattern = self(node.this), node.expression
+        if not value.ftype.is_string and value.ftype.kind != "NULL":
+            raise UnsupportedConstructError(f"LIKE on a {value.ftype}", "CAST it to STRING")
+        if not (isinstance(pattern, exp.Literal) and pattern.is_string):
+            raise UnsupportedConstructError("LIKE with a non-literal pattern")
+        regex = _like_regex(pattern.name, escape)
+        negate = bool(node.args.get("negate"))
+        return Expr(_strict(lambda text: (regex.fullmatch(text) is not None) != negate, value), t.BOOLEAN)
+
+    # ------------------------------------------------------------------ arithmetic
+
+    def _arithmetic(self, node: exp.Expr) -> Expr:
+        operator = _ARITHMETIC[type(node)]
+        left, right = self(node.this), self(node.expression)
+        result = t.arithmetic(operator, left.ftype, right.ftype)
+        return Expr(_strict(_operation(operator, left.ftype, right.ftype, result), left, right), result)
+
+    def _neg(self, node: exp.Neg) -> Expr:
+        if isinstance(node.this, exp.Literal) and not node.this.is_string:
+            return self._literal(exp.Literal(this="-" + node.this.name, is_string=False))  # typed by its value
+        operand = self(node.this)
+        ftype = operand.ftype
+        if not ftype.is_numeric:
+            raise UnsupportedConstructError(f"unary minus on a {ftype}")
+        if ftype.is_integer:
+            return Expr(_strict(lambda value: java.wrap(-value, ftype.kind), operand), ftype)
+        if ftype.kind == "DECIMAL":
+            return Expr(_strict(lambda value: -value if value else abs(value), operand), ftype)
+        return Expr(_strict(lambda value: -value, operand), ftype)
+
+    # ------------------------------------------------------------------ conditionals
+
+    def _case(self, node: exp.Case) -> Expr:
+        subject = self(node["this"]) if node.args.get("this") else None
+        conditions: list[Expr] = []
+        for branch in node.args["ifs"]:
+            when = self(branch.this)
+            if subject is not None:
+                when = Expr(_compare(subject, when, "="), t.BOOLEAN)
+            elif when.ftype.kind not in ("BOOLEAN", "NULL"):
+                raise UnsupportedConstructError(f"CASE WHEN of a {when.ftype}", "Flink needs a BOOLEAN")
+            conditions.append(Expr(condition(when, "a CASE WHEN condition"), t.BOOLEAN))
+        results = [self(branch.args["true"]) for branch in node.args["ifs"]]
+        default = self(node.args["default"]) if node.args.get("default") is not None else None
+        ftype = t.common([r.ftype for r in results] + ([default.ftype] if default else []), "CASE")
+        pairs = [(c.fn, _coerce(r, ftype)) for c, r in zip(conditions, results, strict=True)]
+        otherwise = _coerce(default, ftype) if default else (lambda env: None)
+
+        def case(env: Env) -> Any:
+            for test, value in pairs:
+                if test(env) is True:
+                    return value(env)
+            return otherwise(env)
+
+        return Expr(case, ftype)
+
+    def _if(self, node: exp.If) -> Expr:
+        test_expr = self._boolean_operand(node.this, "IF")
+        true, false = self(node.args["true"]), self(node.args["false"]) if node.args.get("false") else None
+        if false is None:
+            raise UnsupportedConstructError("IF without a false value")
+        ftype = t.common([true.ftype, false.ftype], "IF")
+        test, yes, no = condition(test_expr, "an IF condition"), _coerce(true, ftype), _coerce(false, ftype)
+        return Expr(lambda env: yes(env) if test(env) is True else no(env), ftype)
+
+    def _coalesce(self, node: exp.Coalesce) -> Expr:
+        operands = [self(node.this), *(self(e) for e in node.expressions)]
+        ftype = t.common([o.ftype for o in operands], "COALESCE")
+        fns = [_coerce(o, ftype) for o in operands]
+
+        def coalesce(env: Env) -> Any:
+            for fn in fns:
+                value = fn(env)
+                if value is not None:
+                    return value
+            return None
+
+        return Expr(coalesce, ftype)
+
+    def _nullif(self, node: exp.Nullif) -> Expr:
+        left, right = self(node.this), self(node.expression)
+        equal = _compare(left, right, "=")
+        a = left.fn
+        return Expr(lambda env: None if equal(env) is True else a(env), left.ftype)
+
+    # ------------------------------------------------------------------ casts
+
+    def _cast(self, node: exp.Cast) -> Expr:
+        target = t.from_sql(node.to)
+        operand = self(node.this)
+        convert = converter(operand.ftype, target)
+        safe = isinstance(node, exp.TryCast)
+        a = operand.fn
+        text = f"CAST(<{operand.ftype}> AS {target})"
+
+        def cast(env: Env) -> Any:
+            value = a(env)
+            if value is None:
+                return None
+            try:
+                return convert(value)
+            except UncaughtCastFailure as exc:
+                raise JobFailure(f"{text} throws on {value!r}: {exc}") from exc
+            except CastFailure as exc:
+                if safe:
+                    return None
+                raise JobFailure(
+                    f"{text} throws on {value!r} ({exc}); TRY_CAST(... AS {target}) gives NULL instead"
+                ) from exc
+
+        return Expr(cast, target)
+
+    # ------------------------------------------------------------------ strings
+
+    def _string_operand(self, node: exp.Expr, function: str) -> Expr:
+        compiled = self(node)
+        if not compiled.ftype.is_string and compiled.ftype.kind != "NULL":
+            raise UnsupportedConstructError(f"{function} of a {compiled.ftype}", "CAST it to STRING")
+        return compiled
+
+    def _concat(self, node: exp.Expr) -> Expr:
+        operands = [node.this, node.expression] if isinstance(node, exp.DPipe) else list(node.expressions)
+        compiled = [self._string_operand(o, "||") for o in operands]
+        length = min(sum(c.ftype.precision for c in compiled), t.MAX_LENGTH)
+        return Expr(_strict(lambda *values: "".join(values), *compiled), t.FType("VARCHAR", length))
+
+    def _upper(self, node: exp.Expr) -> Expr:
+        operand = self._string_operand(node.this, node.key.upper())
+        upper = isinstance(node, exp.Upper)
+        return Expr(_strict(str.upper if upper else str.lower, operand), t.FType("VARCHAR", operand.ftype.precision))
+
+    def _length(self, node: exp.Length) -> Expr:
+        operand = self._string_operand(node.this, "CHAR_LENGTH")
+        return Expr(_strict(_java_char_length, operand), t.INT)
+
+    def _substring(self, node: exp.Substring) -> Expr:
+        operand = self._string_operand(node.this, "SUBSTRING")
+        start = self._integer_operand(node.args["start"], "SUBSTRING")
+        length = self._integer_operand(node.args["length"], "SUBSTRING") if node.args.get("length") else None
+        ftype = t.FType("VARCHAR", operand.ftype.precision)
+        if length is None:
+            return Expr(_strict(lambda text, begin: _substring(text, begin, None), operand, start), ftype)
+        return Expr(_strict(_substring, operand, start, length), ftype)
+
+    def _integer_operand(self, node: exp.Expr, function: str) -> Expr:
+        compiled = self(node)
+        if not compiled.ftype.is_integer and compiled.ftype.kind != "NULL":
+            raise UnsupportedConstructError(f"{function} with a {compiled.ftype} argument", "an integer is needed")
+        return compiled
+
+    def _trim(self, node: exp.Trim) -> Expr:
+        operand = self._string_operand(node.this, "TRIM")
+        position = str(node.args.get("position") or "BOTH").upper()
+        characters = self._string_operand(node.expression, "TRIM") if node.expression else None
+        ftype = t.FType("VARCHAR", operand.ftype.precision)
+        leading, trailing = position in ("BOTH", "LEADING"), position in ("BOTH", "TRAILING")
+
+        def strip(text: str, chars: str = " ") -> str:
+            if leading:
+                text = text.lstrip(chars)
+            if trailing:
+                text = text.rstrip(chars)
+            return text
+
+        if characters is None:
+            return Expr(_strict(strip, operand), ftype)
+        return Expr(_strict(strip, operand, characters), ftype)
+
+    def _replace(self, node: exp.Replace) -> Expr:
+        operands = [self._string_operand(n, "REPLACE") for n in (node.this, node.expression, node.args["replacement"])]
+        return Expr(_strict(_replace, *operands), t.STRING)
+
+    def _position(self, node: exp.StrPosition) -> Expr:
+        if node.args.get("position") or node.args.get("occurrence"):
+            raise UnsupportedConstructError("POSITION with a start")
+        if isinstance(node.args["substr"], exp.Paren):
+            raise UnsupportedConstructError(
+                "POSITION((...) IN ...)", "Flink's parser rejects a parenthesised first argument; drop the parentheses"
+            )
+        haystack = self._string_operand(node.this, "POSITION")
+        needle = self._string_operand(node.args["substr"], "POSITION")
+        return Expr(_strict(lambda text, sub: text.find(sub) + 1, haystack, needle), t.INT)
+
+    # ------------------------------------------------------------------ numeric functions
+
+    def _numeric_operand(self, node: exp.Expr, function: str) -> Expr:
+        compiled = self(node)
+        if not compiled.ftype.is_numeric:
+            raise UnsupportedConstructError(f"{function} of a {compiled.ftype}", "a number is needed")
+        return compiled
+
+    def _abs(self, node: exp.Abs) -> Expr:
+        operand = self._numeric_operand(node.this, "ABS")
+        ftype = operand.ftype
+        if ftype.is_integer:
+            return Expr(_strict(lambda value: java.wrap(abs(value), ftype.kind), operand), ftype)
+        return Expr(_strict(abs, operand), ftype)
+
+    def _floor_ceil(self, node: exp.Expr) -> Expr:
+        if node.args.get("decimals") or node.args.get("to"):
+            raise UnsupportedConstructError(f"{node.key.upper()} with a unit or scale")
+        operand = self._numeric_operand(node.this, node.key.upper())
+        ftype = operand.ftype
+        up = isinstance(node, exp.Ceil)
+        if ftype.is_integer:
+            return operand
+        if ftype.kind == "DECIMAL":
+            digits = ftype.precision - ftype.scale + (1 if ftype.scale else 0)
+            result = t.decimal(min(t.MAX_DECIMAL_PRECISION, digits), 0)
+            rounding = ROUND_CEILING if up else ROUND_FLOOR
+            return Expr(_strict(lambda value: value.quantize(Decimal(1), rounding=rounding), operand), result)
+        return Expr(_strict(lambda value: _float_round(value, up), operand), ftype)
+
+    def _round(self, node: exp.Round) -> Expr:
+        operand = self._numeric_operand(node.this, "ROUND")
+        digits = node.args.get("decimals")
+        places = 0
+        if digits is not None:
+            if not (isinstance(digits, exp.Literal) and not digits.is_string and digits.name.isdigit()):
+                raise UnsupportedConstructError("ROUND with a scale other than a non-negative integer literal")
+            places = int(digits.name)
+        ftype = operand.ftype
+        if ftype.is_integer:
+            return operand
+        if ftype.kind == "DECIMAL":
+            scale = min(places, ftype.scale)
+            result = t.decimal(min(t.MAX_DECIMAL_PRECISION, ftype.precision - ftype.scale + scale + 1), scale)
+            quantum = Decimal(1).scaleb(-scale)
+            return Expr(_strict(lambda value: value.quantize(quantum, rounding=ROUND_HALF_UP), operand), result)
+        return Expr(_strict(lambda value: _double_round(value, places, ftype.kind == "FLOAT"), operand), ftype)
+
+    # ------------------------------------------------------------------ JSON
+
+    def _json_value(self, node: exp.JSONValue) -> Expr:
+        path = node.args["path"]
+        if not (isinstance(path, exp.Literal) and path.is_string):
+            raise UnsupportedConstructError("JSON_VALUE with a non-literal path")
+        mode, steps = jackson.compile_path(path.name)
+        if mode != "lax":
+            raise UnsupportedConstructError("JSON_VALUE strict mode")
+        condition = node.args.get("on_condition")
+        if condition is not None and any("NULL ON" not in str(v) for v in condition.args.values() if v):
+            raise UnsupportedConstructError("JSON_VALUE ON EMPTY/ON ERROR other than NULL")
+        text = self._string_operand(node.this, "JSON_VALUE")
+        returning = t.from_sql(node.args["returning"]) if node.args.get("returning") else t.STRING
+        if not (returning.is_string or returning.kind in ("BOOLEAN", "INT", "DOUBLE")):
+            raise UnsupportedConstructError(f"JSON_VALUE RETURNING {returning}", "not in Flink 1.20")
+        convert = _json_value_converter(returning, path.name)
+        read = text.fn
+
+        def json_value(env: Env) -> Any:
+            source = read(env)
+            if source is None:
+                return None
+            document = _parsed(env, source)
+            if document is _NOT_JSON:
+                return None
+            found, value = jackson.read_path(document, steps)
+            if not found or value is None or isinstance(value, dict | list):
+                return None
+            return convert(value)
+
+        return Expr(json_value, returning, unboxed=returning.kind == "BOOLEAN")
+
+    def _is_json(self, operand_node: exp.Expr, kind: exp.JSON) -> Expr:
+        if kind.args.get("unique"):
+            raise UnsupportedConstructError("IS JSON WITH UNIQUE KEYS")
+        operand = self._string_operand(operand_node, "IS JSON")
+        json_kind = str(kind.this or "VALUE").upper()
+        read = operand.fn
+        tests: dict[str, Callable[[Any], bool]] = {
+            "VALUE": lambda document: True,
+            "OBJECT": lambda document: isinstance(document, dict),
+            "ARRAY": lambda document: isinstance(document, list),
+            "SCALAR": lambda document: not isinstance(document, dict | list),
+        }
+        if json_kind not in tests:
+            raise UnsupportedConstructError(f"IS JSON {json_kind}")
+        test = tests[json_kind]
+
+        def is_json(env: Env) -> bool:
+            source = read(env)
+            if source is None:
+                return False
+            document = _parsed(env, source)
+            return document is not _NOT_JSON and test(document)
+
+        return Expr(is_json, t.BOOLEAN)
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _simplified(compiler: Compiler, node: exp.Expr, neutral: exp.Expr) -> Expr | None:
+    """``x AND TRUE`` / ``x OR FALSE`` (either order) is ``x``, as Calcite simplifies it."""
+    for one, other in ((node.this, node.expression), (node.expression, node.this)):
+        if isinstance(other, exp.Boolean) and bool(other.this) == bool(neutral.this):
+            return compiler._boolean_operand(one, node.key.upper())
+    return None
+
+
+
+def _coerce(expr: Expr, ftype: t.FType) -> Fn:
+    """``expr``'s closure with its value converted to ``ftype`` (a branch of a CASE of another numeric type)."""
+    if expr.ftype == ftype or expr.ftype.kind == "NULL":
+        return expr.fn
+    if ftype.is_numeric:
+        convert = converter(expr.ftype, ftype)
+        a = expr.fn
+        return lambda env: None if (value := a(env)) is None else convert(value)
+    if ftype.kind == "CHAR" and expr.ftype.is_string:
+        a, width = expr.fn, ftype.precision
+        return lambda env: None if (value := a(env)) is None else value.ljust(width)
+    return expr.fn
+
+
+def _compare(left: Expr, right: Expr, operator: str) -> Fn:
+    """A closure comparing the two sides in their common type (three-valued)."""
+    domain = t.comparable(left.ftype, right.ftype, operator)
+    if domain.is_numeric:
+        a, b = _numeric_value(left.ftype, domain), _numeric_value(right.ftype, domain)
+    else:
+        a = b = lambda value: value
+    compare = {
+        "=": lambda x, y: x == y,
+        "<>": lambda x, y: x != y,
+        ">": lambda x, y: x > y,
+        ">=": lambda x, y: x >= y,
+        "<": lambda x, y: x < y,
+        "<=": lambda x, y: x <= y,
+    }[operator]
+    return _strict(lambda x, y: compare(a(x), b(y)), left, right)
+
+
+def _operation(operator: str, left: t.FType, right: t.FType, result: t.FType) -> Callable[[Any, Any], Any]:
+    """The binary operation computed as Flink's generated code computes it in ``result``."""
+    if result.is_integer:
+        kind = result.kind
+        if operator == "+":
+            return lambda x, y: java.wrap(x + y, kind)
+        if operator == "-":
+            return lambda x, y: java.wrap(x - y, kind)
+        if operator == "*":
+            return lambda x, y: java.wrap(x * y, kind)
+        if operator == "/":
+            return lambda x, y: java.wrap(_java_div(x, y), kind)
+        return lambda x, y: java.wrap(_java_mod(x, y), kind)
+    if result.kind in t.APPROXIMATE:
+        single = result.kind == "FLOAT"
+
+        def approximate(x: Any, y: Any) -> float:
+            value = _float_operation(operator, float(x), float(y))
+            return java.to_float32(value) if single else value
+
+        return approximate
+    precision, scale = result.precision, result.scale
+
+    def exact(x: Any, y: Any) -> Decimal | None:
+        x, y = Decimal(x), Decimal(y)
+        try:
+            if operator == "+":
+                value = java.CONTEXT.add(x, y)
+            elif operator == "-":
+                value = java.CONTEXT.subtract(x, y)
+            elif operator == "*":
+                value = java.CONTEXT.multiply(x, y)
+            elif operator == "/":
+                value = java.CONTEXT.divide(x, y)
+            else:
+                value = java.CONTEXT.remainder(x, y)
+        except (DivisionByZero, InvalidOperation) as exc:
+            raise JobFailure("java.lang.ArithmeticException: Division by zero (DECIMAL)") from exc
+        return java.round_decimal(value, precision, scale)
+
+    return exact
+
+
+def _java_div(x: int, y: int) -> int:
+    if y == 0:
+        raise JobFailure("java.lang.ArithmeticException: / by zero")
+    quotient = abs(x) // abs(y)
+    return quotient if (x >= 0) == (y >= 0) else -quotient
+
+
+def _java_mod(x: int, y: int) -> int:
+    if y == 0:
+        raise JobFailure("java.lang.ArithmeticException: / by zero")
+    return x - y * _java_div(x, y)
+
+
+def _float_operation(operator: str, x: float, y: float) -> float:
+    try:
+        if operator == "+":
+            return x + y
+        if operator == "-":
+            return x - y
+        if operator == "*":
+            return x * y
+        if operator == "/":
+            return x / y
+        return math.fmod(x, y)
+    except ZeroDivisionError:
+        if operator == "%" or x == 0 or math.isnan(x):
+            return math.nan
+        return math.copysign(math.inf, x) * math.copysign(1.0, y)
+    except (OverflowError, ValueError):
+        return math.nan
+
+
+def _float_round(value: float, up: bool) -> float:
+    if math.isnan(value) or math.isinf(value):
+        return value
+    return float(math.ceil(value) if up else math.floor(value)) if value != 0 else value
+
+
+def _double_round(value: float, places: int, single: bool) -> float:
+    if math.isnan(value) or math.isinf(value):
+        return value
+    rounded = float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), context=java.CONTEXT))
+    return java.to_float32(rounded) if single else rounded
+
+
+def _substring(text: str, start: int, length: int | None) -> str | None:
+    """Flink's SUBSTRING: 1-based, a start below 1 counts from the end (negative) or the beginning (0)."""
+    if length is not None and length < 0:
+        return None
+    count = len(text)
+    begin = start - 1 if start > 0 else (count + start if start < 0 else 0)
+    end = count if length is None else begin + length
+    begin, end = max(begin, 0), min(end, count)
+    return text[begin:end] if begin < end else ""
+
+
+def _replace(text: str, search: str, replacement: str) -> str:
+    return text.replace(search, replacement) if search else text
+
+
+def _like_regex(pattern: str, escape: str | None) -> re.Pattern[str]:
+    """The regular expression of a SQL LIKE pattern (``%`` any text, ``_`` one character)."""
+    out = []
+    position = 0
+    while position < len(pattern):
+        char = pattern[position]
+        if escape is not None and char == escape:
+            if position + 1 >= len(pattern):
+                raise UnsupportedConstructError(f"LIKE pattern {pattern!r}", "it ends with the escape character")
+            following = pattern[position + 1]
+            if following not in ("%", "_", escape):
+                raise UnsupportedConstructError(f"LIKE pattern {pattern!r}", "the escape precedes no %, _ or escape")
+            out.append(re.escape(following))
+            position += 2
+            continue
+        out.append(".*" if char == "%" else "." if char == "_" else re.escape(char))
+        position += 1
+    return re.compile("".join(out), re.DOTALL)
+
+
+def _json_value_converter(returning: t.FType, path: str) -> Callable[[Any], Any]:
+    """How JSON_VALUE turns a JSON scalar into its RETURNING type: Flink 1.20 casts the Java object Jackson read
+    (Integer, Long, BigInteger, Double, String or Boolean), and a scalar of another class fails the job."""
+    if returning.is_string:
+        return _json_scalar_text
+    java_class = {"BOOLEAN": "java.lang.Boolean", "INT": "java.lang.Integer", "DOUBLE": "java.lang.Double"}
+    wanted = java_class[returning.kind]
+
+    def convert(value: Any) -> Any:
+        found = _java_class(value)
+        if found != wanted:
+            raise JobFailure(
+                f"JSON_VALUE(..., '{path}' RETURNING {returning}) of a {found.rsplit('.', 1)[1]} JSON value throws "
+                f"java.lang.ClassCastException ({found} cannot be cast to {wanted}); "
+                f"write TRY_CAST(JSON_VALUE(..., '{path}') AS {returning}) instead"
+            )
+        return value
+
+    return convert
+
+
+def _java_class(value: Any) -> str:
+    if isinstance(value, bool):
+        return "java.lang.Boolean"
+    if isinstance(value, int):
+        if java.fits(value, "INT"):
+            return "java.lang.Integer"
+        return "java.lang.Long" if java.fits(value, "BIGINT") else "java.math.BigInteger"
+    if isinstance(value, float):
+        return "java.lang.Double"
+    return "java.lang.String"
+
+
+def _json_scalar_text(value: Any) -> str:
+    """String.valueOf of the Java scalar Jackson read."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return java.double_to_string(value)
+    return str(value)
+
+
+_NOT_JSON = object()
+MEMO = 0  # env[MEMO]: the record's parsed JSON documents, by text (a record parses each text once)
+
+
+def _parsed(env: Env, text: str) -> Any:
+    memo = env[MEMO]
+    document = memo.get(text, UNSET)
+    if document is UNSET:
+        try:
+            document = jackson.parse(text)
+        except jackson.NotJsonError:
+            document = _NOT_JSON
+        memo[text] = document
+    return document
+
+
+_COMPARISONS: dict[type, str] = {exp.EQ: "=", exp.NEQ: "<>", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
+_ARITHMETIC: dict[type, str] = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/", exp.Mod: "%"}
+_HANDLERS: dict[type, Callable[[Compiler, Any], Expr]] = {
+    exp.Column: Compiler._column,
+    exp.Literal: Compiler._literal,
+    exp.Boolean: Compiler._boolean,
+    exp.Null: Compiler._null,
+    exp.Paren: Compiler._paren,
+    exp.And: Compiler._and,
+    exp.Or: Compiler._or,
+    exp.Not: Compiler._not,
+    exp.EQ: Compiler._comparison,
+    exp.NEQ: Compiler._comparison,
+    exp.GT: Compiler._comparison,
+    exp.GTE: Compiler._comparison,
+    exp.LT: Compiler._comparison,
+    exp.LTE: Compiler._comparison,
+    exp.NullSafeEQ: Compiler._null_safe,
+    exp.NullSafeNEQ: Compiler._null_safe,
+    exp.Between: Compiler._between,
+    exp.In: Compiler._in,
+    exp.Is: Compiler._is,
+    exp.Like: Compiler._like,
+    exp.Escape: Compiler._like,
+    exp.Add: Compiler._arithmetic,
+    exp.Sub: Compiler._arithmetic,
+    exp.Mul: Compiler._arithmetic,
+    exp.Div: Compiler._arithmetic,
+    exp.Mod: Compiler._arithmetic,
+    exp.Neg: Compiler._neg,
+    exp.Case: Compiler._case,
+    exp.If: Compiler._if,
+    exp.Coalesce: Compiler._coalesce,
+    exp.Nullif: Compiler._nullif,
+    exp.Cast: Compiler._cast,
+    exp.TryCast: Compiler._cast,
+    exp.DPipe: Compiler._concat,
+    exp.Concat: Compiler._concat,
+    exp.Upper: Compiler._upper,
+    exp.Lower: Compiler._upper,
+    exp.Length: Compiler._length,
+    exp.Substring: Compiler._substring,
+    exp.Trim: Compiler._trim,
+    exp.Replace: Compiler._replace,
+    exp.StrPosition: Compiler._position,
+    exp.Abs: Compiler._abs,
+    exp.Floor: Compiler._floor_ceil,
+    exp.Ceil: Compiler._floor_ceil,
+    exp.Round: Compiler._round,
+    exp.JSONValue: Compiler._json_value,
+}

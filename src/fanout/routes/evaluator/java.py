@@ -1,0 +1,136 @@
+"""Java's arithmetic and number formatting, as Flink's generated code computes and prints values.
+
+Integer arithmetic wraps (two's complement), doubles print as ``Double.toString`` (``1.0E7``, ``1.0E-4``),
+floats as ``Float.toString``, and DECIMALs as ``BigDecimal.toString`` / ``toPlainString``.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+
+# Wide enough for any DECIMAL(38, s) operation before it is rounded to its result type.
+CONTEXT = Context(prec=200, rounding=ROUND_HALF_UP, Emax=999999, Emin=-999999)
+INTEGER_RANGE = {"TINYINT": 8, "SMALLINT": 16, "INT": 32, "BIGINT": 64}
+
+
+def wrap(value: int, kind: str) -> int:
+    """``value`` as a Java integer of ``kind`` (TINYINT..BIGINT) keeps it: the low bits, two's complement."""
+    bits = INTEGER_RANGE[kind]
+    value &= (1 << bits) - 1
+    return value - (1 << bits) if value >> (bits - 1) else value
+
+
+def fits(value: int, kind: str) -> bool:
+    """Whether ``value`` is in the range of Java integer ``kind``."""
+    bits = INTEGER_RANGE[kind]
+    return -(1 << (bits - 1)) <= value < (1 << (bits - 1))
+
+
+def to_float32(value: float) -> float:
+    """``value`` rounded to the nearest Java float (overflow gives an infinity)."""
+    if math.isnan(value) or math.isinf(value):
+        return value
+    try:
+        return float(struct.unpack("f", struct.pack("f", value))[0])
+    except OverflowError:
+        return math.copysign(math.inf, value)
+
+
+def _java_digits(digits: str, exponent: int, negative: bool) -> str:
+    """Java's Double/Float.toString layout of the decimal ``0.<digits> * 10^exponent`` (digits without zeros)."""
+    sign = "-" if negative else ""
+    point = exponent  # the decimal point sits after ``point`` digits
+    if -3 < point <= 7:  # 1.0E-3 <= |x| < 1.0E7: plain, at least one digit after the point
+        if point <= 0:
+            return f"{sign}0.{'0' * -point}{digits}"
+        whole = digits[:point].ljust(point, "0")
+        fraction = digits[point:] or "0"
+        return f"{sign}{whole}.{fraction}"
+    fraction = digits[1:] or "0"
+    return f"{sign}{digits[0]}.{fraction}E{point - 1}"
+
+
+def _shortest(value: float, single: bool) -> tuple[str, int]:
+    """The fewest significant digits that read back as ``value`` (a float32 when ``single``), and the point:
+    ``value = 0.<digits> * 10^point``."""
+    text = repr(value)
+    if single:
+        for count in range(1, 10):
+            text = f"{value:.{count - 1}e}"
+            if to_float32(float(text)) == value:
+                break
+    _, digits, exponent = Decimal(text).as_tuple()
+    assert isinstance(exponent, int)
+    return "".join(map(str, digits)).rstrip("0") or "0", len(digits) + exponent
+
+
+def double_to_string(value: float, single: bool = False) -> str:
+    """``Double.toString(value)`` (``Float.toString`` when ``single``): 1.0, 1.0E7, 1.0E-4, NaN, -Infinity."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value == 0:
+        return "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
+    digits, point = _shortest(abs(value), single)
+    return _java_digits(digits, point, value < 0)
+
+
+def big_decimal_to_string(value: Decimal) -> str:
+    """``BigDecimal.toString()``: scientific when the exponent is positive or the adjusted exponent < -6."""
+    sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    unscaled = "".join(map(str, digits)) or "0"
+    scale = -exponent
+    adjusted = -scale + (len(unscaled) - 1)
+    text: str
+    if scale >= 0 and adjusted >= -6:
+        text = _plain(unscaled, scale)
+    else:
+        mantissa = unscaled[0] + ("." + unscaled[1:] if len(unscaled) > 1 else "")
+        text = f"{mantissa}E{'+' if adjusted >= 0 else ''}{adjusted}"
+    return ("-" if sign and unscaled.strip("0") else ("-" if sign else "")) + text
+
+
+def plain_string(value: Decimal) -> str:
+    """``BigDecimal.toPlainString()``."""
+    sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    unscaled = "".join(map(str, digits)) or "0"
+    if exponent > 0:
+        return ("-" if sign else "") + unscaled + "0" * exponent
+    return ("-" if sign else "") + _plain(unscaled, -exponent)
+
+
+def _plain(unscaled: str, scale: int) -> str:
+    if scale == 0:
+        return unscaled
+    padded = unscaled.rjust(scale + 1, "0")
+    return f"{padded[:-scale]}.{padded[-scale:]}"
+
+
+def strip_trailing_zeros(value: Decimal) -> Decimal:
+    """``BigDecimal.stripTrailingZeros()``: 12.50 -> 12.5, 100 -> 1E+2, and any zero -> 0."""
+    if value == 0:
+        return Decimal(0)
+    return value.normalize(CONTEXT)
+
+
+def round_decimal(value: Decimal, precision: int, scale: int, keep_carry: bool = False) -> Decimal | None:
+    """``value`` rounded HALF_UP to ``scale``; None when it needs more than ``precision`` digits (Flink's NULL).
+
+    ``keep_carry``: a value below 10^(p-s) that the rounding carries to 10^(p-s) is kept (Flink's string to
+    DECIMAL cast tests the digits before it rounds: 999.995 -> 1000.00 in DECIMAL(5, 2)).
+    """
+    try:
+        rounded = value.quantize(Decimal(1).scaleb(-scale), context=CONTEXT)
+    except InvalidOperation:
+        return None
+    if rounded == 0:
+        return abs(rounded)  # BigDecimal has no negative zero
+    limit = Decimal(10) ** (precision - scale)
+    if abs(rounded) >= limit and not (keep_carry and abs(value) < limit):
+        return None
+    return rounded

@@ -1,0 +1,257 @@
+"""A route script compiled to per-record Python closures: views, route conditions and sink rows.
+
+Evaluation follows Flink's plan: a view's rows are those its WHERE keeps, a route's condition is its view's
+condition AND its own WHERE (left to right, stopping at the first FALSE), and a route's values are computed
+only for the rows it keeps. A value is computed at most once per record, and only when a route needs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlglot import exp
+
+from fanout.routes.evaluator import types as t
+from fanout.routes.evaluator.casts import RawText
+from fanout.routes.evaluator.expressions import UNSET, Compiler, Env, Expr, Fn, JobFailure, condition
+from fanout.routes.evaluator.sinks import assignable, json_encoder, json_row, raw_value
+from fanout.routes.exceptions import (
+    RouteExecutionError,
+    UnknownRelationError,
+    UnsupportedConstructError,
+    UnsupportedFormatError,
+)
+from fanout.routes.formats import check_sink_format
+from fanout.routes.parser import RouteScript, TableDef, relation_of, source_table
+
+RouteRows = dict[str, list[tuple[int, bytes]]]
+SOURCE = 1  # env[SOURCE]: the record's value of the source column (env[0] is the parse memo)
+
+
+class FlinkJobFailureError(RouteExecutionError):
+    """Flink fails the job on this record (Managed Flink restarts it, fails again, and routing stops).
+
+    ``index`` is the record's position in its batch; ``reason`` what Flink's generated code throws.
+    """
+
+    def __init__(self, index: int, reason: str) -> None:
+        super().__init__(f"record {index}: Flink would fail the job: {reason}")
+        self.index = index
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Route:
+    """One INSERT: its sink, when it keeps a record, and the bytes it writes."""
+
+    sink: str
+    keep: Fn
+    write: Callable[[Env], bytes]
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A table or view as routes see it: its columns and the condition its rows meet (None: every row)."""
+
+    scope: dict[str, Expr]
+    conjuncts: tuple[Expr, ...]  # the WHEREs of the view chain, outermost last
+
+
+class Program:
+    """The compiled script; ``route(payload)`` gives the (sink, bytes) a record becomes."""
+
+    def __init__(self, script: RouteScript) -> None:
+        if not script.inserts:
+            raise UnsupportedConstructError("script without INSERT", "nothing to route")
+        self.slots = SOURCE + 1
+        self.source = _source(script)
+        column = self.source.columns[0]
+        source_type = t.from_sql(column.dtype)
+        self.binary = source_type.is_binary
+        relations = {self.source.name: Relation({column.name: Expr(lambda env: env[SOURCE], source_type)}, ())}
+        for view in script.views.values():
+            parent = _relation(relations, view.query, f"view {view.name!r}")
+            relations[view.name] = self._view(view.query, parent)
+        self.routes = tuple(self._route(script, route.sink, route.query, route.columns, relations) for route in
+                            script.inserts)  # fmt: skip
+
+    @property
+    def sinks(self) -> tuple[str, ...]:
+        """The sink of each INSERT, in script order."""
+        return tuple(route.sink for route in self.routes)
+
+    def _lazy(self, fn: Fn) -> Fn:
+        """``fn`` computed at most once per record, in a slot of the environment."""
+        slot = self.slots
+        self.slots += 1
+
+        def value(env: Env) -> Any:
+            found = env[slot]
+            if found is UNSET:
+                found = env[slot] = fn(env)
+            return found
+
+        return value
+
+    def _view(self, query: exp.Select, parent: Relation) -> Relation:
+        compile_ = Compiler(parent.scope)
+        where = _where(compile_, query)
+        conjuncts = parent.conjuncts
+        if where is not None:
+            conjuncts += (Expr(self._lazy(where.fn), where.ftype, where.unboxed),)
+        scope: dict[str, Expr] = {}
+        for name, item in _items(query, parent.scope):
+            compiled = compile_(item)
+            lazy = Expr(self._lazy(compiled.fn), compiled.ftype, compiled.unboxed)
+            scope[name] = compiled if isinstance(item, exp.Column) else lazy
+        return Relation(scope, conjuncts)
+
+    def _route(
+        self, script: RouteScript, sink_name: str, query: exp.Select, names: tuple[str, ...] | None,
+        relations: dict[str, Relation],
+    ) -> Route:  # fmt: skip
+        if sink_name not in script.tables:
+            raise UnknownRelationError(f"INSERT INTO unknown table {sink_name!r}")
+        sink = script.tables[sink_name]
+        fmt = check_sink_format(sink)
+        relation = _relation(relations, query, f"INSERT INTO {sink_name}")
+        compile_ = Compiler(relation.scope)
+        where = _where(compile_, query)
+        keep = _keep(relation.conjuncts + ((where,) if where is not None else ()))
+        items = _items(query, relation.scope)
+        columns = names or tuple(column.name for column in sink.columns)
+        if len(columns) != len(items):
+            raise UnsupportedConstructError(
+                f"INSERT INTO {sink_name} with {len(items)} values for {len(columns)} columns"
+            )
+        unknown = [name for name in columns if name not in {column.name for column in sink.columns}]
+        if unknown:
+            raise UnknownRelationError(f"INSERT INTO {sink_name}: no column {unknown[0]!r}")
+        given = dict(zip(columns, (compile_(item) for _, item in items), strict=True))
+        values: list[Fn] = []
+        types: list[t.FType] = []
+        for column in sink.columns:
+            target = t.from_sql(column.dtype)
+            value = given.get(column.name, Expr(lambda env: None, t.NULL))
+            convert = assignable(value.ftype, target, f"INSERT INTO {sink_name} column {column.name}")
+            values.append(_converted(value.fn, convert))
+            types.append(target)
+        return Route(sink_name, keep, _writer(sink, fmt, values, types))
+
+    def route(self, payload: bytes) -> list[tuple[str, bytes]]:
+        """The (sink, bytes) rows ``payload`` becomes, in script order; JobFailure where Flink fails the job."""
+        env: Env = [{}, payload if self.binary else RawText.of(payload)]
+        env.extend([UNSET] * (self.slots - 2))
+        rows = []
+        for route in self.routes:
+            if route.keep(env) is True:
+                rows.append((route.sink, route.write(env)))
+        return rows
+
+    def execute(self, batch: Sequence[bytes], failures: dict[int, str] | None = None) -> RouteRows:
+        """Route ``batch``: per sink, (input index, payload bytes) in input order.
+
+        A record on which Flink would fail the job raises FlinkJobFailureError, unless ``failures`` is given:
+        then its reason is stored there under its index, and the other records are routed.
+        """
+        rows: RouteRows = {sink: [] for sink in self.sinks}
+        for index, payload in enumerate(batch):
+            try:
+                routed = self.route(payload)
+            except JobFailure as exc:
+                if failures is None:
+                    raise FlinkJobFailureError(index, str(exc)) from None
+                failures[index] = str(exc)
+                continue
+            for sink, data in routed:
+                rows[sink].append((index, data))
+        return rows
+
+
+def _converted(fn: Fn, convert: Callable[[Any], Any]) -> Fn:
+    return lambda env: None if (value := fn(env)) is None else convert(value)
+
+
+def _writer(sink: TableDef, fmt: str, values: list[Fn], types: list[t.FType]) -> Callable[[Env], bytes]:
+    if fmt == "raw":
+        (value,), (ftype,) = values, types
+        to_bytes = raw_value(ftype)
+
+        def raw(env: Env) -> bytes:
+            found = value(env)
+            if found is None:
+                raise JobFailure(f"java.lang.NullPointerException: the raw format cannot write NULL (sink {sink.name})")
+            return to_bytes(found)
+
+        return raw
+    write = json_row([column.name for column in sink.columns], [json_encoder(ftype) for ftype in types])
+    return lambda env: write([value(env) for value in values])
+
+
+def _source(script: RouteScript) -> TableDef:
+    source = source_table(script)
+    ftype = t.from_sql(source.columns[0].dtype)
+    if not (ftype.is_string or ftype.is_binary) or ftype.precision != t.MAX_LENGTH:
+        raise UnsupportedFormatError(f"source {source.name!r}: raw column must be STRING or BYTES")
+    return source
+
+
+def _relation(relations: dict[str, Relation], query: exp.Select, where: str) -> Relation:
+    name = relation_of(query).name
+    if name not in relations:
+        raise UnknownRelationError(f"{where} reads unknown relation {name!r}")
+    return relations[name]
+
+
+def _where(compile_: Compiler, query: exp.Select) -> Expr | None:
+    """The compiled WHERE, or None when there is none or it is constantly TRUE (Calcite drops it)."""
+    where = query.args.get("where")
+    if where is None:
+        return None
+    compiled = compile_(where.this)
+    if compiled.ftype.kind not in ("BOOLEAN", "NULL"):
+        raise UnsupportedConstructError(f"WHERE of a {compiled.ftype}", "Flink needs a BOOLEAN condition")
+    if not any(isinstance(node, exp.Column | exp.JSONValue) for node in where.this.walk()):
+        try:
+            if compiled.fn([{}, None]) is True:
+                return None
+        except JobFailure:
+            pass
+    return compiled
+
+
+def _keep(conjuncts: tuple[Expr, ...]) -> Fn:
+    """Whether a route keeps a record: its view chain's WHEREs and its own, ANDed as Flink merges them.
+
+    A single conjunct is the whole condition (see ``condition``); several are tested left to right, and the
+    first that is not TRUE stops the test.
+    """
+    if not conjuncts:
+        return lambda env: True
+    if len(conjuncts) == 1:
+        test = condition(conjuncts[0], "the WHERE condition")
+        return lambda env: test(env) is True
+    tests = [conjunct.fn for conjunct in conjuncts]
+
+    def every(env: Env) -> bool:
+        return all(test(env) is True for test in tests)
+
+    return every
+
+
+def _items(query: exp.Select, scope: dict[str, Expr]) -> list[tuple[str, exp.Expr]]:
+    """The projection as (name, expression), ``*`` expanded; unnamed expressions are EXPR$<position>."""
+    items: list[tuple[str, exp.Expr]] = []
+    for position, item in enumerate(query.expressions):
+        if isinstance(item, exp.Star) or (isinstance(item, exp.Column) and isinstance(item.this, exp.Star)):
+            items.extend((name, exp.column(name, quoted=True)) for name in scope)
+        else:
+            name = item.alias if isinstance(item, exp.Alias) else item.name if isinstance(item, exp.Column) else ""
+            items.append((name or f"EXPR${position}", item.unalias()))
+    names = [name for name, _ in items]
+    duplicate = next((name for name in names if names.count(name) > 1), None)
+    if duplicate is not None:
+        raise UnsupportedConstructError(f"two columns named {duplicate!r}", "give each a distinct alias")
+    return items

@@ -1,0 +1,126 @@
+"""Differential fuzzing against real Flink: the saved regression cases, and a fixed-seed run within a budget.
+
+The corpus (``tests/fuzz/corpus/*.json``) holds every mismatch the fuzzer found, shrunk, with what real Flink
+did. The local evaluator must now do the same: that check needs no Flink and runs in every test run. With
+``.venv-flink`` (``make test``, CI), each case is also replayed in Flink, so the corpus cannot go stale, and
+the fuzzer runs a fixed seed for ``FANOUT_FUZZ_SECONDS`` (120 by default).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fanout.env import FANOUT_FUZZ_SECONDS, FANOUT_PARITY
+from fanout.routes import parse_script
+from fanout.routes.evaluator import Program
+from fanout.routes.exceptions import RouteError
+from tests.fuzz.harness import CORPUS, Fuzzer
+from tests.parity.flink_session import FlinkJobFailedError, FlinkSession
+from tests.support import ROOT
+
+FLINK_PYTHON = ROOT / ".venv-flink" / "bin" / "python"
+CASES = sorted(CORPUS.glob("*.json"))
+DEFAULT_FUZZ_SECONDS = 120.0
+
+
+def _load(path: Path) -> dict:
+    case = json.loads(path.read_text())
+    case["records"] = [base64.b64decode(record) for record in case["records"]]
+    return case
+
+
+def _local(sql: str, records: list[bytes]) -> tuple[dict[str, bytes], dict[int, str]] | str:
+    """Per sink table, the bytes of its file (payload + newline each), and the failures; or the refusal."""
+    try:
+        program = Program(parse_script(sql))
+    except RouteError as exc:
+        return f"{type(exc).__name__}: {exc}"
+    failures: dict[int, str] = {}
+    rows = program.execute(records, failures)
+    return {sink: b"".join(p + b"\n" for _, p in rows[sink]) for sink in rows}, failures
+
+
+def test_fuzz_corpus_is_not_empty_of_structure() -> None:
+    # GIVEN the saved cases WHEN reading them THEN each names its kind, script, records and Flink's behaviour
+    for path in CASES:
+        case = _load(path)
+        assert {"kind", "sql", "records", "flink"} <= set(case), path.name
+        assert set(case["flink"]) <= {"outputs", "fails", "rejects"}, path.name
+
+
+@pytest.mark.parametrize("path", CASES, ids=[path.stem for path in CASES])
+def test_fuzz_corpus_case_runs_locally_as_flink_ran_it(path: Path) -> None:
+    # GIVEN a shrunk mismatch and what real Flink did with it
+    case = _load(path)
+    flink = case["flink"]
+    # WHEN the local evaluator runs it
+    local = _local(case["sql"], case["records"])
+    # THEN it does what Flink did: the same bytes, a job failure, or a refusal before running
+    if "rejects" in flink:
+        assert isinstance(local, str), f"Flink rejects this script ({flink['rejects'][:300]}); we accept it"
+        return
+    assert not isinstance(local, str), f"refused: {local}"
+    outputs, failures = local
+    if "fails" in flink:
+        assert failures, f"Flink fails the job ({flink['fails'][:300]}); we route every record"
+        return
+    assert not failures, f"we predict a job failure that Flink does not have: {failures}"
+    expected = {sink: base64.b64decode(data) for sink, data in flink["outputs"].items()}
+    assert outputs == expected
+
+
+@pytest.fixture(scope="module")
+def flink() -> Iterator[FlinkSession]:
+    """One Flink JVM for the module (skipped without .venv-flink, unless FANOUT_PARITY=1)."""
+    if not FLINK_PYTHON.exists():
+        message = f"{FLINK_PYTHON.relative_to(ROOT)} is missing: run `make parity` to create it"
+        if os.environ.get(FANOUT_PARITY) == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    with FlinkSession(FLINK_PYTHON) as session:
+        yield session
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("path", CASES, ids=[path.stem for path in CASES])
+def test_fuzz_corpus_case_still_what_flink_does(flink: FlinkSession, path: Path, tmp_path: Path) -> None:
+    # GIVEN a saved case
+    case = _load(path)
+    # WHEN replayed in real Flink
+    try:
+        result: dict[str, bytes] | str = {
+            name: b"".join(line + b"\n" for line in lines)
+            for name, lines in flink.run(case["sql"], case["records"], tmp_path).items()
+        }
+    except FlinkJobFailedError as exc:
+        result = str(exc)
+    # THEN Flink still does what the case says (the corpus does not go stale)
+    flink_case = case["flink"]
+    if "outputs" in flink_case:
+        assert result == {sink: base64.b64decode(data) for sink, data in flink_case["outputs"].items()}
+    else:
+        assert isinstance(result, str), f"Flink no longer fails this job: {result}"
+
+
+@pytest.mark.parity
+def test_fuzz_fixed_seed_finds_no_mismatch(flink: FlinkSession) -> None:
+    # GIVEN the fuzzer on a fixed seed and a time budget
+    budget = float(os.environ.get(FANOUT_FUZZ_SECONDS, DEFAULT_FUZZ_SECONDS))
+    fuzzer = Fuzzer(flink, seed=20261201, shrink=False)
+    try:
+        # WHEN it runs rounds until the budget is spent (at least one)
+        fuzzer.run(budget)
+    finally:
+        fuzzer.close()
+    # THEN it compared scripts and found no difference from Flink
+    stats = fuzzer.stats
+    print(json.dumps(stats.to_dict()))
+    assert stats.compared > 0 and stats.outputs_compared > 0
+    assert not fuzzer.mismatches, "\n\n".join(m.describe() for m in fuzzer.mismatches)
+
