@@ -594,7 +594,6 @@ def _simplified(compiler: Compiler, node: exp.Expr, neutral: exp.Expr) -> Expr |
     return None
 
 
-
 def _coerce(expr: Expr, ftype: t.FType) -> Fn:
     """``expr``'s closure with its value converted to ``ftype`` (a branch of a CASE of another numeric type)."""
     if expr.ftype == ftype or expr.ftype.kind == "NULL":

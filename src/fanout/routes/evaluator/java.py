@@ -10,6 +10,8 @@ import math
 import struct
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
+from fanout.routes.evaluator import javafloat
+
 # Wide enough for any DECIMAL(38, s) operation before it is rounded to its result type.
 CONTEXT = Context(prec=200, rounding=ROUND_HALF_UP, Emax=999999, Emin=-999999)
 INTEGER_RANGE = {"TINYINT": 8, "SMALLINT": 16, "INT": 32, "BIGINT": 64}
@@ -38,44 +40,10 @@ def to_float32(value: float) -> float:
         return math.copysign(math.inf, value)
 
 
-def _java_digits(digits: str, exponent: int, negative: bool) -> str:
-    """Java's Double/Float.toString layout of the decimal ``0.<digits> * 10^exponent`` (digits without zeros)."""
-    sign = "-" if negative else ""
-    point = exponent  # the decimal point sits after ``point`` digits
-    if -3 < point <= 7:  # 1.0E-3 <= |x| < 1.0E7: plain, at least one digit after the point
-        if point <= 0:
-            return f"{sign}0.{'0' * -point}{digits}"
-        whole = digits[:point].ljust(point, "0")
-        fraction = digits[point:] or "0"
-        return f"{sign}{whole}.{fraction}"
-    fraction = digits[1:] or "0"
-    return f"{sign}{digits[0]}.{fraction}E{point - 1}"
-
-
-def _shortest(value: float, single: bool) -> tuple[str, int]:
-    """The fewest significant digits that read back as ``value`` (a float32 when ``single``), and the point:
-    ``value = 0.<digits> * 10^point``."""
-    text = repr(value)
-    if single:
-        for count in range(1, 10):
-            text = f"{value:.{count - 1}e}"
-            if to_float32(float(text)) == value:
-                break
-    _, digits, exponent = Decimal(text).as_tuple()
-    assert isinstance(exponent, int)
-    return "".join(map(str, digits)).rstrip("0") or "0", len(digits) + exponent
-
-
 def double_to_string(value: float, single: bool = False) -> str:
-    """``Double.toString(value)`` (``Float.toString`` when ``single``): 1.0, 1.0E7, 1.0E-4, NaN, -Infinity."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    if value == 0:
-        return "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
-    digits, point = _shortest(abs(value), single)
-    return _java_digits(digits, point, value < 0)
+    """``Double.toString(value)`` (``Float.toString`` when ``single``) as Java 11 and 17 print it: 1.0, 1.0E7,
+    2.14748365E9 (not always the shortest digits: see :mod:`.javafloat`)."""
+    return javafloat.float_to_string(value) if single else javafloat.double_to_string(value)
 
 
 def big_decimal_to_string(value: Decimal) -> str:

@@ -92,5 +92,3 @@ def raw_value(ftype: t.FType) -> Callable[[Any], bytes]:
     if ftype.is_binary:
         return lambda value: value
     return utf8
-
-
