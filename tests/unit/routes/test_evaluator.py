@@ -101,8 +101,11 @@ def test_json_value_returning_boolean_alone_in_where_fails_on_null() -> None:
 
 def test_sql_check_reports_the_records_that_fail_the_job() -> None:
     # GIVEN a script that reads a boolean with RETURNING BOOLEAN
-    sql = SOURCE + """CREATE TABLE o (v BOOLEAN) WITH ('format' = 'json');
+    sql = (
+        SOURCE
+        + """CREATE TABLE o (v BOOLEAN) WITH ('format' = 'json');
     INSERT INTO o SELECT JSON_VALUE(payload, '$.vip' RETURNING BOOLEAN) FROM src;"""
+    )
     # WHEN checked
     report = check_sql(sql)
     # THEN the probe with the string "true" is an error that names Flink's failure and the fix
@@ -126,3 +129,77 @@ def test_constructs_flink_rejects_are_refused_before_running() -> None:
         # WHEN compiled THEN a named error says why
         with pytest.raises(UnsupportedConstructError):
             RouteExecutor.from_sql(SOURCE + body)
+
+
+# Observed in real Flink 1.20.5 (one job per expression and record): a STRING read from bytes that are not
+# valid UTF-8 keeps its bytes, and copying a character whose lead byte claims bytes past the end fails the job.
+_TRUNCATED, _SPLIT, _STRAY, _JSON = b"ab\xf0\x9f\x98", b"a\xf0\x9fb", b"\xffab", b'{"a":"\xf0\x9f\x98'
+_FAILS = "fails"
+
+
+@pytest.mark.parametrize(
+    ("expression", "record", "flink"),
+    [
+        ("TRIM(BOTH 'x' FROM payload)", _TRUNCATED, _FAILS),
+        ("TRIM(BOTH 'x' FROM payload)", _SPLIT, _FAILS),
+        ("TRIM(BOTH 'x' FROM payload)", _STRAY, "\ufffdab"),
+        ("TRIM(TRAILING 'x' FROM payload)", _JSON, _FAILS),
+        ("TRIM(LEADING 'x' FROM payload)", _TRUNCATED, "ab\ufffd"),
+        ("TRIM(payload)", _SPLIT, "a\ufffdb"),
+        ("SUBSTRING(payload, 2)", _TRUNCATED, _FAILS),
+        ("SUBSTRING(payload, 2)", _STRAY, "ab"),
+        ("SUBSTRING(payload, -3)", _SPLIT, ""),
+        ("SUBSTRING(payload, -3)", _STRAY, "\ufffdab"),
+        ("SUBSTRING(payload FROM 1 FOR 2)", _TRUNCATED, "ab"),
+        ("SUBSTRING(payload FROM 1 FOR 2)", _SPLIT, _FAILS),
+        ("CAST(CHAR_LENGTH(payload) AS STRING)", _TRUNCATED, "3"),
+        ("CAST(CHAR_LENGTH(payload) AS STRING)", _SPLIT, "2"),
+        ("CAST(CHAR_LENGTH(payload) AS STRING)", _JSON, "7"),
+        ("UPPER(payload)", _SPLIT, "A\ufffdB"),
+        ("CAST(POSITION('a' IN payload) AS STRING)", _STRAY, "2"),
+        ("payload || 'z'", _TRUNCATED, "ab\ufffdz"),
+    ],
+)
+def test_string_of_invalid_utf8_as_flink_walks_it(expression: str, record: bytes, flink: str) -> None:
+    # GIVEN a STRING function over a payload that is not valid UTF-8
+    body = f"CREATE TABLE o (v STRING) WITH ('format' = 'json');\nINSERT INTO o SELECT {expression} FROM src;"
+    executor = RouteExecutor.from_sql(SOURCE + body)
+    # WHEN the record is routed
+    failures: dict[int, str] = {}
+    rows = executor.execute([record], failures)
+    # THEN the job fails where Flink's does, else the text is Flink's
+    if flink == _FAILS:
+        assert "IndexOutOfBoundsException" in failures[0]
+    else:
+        assert not failures
+        assert rows["o"] == [(0, ('{"v":"' + flink + '"}').encode())]
+
+
+@pytest.mark.parametrize(
+    ("where", "fails"),
+    [
+        # Flink's generated code evaluates every operand of a function or comparison ...
+        ("JSON_VALUE(payload, '$.zz') = CAST(JSON_VALUE(payload, '$.n' RETURNING INT) AS STRING)", True),
+        ("NULLIF(CHAR_LENGTH(payload), JSON_VALUE(payload, '$.n' RETURNING INT)) IS NULL", True),
+        ("COALESCE(CHAR_LENGTH(payload), JSON_VALUE(payload, '$.n' RETURNING INT)) > 0", True),
+        ("CHAR_LENGTH(payload) IN (1, JSON_VALUE(payload, '$.n' RETURNING INT))", True),
+        # ... but AND, OR, CASE, IN (an OR) and BETWEEN (an AND) stop early, and Calcite folds constants first
+        ("CHAR_LENGTH(payload) IN (CHAR_LENGTH(payload), JSON_VALUE(payload, '$.n' RETURNING INT))", False),
+        ("CHAR_LENGTH(payload) BETWEEN 100 AND JSON_VALUE(payload, '$.n' RETURNING INT)", False),
+        ("JSON_VALUE(payload, '$.ok') = 'n' OR JSON_VALUE(payload, '$.n' RETURNING INT) = 1", False),
+        ("JSON_VALUE(payload, '$.n' RETURNING INT) = 1 OR TRUE", False),
+        ("COALESCE(1, JSON_VALUE(payload, '$.n' RETURNING INT)) = 1", False),
+        (
+            "CASE WHEN JSON_VALUE(payload, '$.ok') = 'y' THEN JSON_VALUE(payload, '$.n' RETURNING INT) END IS NULL",
+            False,
+        ),
+    ],
+)
+def test_which_operands_flink_evaluates(where: str, fails: bool) -> None:
+    # GIVEN a JSON_VALUE ... RETURNING INT that fails the job on a boolean member, somewhere in a condition
+    body = f"CREATE TABLE o (v STRING) WITH ('format' = 'raw');\nINSERT INTO o SELECT payload FROM src WHERE {where};"
+    failures: dict[int, str] = {}
+    # WHEN a record with a boolean member is routed
+    RouteExecutor.from_sql(SOURCE + body).execute([b'{"ok":"n","n":true}'], failures)
+    # THEN the job fails exactly when Flink evaluates that operand
+    assert bool(failures) == fails, failures

@@ -17,10 +17,10 @@ from typing import Any
 
 from sqlglot import exp
 
-from fanout.routes.evaluator import jackson, java
+from fanout.routes.evaluator import binarystring, jackson, java
 from fanout.routes.evaluator import types as t
-from fanout.routes.evaluator.casts import CastFailure, UncaughtCastFailure, converter
-from fanout.routes.exceptions import UnknownRelationError, UnsupportedConstructError
+from fanout.routes.evaluator.casts import CastFailure, RawText, UncaughtCastFailure, converter
+from fanout.routes.exceptions import RouteError, UnknownRelationError, UnsupportedConstructError
 
 Env = list[Any]
 Fn = Callable[[Env], Any]
@@ -65,7 +65,11 @@ Scope = Mapping[str, Expr]
 
 
 def _strict(fn: Callable[..., Any], *args: Expr) -> Fn:
-    """A closure applying ``fn`` to the arguments' values, NULL when any is NULL."""
+    """A closure applying ``fn`` to the arguments' values, NULL when any is NULL.
+
+    Every argument is evaluated, as in Flink's generated code (a NULL first argument does not spare the
+    second one: a JSON_VALUE there still fails the job).
+    """
     fns = [arg.fn for arg in args]
     if len(fns) == 1:
         (a,) = fns
@@ -79,22 +83,14 @@ def _strict(fn: Callable[..., Any], *args: Expr) -> Fn:
         a, b = fns
 
         def two(env: Env) -> Any:
-            left = a(env)
-            if left is None:
-                return None
-            right = b(env)
-            return None if right is None else fn(left, right)
+            left, right = a(env), b(env)
+            return None if left is None or right is None else fn(left, right)
 
         return two
 
     def many(env: Env) -> Any:
-        values = []
-        for f in fns:
-            value = f(env)
-            if value is None:
-                return None
-            values.append(value)
-        return fn(*values)
+        values = [f(env) for f in fns]
+        return None if any(value is None for value in values) else fn(*values)
 
     return many
 
@@ -106,10 +102,6 @@ def _numeric_value(ftype: t.FType, target: t.FType) -> Callable[[Any], Any]:
     if target.kind == "DECIMAL":
         return Decimal
     return lambda value: value
-
-
-def _java_char_length(text: str) -> int:
-    return len(text)
 
 
 class Compiler:
@@ -170,10 +162,21 @@ class Compiler:
             raise UnsupportedConstructError(f"{what} of a {compiled.ftype}", "Flink needs a BOOLEAN here")
         return compiled
 
+    def constant(self, node: exp.Expr) -> tuple[bool, Any]:
+        """Whether ``node`` reads no column and evaluates without failing, and then its value (Calcite folds it)."""
+        if node.find(exp.Column) is not None:
+            return False, None
+        try:
+            return True, self(node).fn([{}, None])
+        except (JobFailure, RouteError, ArithmeticError, ValueError, TypeError):
+            return False, None
+
     def _and(self, node: exp.And) -> Expr:
         simplified = _simplified(self, node, exp.true())
         if simplified is not None:
             return simplified
+        if any(self.constant(operand) == (True, False) for operand in (node.this, node.expression)):
+            return Expr(lambda env: False, t.BOOLEAN)  # x AND FALSE: Calcite drops x
         a = self._boolean_operand(node.this, "AND").fn
         b = self._boolean_operand(node.expression, "AND").fn
 
@@ -192,6 +195,8 @@ class Compiler:
         simplified = _simplified(self, node, exp.false())
         if simplified is not None:
             return simplified
+        if any(self.constant(operand) == (True, True) for operand in (node.this, node.expression)):
+            return Expr(lambda env: True, t.BOOLEAN)  # x OR TRUE: Calcite drops x
         a = self._boolean_operand(node.this, "OR").fn
         b = self._boolean_operand(node.expression, "OR").fn
 
@@ -359,16 +364,24 @@ class Compiler:
         return Expr(lambda env: yes(env) if test(env) is True else no(env), ftype)
 
     def _coalesce(self, node: exp.Coalesce) -> Expr:
-        operands = [self(node.this), *(self(e) for e in node.expressions)]
+        nodes = [node.this, *node.expressions]
+        operands = [self(e) for e in nodes]
         ftype = t.common([o.ftype for o in operands], "COALESCE")
-        fns = [_coerce(o, ftype) for o in operands]
+        # Flink evaluates every operand (COALESCE is a function, not a CASE), but Calcite first drops the
+        # operands after a constant that is not NULL, and the constant NULLs.
+        kept = []
+        for operand_node, operand in zip(nodes, operands, strict=True):
+            known, value = self.constant(operand_node)
+            if known and value is None:
+                continue
+            kept.append(operand)
+            if known:
+                break
+        fns = [_coerce(o, ftype) for o in kept]
 
         def coalesce(env: Env) -> Any:
-            for fn in fns:
-                value = fn(env)
-                if value is not None:
-                    return value
-            return None
+            values = [fn(env) for fn in fns]
+            return next((value for value in values if value is not None), None)
 
         return Expr(coalesce, ftype)
 
@@ -417,7 +430,7 @@ class Compiler:
         operands = [node.this, node.expression] if isinstance(node, exp.DPipe) else list(node.expressions)
         compiled = [self._string_operand(o, "||") for o in operands]
         length = min(sum(c.ftype.precision for c in compiled), t.MAX_LENGTH)
-        return Expr(_strict(lambda *values: "".join(values), *compiled), t.FType("VARCHAR", length))
+        return Expr(_strict(_concat, *compiled), t.FType("VARCHAR", length))
 
     def _upper(self, node: exp.Expr) -> Expr:
         operand = self._string_operand(node.this, node.key.upper())
@@ -426,7 +439,7 @@ class Compiler:
 
     def _length(self, node: exp.Length) -> Expr:
         operand = self._string_operand(node.this, "CHAR_LENGTH")
-        return Expr(_strict(_java_char_length, operand), t.INT)
+        return Expr(_strict(_char_length, operand), t.INT)
 
     def _substring(self, node: exp.Substring) -> Expr:
         operand = self._string_operand(node.this, "SUBSTRING")
@@ -451,6 +464,10 @@ class Compiler:
         leading, trailing = position in ("BOTH", "LEADING"), position in ("BOTH", "TRAILING")
 
         def strip(text: str, chars: str = " ") -> str:
+            if isinstance(text, RawText):
+                if chars == " ":
+                    return binarystring.trim_spaces(text, leading, trailing)
+                return _out_of_bounds(binarystring.trim, text, chars, leading, trailing)
             if leading:
                 text = text.lstrip(chars)
             if trailing:
@@ -714,15 +731,29 @@ def _double_round(value: float, places: int, single: bool) -> float:
     return java.to_float32(rounded) if single else rounded
 
 
+def _char_length(text: str) -> int:
+    return binarystring.char_length(text) if isinstance(text, RawText) else len(text)
+
+
+def _concat(*values: str) -> str:
+    if any(isinstance(value, RawText) for value in values):
+        return binarystring.concat(list(values))
+    return "".join(values)
+
+
+def _out_of_bounds(fn: Callable[..., Any], *args: Any) -> Any:
+    try:
+        return fn(*args)
+    except binarystring.OutOfBoundsError as exc:
+        raise JobFailure(str(exc)) from exc
+
+
 def _substring(text: str, start: int, length: int | None) -> str | None:
-    """Flink's SUBSTRING: 1-based, a start below 1 counts from the end (negative) or the beginning (0)."""
-    if length is not None and length < 0:
-        return None
-    count = len(text)
-    begin = start - 1 if start > 0 else (count + start if start < 0 else 0)
-    end = count if length is None else begin + length
-    begin, end = max(begin, 0), min(end, count)
-    return text[begin:end] if begin < end else ""
+    """Flink's SUBSTRING (``substringSQL``): 1-based; a negative start counts from the end, 0 is the first."""
+    if isinstance(text, RawText):
+        return _out_of_bounds(binarystring.substring, text, start, length)
+    bounds = binarystring.substring_bounds(len(text), start, length)
+    return None if bounds is None else text[bounds[0] : bounds[1]]
 
 
 def _replace(text: str, search: str, replacement: str) -> str:
