@@ -363,7 +363,9 @@ class RecordGenerator:
         if roll < 0.75:
             return self.document(self.obj(2)).encode()
         if roll < 0.85:
-            return rng.choice(MALFORMED) + self.document(self.obj(1)).encode()[: rng.randint(0, 30)]
+            # Cut on a character: a STRING whose last character is cut short fails Flink's TRIM and SUBSTRING at
+            # places Calcite chooses (see the README), so it is outside the fuzzed space; invalid bytes are not.
+            return rng.choice(MALFORMED) + self.document(self.obj(1))[: rng.randint(0, 30)].encode()
         if roll < 0.9:
             return self.document(self.value(2)).encode()
         return rng.choice(ODD)
@@ -422,7 +424,7 @@ SCALARS = (
     '"TRUE"', '"yes"', '"0"', '"NaN"', '"Infinity"', '"é✓\\u00e9"', '"\\ud83d\\ude00"', '"a\\"b"', '"tab\\there"',
     '"line\\nbreak"', '"x y"', '"%_!"', '"\\u0000"', '"  "', '"😀"', '"ǆ"', '"ß"', '"İ"', '"1.5"', '"-0.0"',
 )  # fmt: skip
-MALFORMED = (b"", b"{", b'{"a":1,}', b"{'a':1}", b'{"amount":NaN}', b"[1,]", b"{\"id\":01}", b'{"id":1}}')
+MALFORMED = (b"", b"{", b'{"a":1,}', b"{'a':1}", b'{"amount":NaN}', b"[1,]", b'{"id":01}', b'{"id":1}}')
 ODD = (
     b"", b" ", b"\t", b"null", b"true", b"42", b"42 ", b"42x", b'"str"', b"[]", b"{}", b"[1,2]", b"not json",
     b'{"id":1} trailing', b"\xff\xfe", b'{"name":"\xc3\x28"}', b'{"name":"\xed\xa0\x80"}', b"  {\"id\": 3}  ",

@@ -84,6 +84,9 @@ def run_local(script: Script, records: list[bytes]) -> Local:
         program = Program(parse_script(script.local_sql()))
     except RouteError as exc:
         return Local(refused=f"{type(exc).__name__}: {str(exc).split(' (line')[0][:100]}")
+    if program.hazards:
+        # `fanout sql check` rejects it (job-failure-risk): where Flink evaluates it is Calcite's choice.
+        return Local(refused=f"job-failure-risk: {program.hazards[0].construct}")
     failures: dict[int, str] = {}
     rows = program.execute(records, failures)
     outputs = {sink: b"".join(payload + b"\n" for _, payload in rows[sink]) for sink in rows}
@@ -352,7 +355,7 @@ def _script_candidates(script: Script) -> list[Script]:
                 values[index] = smaller
                 changed.append(replace(sink, values=tuple(values)))
         for new in changed:
-            out.append(replace(script, sinks=tuple([*sinks[:position], new, *sinks[position + 1:]])))
+            out.append(replace(script, sinks=tuple([*sinks[:position], new, *sinks[position + 1 :]])))
     views = list(script.views)
     for position, view in enumerate(views):
         options: list[View] = [replace(view, where=None)] if view.where else []
@@ -362,7 +365,7 @@ def _script_candidates(script: Script) -> list[Script]:
                 items[index] = (name, smaller)
                 options.append(replace(view, items=tuple(items)))
         for new_view in options:
-            out.append(replace(script, views=tuple([*views[:position], new_view, *views[position + 1:]])))
+            out.append(replace(script, views=tuple([*views[:position], new_view, *views[position + 1 :]])))
     return out
 
 

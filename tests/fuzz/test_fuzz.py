@@ -123,4 +123,3 @@ def test_fuzz_fixed_seed_finds_no_mismatch(flink: FlinkSession) -> None:
     print(json.dumps(stats.to_dict()))
     assert stats.compared > 0 and stats.outputs_compared > 0
     assert not fuzzer.mismatches, "\n\n".join(m.describe() for m in fuzzer.mismatches)
-

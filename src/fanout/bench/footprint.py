@@ -25,11 +25,21 @@ from fanout.bench.targets import Target
 from fanout.localcloud.template import load_template
 
 PROVIDED_ELSEWHERE = (
-    "aws-lambda-powertools", "aws-xray-sdk", "wrapt", "jmespath",  # the public Powertools layer
-    "boto3", "botocore", "s3transfer", "python-dateutil", "six", "urllib3",  # the python3.11 runtime
+    "aws-lambda-powertools",
+    "aws-xray-sdk",
+    "wrapt",
+    "jmespath",  # the public Powertools layer
+    "boto3",
+    "botocore",
+    "s3transfer",
+    "python-dateutil",
+    "six",
+    "urllib3",  # the python3.11 runtime
 )
-_IMPORT = "import importlib, sys, time; t = time.perf_counter(); importlib.import_module(sys.argv[1]); " \
-          "print(time.perf_counter() - t)"
+_IMPORT = (
+    "import importlib, sys, time; t = time.perf_counter(); importlib.import_module(sys.argv[1]); "
+    "print(time.perf_counter() - t)"
+)
 
 
 @dataclass(frozen=True)
@@ -74,12 +84,18 @@ def provided_files(site: Path, names: tuple[str, ...] = PROVIDED_ELSEWHERE) -> f
 
 def import_seconds(paths: list[Path], module: str, runs: int) -> list[float]:
     """Seconds to import ``module`` in ``runs`` fresh interpreters with ``paths`` first on sys.path."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, paths)), "AWS_REGION": "us-east-1",
-           "AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_SERVICE_NAME": "bench"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(map(str, paths)),
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_SERVICE_NAME": "bench",
+    }
     out = []
     for _ in range(runs):
-        done = subprocess.run([sys.executable, "-c", _IMPORT, module], env=env, capture_output=True, text=True,
-                              timeout=60, check=False)
+        done = subprocess.run(
+            [sys.executable, "-c", _IMPORT, module], env=env, capture_output=True, text=True, timeout=60, check=False
+        )
         if done.returncode != 0:
             raise HandlerImportError(done.stderr.strip().splitlines()[-1] if done.stderr else f"import {module} failed")
         out.append(float(done.stdout.strip()))
@@ -93,9 +109,21 @@ def sam_build(root: Path, sam: Path, build_dir: Path) -> str | None:
     if shutil.which("python3.11") is None:
         return "sam build needs python3.11 on the PATH"
     done = subprocess.run(
-        [str(sam), "build", "--build-dir", str(build_dir), "--cache-dir", str(build_dir.parent / "cache"),
-         "--template", str(root / "template.yaml")],
-        cwd=root, env={**os.environ, "SAM_CLI_TELEMETRY": "0"}, capture_output=True, text=True, timeout=600,
+        [
+            str(sam),
+            "build",
+            "--build-dir",
+            str(build_dir),
+            "--cache-dir",
+            str(build_dir.parent / "cache"),
+            "--template",
+            str(root / "template.yaml"),
+        ],
+        cwd=root,
+        env={**os.environ, "SAM_CLI_TELEMETRY": "0"},
+        capture_output=True,
+        text=True,
+        timeout=600,
         check=False,
     )
     if done.returncode != 0:
@@ -124,9 +152,16 @@ def run_footprint(root: Path, settings: FootprintSettings | None = None) -> dict
         for logical, (_, module) in functions.items():
             code_zip, code_raw = zipped_size(homes[logical][0]) if why is None else (None, None)
             times = import_seconds(homes[logical], module, s.imports)
-            rows.append({"function": logical, "handler_module": module, "code_zip_bytes": code_zip,
-                         "code_unzipped_bytes": code_raw, "import_ms_median": round(statistics.median(times) * 1000),
-                         "import_ms": [round(t * 1000) for t in times]})
+            rows.append(
+                {
+                    "function": logical,
+                    "handler_module": module,
+                    "code_zip_bytes": code_zip,
+                    "code_unzipped_bytes": code_raw,
+                    "import_ms_median": round(statistics.median(times) * 1000),
+                    "import_ms": [round(t * 1000) for t in times],
+                }
+            )
         result["functions"] = rows
     result["targets"] = [asdict(t) for t in footprint_targets(result)]
     return result

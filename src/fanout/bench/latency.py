@@ -77,8 +77,14 @@ def _produce(bench: BenchRuntime, rate: int, seconds: float, tick: float, start_
         calls.extend(report.records_per_call)
         failed += len(report.failed) + len(report.rejected)
     elapsed = time.monotonic() - began
-    return {"put": put, "seconds": round(elapsed, 2), "achieved_rps": round(put / elapsed),
-            "put_calls": len(calls), "failed": failed, "put_call_ms_p50": round(statistics.median(put_ms), 1)}
+    return {
+        "put": put,
+        "seconds": round(elapsed, 2),
+        "achieved_rps": round(put / elapsed),
+        "put_calls": len(calls),
+        "failed": failed,
+        "put_call_ms_p50": round(statistics.median(put_ms), 1),
+    }
 
 
 def _drain(ledger: Ledger, seconds: float) -> float:

@@ -72,8 +72,12 @@ def model(fixed: int, poll: float, start_seconds: float, stop_seconds: float) ->
     """Transitions and cost of one window at poll interval ``poll`` (see the module docstring)."""
     polls = math.ceil(start_seconds / poll) + math.ceil(stop_seconds / poll)
     transitions = fixed + POLL_STATES * polls
-    return {"poll_seconds": poll, "polls": polls, "transitions": transitions,
-            "cost_usd": round(transitions * PRICE_PER_TRANSITION, 6)}
+    return {
+        "poll_seconds": poll,
+        "polls": polls,
+        "transitions": transitions,
+        "cost_usd": round(transitions * PRICE_PER_TRANSITION, 6),
+    }
 
 
 def run_lifecycle(bench: BenchRuntime, template: Path, settings: LifecycleSettings | None = None) -> dict[str, Any]:
@@ -82,24 +86,35 @@ def run_lifecycle(bench: BenchRuntime, template: Path, settings: LifecycleSettin
     sfn = bench.rt.client("stepfunctions")
     seen = len(bench.transitions)
     payload = {"action": "run", "duration": f"PT{s.window_seconds}S"}
-    arn = sfn.start_execution(stateMachineArn=bench.output("LifecycleStateMachineArn"), name="bench-window",
-                              input=json.dumps(payload))["executionArn"]
+    arn = sfn.start_execution(
+        stateMachineArn=bench.output("LifecycleStateMachineArn"), name="bench-window", input=json.dumps(payload)
+    )["executionArn"]
     status = _wait_for(sfn, arn, 120)
-    entered = [(e["stateEnteredEventDetails"]["name"], _epoch(e["timestamp"])) for e in _history(sfn, arn)
-               if "stateEnteredEventDetails" in e]
+    entered = [
+        (e["stateEnteredEventDetails"]["name"], _epoch(e["timestamp"]))
+        for e in _history(sfn, arn)
+        if "stateEnteredEventDetails" in e
+    ]
     names = [name for name, _ in entered]
     polls = names.count(START_POLL) + names.count(STOP_POLL)
     fixed = len(entered) - POLL_STATES * polls
-    local_poll = float(next(f.environment["POLL_INTERVAL_SECONDS"] for f in bench.rt.deployment.functions.values()
-                            if "POLL_INTERVAL_SECONDS" in f.environment))
+    local_poll = float(
+        next(
+            f.environment["POLL_INTERVAL_SECONDS"]
+            for f in bench.rt.deployment.functions.values()
+            if "POLL_INTERVAL_SECONDS" in f.environment
+        )
+    )
     default_poll = default_poll_seconds(template)
     reached = {new: at for at, _, new in bench.transitions[seen:]}
     noticed = {name: at for name, at in entered}  # the last time each state was entered
     added = {
         "start": round(noticed[NOTICED_RUNNING] - reached["RUNNING"], 2)
-        if NOTICED_RUNNING in noticed and "RUNNING" in reached else None,
+        if NOTICED_RUNNING in noticed and "RUNNING" in reached
+        else None,
         "stop": round(noticed[NOTICED_READY] - reached["READY"], 2)
-        if NOTICED_READY in noticed and "READY" in reached else None,
+        if NOTICED_READY in noticed and "READY" in reached
+        else None,
     }
     aws = model(fixed, default_poll, s.aws_start_seconds, s.aws_stop_seconds)
     return {
@@ -126,11 +141,21 @@ def lifecycle_targets(
     cost = aws["cost_usd"]
     out = [
         Target("lifecycle: window execution offline", status, "SUCCEEDED", status == "SUCCEEDED"),
-        Target(f"lifecycle: cost per window at {aws['poll_seconds']:g} s polls ({aws['transitions']} transitions)",
-               f"${cost:.6f}", f"≤ ${max_cost}", cost <= max_cost),
+        Target(
+            f"lifecycle: cost per window at {aws['poll_seconds']:g} s polls ({aws['transitions']} transitions)",
+            f"${cost:.6f}",
+            f"≤ ${max_cost}",
+            cost <= max_cost,
+        ),
     ]
     for name, value in added.items():
         measured = "not seen" if value is None else f"{value:.2f} s"
-        out.append(Target(f"lifecycle: seconds added to the {name} transition", measured,
-                          f"≤ {poll:g} s (one poll)", None if value is None else value <= poll))
+        out.append(
+            Target(
+                f"lifecycle: seconds added to the {name} transition",
+                measured,
+                f"≤ {poll:g} s (one poll)",
+                None if value is None else value <= poll,
+            )
+        )
     return out

@@ -19,10 +19,17 @@ _MARK = {True: "met", False: "**not met**", None: "n/a"}
 def revision(root: Path) -> str | None:
     """The checkout's short commit, with ``+dirty`` when it has uncommitted changes (None outside git)."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
-                              timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
     return head + ("+dirty" if dirty else "")
@@ -44,8 +51,13 @@ def machine() -> dict[str, Any]:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": sys.version.split()[0], "platform": platform.platform(),
-            **versions}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        **versions,
+    }
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
@@ -58,60 +70,110 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
 def markdown(results: dict[str, Any]) -> str:
     """Every target (met or not) and the measured numbers, as Markdown."""
     m = results["machine"]
-    out = [f"Measured {results['date']} at commit {results.get('revision')} on {m['cpu']}, {m['cores']} cores, "
-           f"Python {m['python']}, duckdb {m['duckdb']}, pyarrow {m['pyarrow']}, orjson {m['orjson']} "
-           f"({results['mode']} run, {results['seconds']} s).", ""]
+    out = [
+        f"Measured {results['date']} at commit {results.get('revision')} on {m['cpu']}, {m['cores']} cores, "
+        f"Python {m['python']}, duckdb {m['duckdb']}, pyarrow {m['pyarrow']}, orjson {m['orjson']} "
+        f"({results['mode']} run, {results['seconds']} s).",
+        "",
+    ]
     targets = [t for section in results["sections"].values() for t in section.get("targets", [])]
-    out += _table(["target", "measured", "goal", "status"],
-                  [[t["what"], t["measured"], t["goal"], _MARK[t["met"]]] for t in targets])
+    out += _table(
+        ["target", "measured", "goal", "status"],
+        [[t["what"], t["measured"], t["goal"], _MARK[t["met"]]] for t in targets],
+    )
     sections = results["sections"]
     if "throughput" in sections:
         rows = sections["throughput"]["rows"]
         out += ["", "Route executor (DuckDB, 1 thread) vs the JSON floor (orjson loop) and the naive router:", ""]
         out += _table(
             ["batch", "executor rec/s", "ms/batch", "JSON floor rec/s", "naive rec/s", "x floor", "x naive"],
-            [[f"{r['batch']:,}", f"{r['executor_rps']:,}", r["executor_ms_per_batch"], f"{r['floor_rps']:,}",
-              f"{r['naive_rps']:,}", f"{r['vs_floor']:.2f}", f"{r['vs_naive']:.1f}"] for r in rows],
+            [
+                [
+                    f"{r['batch']:,}",
+                    f"{r['executor_rps']:,}",
+                    r["executor_ms_per_batch"],
+                    f"{r['floor_rps']:,}",
+                    f"{r['naive_rps']:,}",
+                    f"{r['vs_floor']:.2f}",
+                    f"{r['vs_naive']:.1f}",
+                ]
+                for r in rows
+            ],
         )
     if "latency" in sections:
         lat = sections["latency"]
         window = lat["settings"]["batching_window"]
-        out += ["", f"End to end, put → consumer handler, offline runtime (a fresh local cloud per rate; consumers' "
-                f"batching window {window} s, the template's default is 1 s):", ""]
+        out += [
+            "",
+            f"End to end, put → consumer handler, offline runtime (a fresh local cloud per rate; consumers' "
+            f"batching window {window} s, the template's default is 1 s):",
+            "",
+        ]
         out += _table(
             ["target rate/s", "achieved/s", "records", "undelivered after drain", "p50 ms", "p99 ms", "max ms"],
-            [[f"{r['rate']:,}", f"{r['achieved_rps']:,}", f"{r['put']:,}", r["lost"], r["p50_ms"], r["p99_ms"],
-              r["max_ms"]] for r in lat["rates"]],
+            [
+                [
+                    f"{r['rate']:,}",
+                    f"{r['achieved_rps']:,}",
+                    f"{r['put']:,}",
+                    r["lost"],
+                    r["p50_ms"],
+                    r["p99_ms"],
+                    r["max_ms"],
+                ]
+                for r in lat["rates"]
+            ],
         )
         errors = sorted({e for r in lat["rates"] for e in r["job_errors"]})
         if errors:
             out += ["", "Local Flink job stopped by: " + "; ".join(e[:160] for e in errors)]
         p = lat["producer"]
-        out += ["", f"Highest rate sustained (reached, and every record delivered within 5 s of the last put): "
-                f"{lat['highest_clean_rate']} records/s. Producer: "
-                f"{p['records']:,} records in {p['calls']} PutRecords calls ({p['records_per_call_mean']} per call), "
-                f"{p['records_per_second']:,} records/s = {p['vs_shard_record_limit']}x the record limit and "
-                f"{p['vs_shard_byte_limit']}x the byte limit of {p['shards']} shard(s) (moto does not throttle)."
-                ]
+        out += [
+            "",
+            f"Highest rate sustained (reached, and every record delivered within 5 s of the last put): "
+            f"{lat['highest_clean_rate']} records/s. Producer: "
+            f"{p['records']:,} records in {p['calls']} PutRecords calls ({p['records_per_call_mean']} per call), "
+            f"{p['records_per_second']:,} records/s = {p['vs_shard_record_limit']}x the record limit and "
+            f"{p['vs_shard_byte_limit']}x the byte limit of {p['shards']} shard(s) (moto does not throttle).",
+        ]
     if "lifecycle" in sections:
         lc = sections["lifecycle"]
-        out += ["", f"Lifecycle: {lc['states_entered']} states entered offline ({lc['fixed_states']} fixed, "
-                f"poll loops {lc['poll_loops']}); at AWS timings:", ""]
-        out += _table(["poll interval s", "poll loops", "transitions", "cost per window"],
-                      [[f"{x['poll_seconds']:g}", x["polls"], x["transitions"], f"${x['cost_usd']:.6f}"]
-                       for x in lc["aws_model_by_poll"]])
+        out += [
+            "",
+            f"Lifecycle: {lc['states_entered']} states entered offline ({lc['fixed_states']} fixed, "
+            f"poll loops {lc['poll_loops']}); at AWS timings:",
+            "",
+        ]
+        out += _table(
+            ["poll interval s", "poll loops", "transitions", "cost per window"],
+            [
+                [f"{x['poll_seconds']:g}", x["polls"], x["transitions"], f"${x['cost_usd']:.6f}"]
+                for x in lc["aws_model_by_poll"]
+            ],
+        )
     if "footprint" in sections:
         fp = sections["footprint"]
         out += ["", f"Lambda footprint (sam build: {fp['sam_build']}):", ""]
-        out += _table(["function", "code zip KiB", "cold import ms (median)"],
-                      [[f["function"], "-" if f["code_zip_bytes"] is None else round(f["code_zip_bytes"] / 1024, 1),
-                        f["import_ms_median"]] for f in fp["functions"]])
+        out += _table(
+            ["function", "code zip KiB", "cold import ms (median)"],
+            [
+                [
+                    f["function"],
+                    "-" if f["code_zip_bytes"] is None else round(f["code_zip_bytes"] / 1024, 1),
+                    f["import_ms_median"],
+                ]
+                for f in fp["functions"]
+            ],
+        )
         if "domain_layer" in fp:
             full, slim = fp["domain_layer"], fp["slim_layer"]
             mib = 2**20
-            out += ["", f"Domain layer: {full['zip_bytes'] / mib:.1f} MiB zip ({full['unzipped_bytes'] / mib:.1f} MiB "
-                    f"unzipped) bundled; {slim['zip_bytes'] / mib:.1f} MiB zip ({slim['unzipped_bytes'] / mib:.1f} MiB)"
-                    " with the public Powertools layer and the runtime's boto3."]
+            out += [
+                "",
+                f"Domain layer: {full['zip_bytes'] / mib:.1f} MiB zip ({full['unzipped_bytes'] / mib:.1f} MiB "
+                f"unzipped) bundled; {slim['zip_bytes'] / mib:.1f} MiB zip ({slim['unzipped_bytes'] / mib:.1f} MiB)"
+                " with the public Powertools layer and the runtime's boto3.",
+            ]
     return "\n".join(out) + "\n"
 
 
@@ -128,10 +190,13 @@ def write_json(results: dict[str, Any], folder: Path) -> Path:
 
 def write_markdown(results: dict[str, Any], path: Path, suffix: str = "") -> Path:
     """Write the tables and the two charts' links as ``path`` (``LATEST.md``)."""
-    charts = (f"![throughput by batch size](throughput-by-batch{suffix}.png)\n\n"
-              f"![latency](latency-histogram{suffix}.png)\n")
-    text = f"# Benchmark results ({results['date']})\n\nMade by `fanout bench`; raw numbers in " \
-           f"`{results['date']}{suffix}.json`.\n\n{results['markdown']}\n{charts}"
+    charts = (
+        f"![throughput by batch size](throughput-by-batch{suffix}.png)\n\n![latency](latency-histogram{suffix}.png)\n"
+    )
+    text = (
+        f"# Benchmark results ({results['date']})\n\nMade by `fanout bench`; raw numbers in "
+        f"`{results['date']}{suffix}.json`.\n\n{results['markdown']}\n{charts}"
+    )
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:

@@ -37,8 +37,7 @@ class BenchSettings:
         """Tiny sizes: proves the benchmark runs and checks, not how fast anything is."""
         return cls(
             throughput=ThroughputSettings(batch_sizes=(100, 500), records=2_000, seconds=0.05, repeats=1),
-            latency=LatencySettings(rates=(100,), seconds=2.0, drain_seconds=20.0, bulk_records=1_000,
-                                    target_rate=100),
+            latency=LatencySettings(rates=(100,), seconds=2.0, drain_seconds=20.0, bulk_records=1_000, target_rate=100),
             lifecycle=LifecycleSettings(window_seconds=1),
             footprint=FootprintSettings(build=False, imports=1),
             quick=True,
@@ -87,12 +86,18 @@ def run_bench(
     say = emit or (lambda message: None)
     chosen = check_sections(sections)
     began = time.monotonic()
-    results: dict[str, Any] = {"date": datetime.now(UTC).strftime("%Y-%m-%d"), "mode": "quick" if s.quick else "full",
-                               "revision": revision(root), "machine": machine(), "sections": {}}
+    results: dict[str, Any] = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "mode": "quick" if s.quick else "full",
+        "revision": revision(root),
+        "machine": machine(),
+        "sections": {},
+    }
     if "throughput" in chosen:
         say("throughput: route executor vs JSON floor vs naive router")
-        results["sections"]["throughput"] = run_throughput((root / "sql" / "fanout.sql").read_text(), s.throughput,
-                                                           factory)
+        results["sections"]["throughput"] = run_throughput(
+            (root / "sql" / "fanout.sql").read_text(), s.throughput, factory
+        )
     if {"lifecycle", "latency"} & set(chosen):
         results["sections"].update(_offline(root, s, chosen, say))
     if "footprint" in chosen:
@@ -123,8 +128,10 @@ def _write(results: dict[str, Any], latencies: dict[int, list[float]], output: P
         written[0] = written[0].rename(written[0].with_name(f"{results['date']}{suffix}.json"))
     written.append(write_markdown(results, output / f"LATEST{suffix}.md", suffix))
     rows = results["sections"].get("throughput", {}).get("rows", [])
-    for made in (charts.throughput_chart(rows, output / f"throughput-by-batch{suffix}.png"),
-                 charts.latency_histogram(latencies, output / f"latency-histogram{suffix}.png")):
+    for made in (
+        charts.throughput_chart(rows, output / f"throughput-by-batch{suffix}.png"),
+        charts.latency_histogram(latencies, output / f"latency-histogram{suffix}.png"),
+    ):
         if made is not None:
             written.append(made)
     return written

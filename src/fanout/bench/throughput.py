@@ -119,7 +119,9 @@ def run_throughput(
     records = transactions(max(s.records, *s.batch_sizes))
     problems = [line for size in s.batch_sizes for line in check_routing(executor, records, size)]
     engines: dict[str, Callable[[Sequence[bytes]], object]] = {
-        "executor": executor.execute, "floor": json_floor, "naive": naive_router,
+        "executor": executor.execute,
+        "floor": json_floor,
+        "naive": naive_router,
     }
     rows = []
     for size in s.batch_sizes:
@@ -157,9 +159,16 @@ def throughput_targets(rows: list[dict[str, Any]], correct: bool, mismatches: in
     for size, goal in ((10_000, 1.0), (500, 0.5)):
         if size in by_size:
             ratio = by_size[size]["vs_floor"]
-            targets.append(Target(f"routes: {size:,}-record batches vs JSON floor", f"{ratio:.2f}x", f"≥ {goal}x",
-                                  ratio >= goal))
+            targets.append(
+                Target(f"routes: {size:,}-record batches vs JSON floor", f"{ratio:.2f}x", f"≥ {goal}x", ratio >= goal)
+            )
     for row in rows:
-        targets.append(Target(f"routes: {row['batch']:,}-record batches vs naive router", f"{row['vs_naive']:.1f}x",
-                              "≥ 5x", row["vs_naive"] >= 5))
+        targets.append(
+            Target(
+                f"routes: {row['batch']:,}-record batches vs naive router",
+                f"{row['vs_naive']:.1f}x",
+                "≥ 5x",
+                row["vs_naive"] >= 5,
+            )
+        )
     return targets

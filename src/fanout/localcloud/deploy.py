@@ -267,9 +267,21 @@ class Deployer:
     def _alarm(self, logical: str, props: dict[str, Any]) -> None:
         resolved = self.stack.resolve(props)
         keys = (
-            "AlarmDescription", "ActionsEnabled", "Namespace", "MetricName", "Dimensions", "Statistic", "Period",
-            "EvaluationPeriods", "DatapointsToAlarm", "Threshold", "ComparisonOperator", "TreatMissingData",
-            "AlarmActions", "OKActions", "Metrics",
+            "AlarmDescription",
+            "ActionsEnabled",
+            "Namespace",
+            "MetricName",
+            "Dimensions",
+            "Statistic",
+            "Period",
+            "EvaluationPeriods",
+            "DatapointsToAlarm",
+            "Threshold",
+            "ComparisonOperator",
+            "TreatMissingData",
+            "AlarmActions",
+            "OKActions",
+            "Metrics",
         )
         kwargs = {key: resolved[key] for key in keys if key in resolved}
         for number in ("Period", "EvaluationPeriods", "DatapointsToAlarm"):

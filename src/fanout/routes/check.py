@@ -111,6 +111,7 @@ def check_sql(sql: str, template: Mapping[str, Any] | None = None) -> CheckRepor
         report.findings.append(Finding("error", _code(exc), f"{type(exc).__name__}: {exc}"))
         return report
     report.routes = list(executor.sinks)
+    report.findings += _check_hazards(sql, executor)
     report.findings += _check_reserved(sql)
     properties = stream_properties(template) if template is not None else None
     report.findings += _check_placeholders(sql, set(properties) if properties is not None else RUNTIME_PROPERTIES)
@@ -127,6 +128,14 @@ def check_sql(sql: str, template: Mapping[str, Any] | None = None) -> CheckRepor
     ]
     report.findings += _check_coverage(executor, probes)
     return report
+
+
+def _check_hazards(sql: str, executor: RouteExecutor) -> list[Finding]:
+    """Constructs that fail the Flink job on some records wherever Calcite evaluates them."""
+    hazards = executor.program.hazards
+    unique = dict.fromkeys(hazard.message for hazard in hazards)
+    line, column = locate(sql, "RETURNING") if unique else (None, None)
+    return [Finding("error", "job-failure-risk", message, line, column) for message in unique]
 
 
 def _code(exc: RouteError) -> str:

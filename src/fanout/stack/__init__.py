@@ -103,8 +103,7 @@ def stack_parameters(cfn: Any, stack_name: str) -> dict[str, str]:
     """The parameter values `stack_name` was deployed with (a resolved SSM value where there is one)."""
     stack = _describe(cfn, stack_name)[0]
     return {
-        p["ParameterKey"]: str(p.get("ResolvedValue", p.get("ParameterValue", "")))
-        for p in stack.get("Parameters", [])
+        p["ParameterKey"]: str(p.get("ResolvedValue", p.get("ParameterValue", ""))) for p in stack.get("Parameters", [])
     }
 
 

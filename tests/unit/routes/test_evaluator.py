@@ -112,6 +112,59 @@ def test_sql_check_reports_the_records_that_fail_the_job() -> None:
     failing = [f for f in report.errors if f.code == "failing-record"]
     assert failing, report.findings
     assert any("ClassCastException" in f.message and "TRY_CAST" in f.message for f in failing)
+    # AND the construct itself is an error wherever it stands, with its line and the rewrite
+    (risk,) = [f for f in report.errors if f.code == "job-failure-risk"]
+    assert "TRY_CAST(JSON_VALUE(..., '$.vip') AS BOOLEAN)" in risk.message
+    assert risk.line == 3
+
+
+def test_sql_check_passes_the_try_cast_rewrite() -> None:
+    # GIVEN the rewrite sql check suggests
+    sql = (
+        SOURCE
+        + """CREATE TABLE o (v DOUBLE) WITH ('format' = 'json');
+    INSERT INTO o SELECT TRY_CAST(JSON_VALUE(payload, '$.amount') AS DOUBLE) FROM src;"""
+    )
+    # WHEN checked THEN nothing fails the job
+    report = check_sql(sql)
+    assert not [f for f in report.errors if f.code in ("job-failure-risk", "failing-record")], report.findings
+
+
+def test_round_of_infinity_fails_the_job_as_in_flink() -> None:
+    # GIVEN ROUND of a DOUBLE (Flink goes through BigDecimal.valueOf, which throws on NaN and Infinity)
+    body = """CREATE TABLE o (v DOUBLE) WITH ('format' = 'json');
+    INSERT INTO o SELECT ROUND(TRY_CAST(JSON_VALUE(payload, '$.x') AS DOUBLE), 1) FROM src;"""
+    failures: dict[int, str] = {}
+    # WHEN routing "Infinity", "NaN" and a number
+    rows = RouteExecutor.from_sql(SOURCE + body).execute([b'{"x":"Infinity"}', b'{"x":"NaN"}', b'{"x":2.25}'], failures)
+    # THEN the first two fail the job (NumberFormatException) and the number rounds half up
+    assert set(failures) == {0, 1} and "NumberFormatException" in failures[0]
+    assert rows["o"] == [(2, b'{"v":2.3}')]
+
+
+_BOXED_CASTS = [
+    ("DOUBLE", "BIGINT", False),
+    ("INT", "SMALLINT", False),
+    ("DOUBLE", "FLOAT", False),
+    ("INT", "BIGINT", True),
+    ("INT", "DOUBLE", True),
+    ("DOUBLE", "DECIMAL(5, 2)", True),
+]
+
+
+@pytest.mark.parametrize(("returning", "target", "compiles"), _BOXED_CASTS)
+def test_cast_of_a_boxed_returning_value_compiles_only_when_java_does(
+    returning: str, target: str, compiles: bool
+) -> None:
+    # GIVEN a CAST of JSON_VALUE ... RETURNING (Flink 1.20's code casts the boxed object: Java allows widening only)
+    body = f"""CREATE TABLE o (v STRING) WITH ('format' = 'json');
+    INSERT INTO o SELECT CAST(CAST(JSON_VALUE(payload, '$.x' RETURNING {returning}) AS {target}) AS STRING) FROM src;"""
+    # WHEN compiled THEN it is refused exactly where Flink's generated code does not compile (CompileException)
+    if compiles:
+        RouteExecutor.from_sql(SOURCE + body)
+    else:
+        with pytest.raises(UnsupportedConstructError, match="does not compile"):
+            RouteExecutor.from_sql(SOURCE + body)
 
 
 def test_constructs_flink_rejects_are_refused_before_running() -> None:

@@ -40,6 +40,8 @@ class Expr:
     # Flink 1.20 unboxes this BOOLEAN without a NULL check when it is a whole condition (WHERE, CASE WHEN, IF):
     # a JSON_VALUE ... RETURNING BOOLEAN, alone or as ``x AND TRUE``, ``x OR FALSE``, ``x IS TRUE``.
     unboxed: bool = False
+    # A JSON_VALUE ... RETURNING value: a Java object (Integer, Double) in Flink's code, not a primitive.
+    boxed: bool = False
 
 
 def condition(expr: Expr, where: str) -> Fn:
@@ -62,6 +64,19 @@ def condition(expr: Expr, where: str) -> Fn:
 
 
 Scope = Mapping[str, Expr]
+
+
+@dataclass(frozen=True)
+class Hazard:
+    """A construct that fails the Flink job on some records, at a place in the plan only Calcite decides.
+
+    The evaluator still predicts its failures where the SQL says it is evaluated, but Calcite may move it
+    (a CASE made into AND/OR, conditions merged across views), so offline the failure is certain only for the
+    records that reach it; ``fanout sql check`` reports it as an error with ``fix``.
+    """
+
+    construct: str
+    message: str
 
 
 def _strict(fn: Callable[..., Any], *args: Expr) -> Fn:
@@ -107,8 +122,10 @@ def _numeric_value(ftype: t.FType, target: t.FType) -> Callable[[Any], Any]:
 class Compiler:
     """Compiles expressions over ``scope`` (column name -> compiled column)."""
 
-    def __init__(self, scope: Scope) -> None:
+    def __init__(self, scope: Scope, hazards: list[Hazard] | None = None) -> None:
         self.scope = scope
+        # Constructs whose job failures depend on where Calcite's rewrites evaluate them (see Hazard).
+        self.hazards: list[Hazard] = [] if hazards is None else hazards
 
     def __call__(self, node: exp.Expr) -> Expr:
         """The compiled ``node``; UnsupportedConstructError outside the subset, UnknownRelationError for a name."""
@@ -396,6 +413,12 @@ class Compiler:
     def _cast(self, node: exp.Cast) -> Expr:
         target = t.from_sql(node.to)
         operand = self(node.this)
+        if operand.boxed and not _boxed_cast_compiles(operand.ftype, target):
+            raise UnsupportedConstructError(
+                f"CAST of JSON_VALUE(... RETURNING {operand.ftype}) AS {target}",
+                f"Flink 1.20's generated code does not compile it (Cannot cast java.lang.{_BOXES[operand.ftype.kind]} "
+                f"to a narrower primitive); read the member as a STRING: TRY_CAST(JSON_VALUE(...) AS {target})",
+            )
         convert = converter(operand.ftype, target)
         safe = isinstance(node, exp.TryCast)
         a = operand.fn
@@ -559,6 +582,8 @@ class Compiler:
             raise UnsupportedConstructError(f"JSON_VALUE RETURNING {returning}", "not in Flink 1.20")
         convert = _json_value_converter(returning, path.name)
         read = text.fn
+        if not returning.is_string:
+            self.hazards.append(_returning_hazard(node, returning))
 
         def json_value(env: Env) -> Any:
             source = read(env)
@@ -572,7 +597,7 @@ class Compiler:
                 return None
             return convert(value)
 
-        return Expr(json_value, returning, unboxed=returning.kind == "BOOLEAN")
+        return Expr(json_value, returning, unboxed=returning.kind == "BOOLEAN", boxed=not returning.is_string)
 
     def _is_json(self, operand_node: exp.Expr, kind: exp.JSON) -> Expr:
         if kind.args.get("unique"):
@@ -725,9 +750,14 @@ def _float_round(value: float, up: bool) -> float:
 
 
 def _double_round(value: float, places: int, single: bool) -> float:
+    """``SqlFunctionUtils.sround``: through ``BigDecimal.valueOf`` (Double.toString), which throws on NaN/Infinity."""
+    text = java.double_to_string(value)
     if math.isnan(value) or math.isinf(value):
-        return value
-    rounded = float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), context=java.CONTEXT))
+        raise JobFailure(
+            f"java.lang.NumberFormatException: Character {text.lstrip('-')[0]} is neither a decimal digit number, "
+            f'decimal point, nor "e" notation exponential mark. (ROUND of {text})'
+        )
+    rounded = float(Decimal(text).quantize(Decimal(1).scaleb(-places), context=java.CONTEXT))
     return java.to_float32(rounded) if single else rounded
 
 
@@ -889,3 +919,33 @@ _HANDLERS: dict[type, Callable[[Compiler, Any], Expr]] = {
     exp.Round: Compiler._round,
     exp.JSONValue: Compiler._json_value,
 }
+
+
+_BOXES = {"BOOLEAN": "Boolean", "INT": "Integer", "DOUBLE": "Double"}
+_WIDENING = ("TINYINT", "SMALLINT", "INT", "BIGINT", "FLOAT", "DOUBLE")
+
+
+def _boxed_cast_compiles(source: t.FType, target: t.FType) -> bool:
+    """Java casts a boxed number to a primitive only by unboxing and then widening (JLS 5.5)."""
+    if target.kind not in _WIDENING or source.kind not in _WIDENING:
+        return True
+    return _WIDENING.index(target.kind) >= _WIDENING.index(source.kind)
+
+
+def _returning_hazard(node: exp.JSONValue, returning: t.FType) -> Hazard:
+    construct = f"JSON_VALUE(... RETURNING {returning})"
+    member = node.args["path"].name
+    safe = f"TRY_CAST(JSON_VALUE(..., '{member}') AS {returning})"
+    if returning.kind == "BOOLEAN":
+        why = (
+            "fails the Flink job with a ClassCastException on a record whose member is not a JSON boolean "
+            '(the string "true", a number), and with a NullPointerException where a missing member decides a '
+            "WHERE, CASE WHEN or IF"
+        )
+    else:
+        why = (
+            f"fails the Flink job with a ClassCastException on a record whose member is not a JSON "
+            f"{'integer' if returning.kind == 'INT' else 'decimal number'} (for example "
+            f"{'1.5, a string, a boolean' if returning.kind == 'INT' else 'an integer such as 5, a string'})"
+        )
+    return Hazard(construct, f"{construct} at {member!r} {why}; one such record stops every route. Write {safe}")

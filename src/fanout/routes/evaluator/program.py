@@ -15,7 +15,7 @@ from sqlglot import exp
 
 from fanout.routes.evaluator import types as t
 from fanout.routes.evaluator.casts import RawText
-from fanout.routes.evaluator.expressions import UNSET, Compiler, Env, Expr, Fn, JobFailure, condition
+from fanout.routes.evaluator.expressions import UNSET, Compiler, Env, Expr, Fn, Hazard, JobFailure, condition
 from fanout.routes.evaluator.sinks import assignable, json_encoder, json_row, raw_value
 from fanout.routes.exceptions import (
     RouteExecutionError,
@@ -66,6 +66,7 @@ class Program:
         if not script.inserts:
             raise UnsupportedConstructError("script without INSERT", "nothing to route")
         self.slots = SOURCE + 1
+        self.hazards: list[Hazard] = []
         self.source = _source(script)
         column = self.source.columns[0]
         source_type = t.from_sql(column.dtype)
@@ -96,7 +97,7 @@ class Program:
         return value
 
     def _view(self, query: exp.Select, parent: Relation) -> Relation:
-        compile_ = Compiler(parent.scope)
+        compile_ = Compiler(parent.scope, self.hazards)
         where = _where(compile_, query)
         conjuncts = parent.conjuncts
         if where is not None:
@@ -117,7 +118,7 @@ class Program:
         sink = script.tables[sink_name]
         fmt = check_sink_format(sink)
         relation = _relation(relations, query, f"INSERT INTO {sink_name}")
-        compile_ = Compiler(relation.scope)
+        compile_ = Compiler(relation.scope, self.hazards)
         where = _where(compile_, query)
         keep = _keep(relation.conjuncts + ((where,) if where is not None else ()))
         items = _items(query, relation.scope)
