@@ -256,3 +256,11 @@ def test_which_operands_flink_evaluates(where: str, fails: bool) -> None:
     RouteExecutor.from_sql(SOURCE + body).execute([b'{"ok":"n","n":true}'], failures)
     # THEN the job fails exactly when Flink evaluates that operand
     assert bool(failures) == fails, failures
+
+
+def test_replace_of_the_empty_string_as_java_does() -> None:
+    # GIVEN REPLACE with an empty search string (Flink: Java's String.replace, seen in real Flink 1.20.5)
+    body = """CREATE TABLE o (v STRING) WITH ('format' = 'json');
+    INSERT INTO o SELECT REPLACE(payload, '', 'x') FROM src;"""
+    # WHEN routing 'ab' and '' THEN the replacement goes around every character
+    assert _route(body, [b"ab", b""])["o"] == [b'{"v":"xaxbx"}', b'{"v":"x"}']

@@ -787,7 +787,12 @@ def _substring(text: str, start: int, length: int | None) -> str | None:
 
 
 def _replace(text: str, search: str, replacement: str) -> str:
-    return text.replace(search, replacement) if search else text
+    """Java's ``String.replace``: an empty search puts the replacement around every UTF-16 unit."""
+    if search:
+        return text.replace(search, replacement)
+    data = text.encode("utf-16-le", "surrogatepass")
+    units = [data[i : i + 2].decode("utf-16-le", "surrogatepass") for i in range(0, len(data), 2)]
+    return replacement + "".join(unit + replacement for unit in units)
 
 
 def _like_regex(pattern: str, escape: str | None) -> re.Pattern[str]:
