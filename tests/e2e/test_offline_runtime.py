@@ -129,6 +129,7 @@ def test_consumer_failing_a_record_retries_bisects_and_dead_letters_only_it(harn
     # WHEN the consumer's mapping processes them
     mapping = next(m for m in harness.rt.mappings if m.stream_name == stream)
     deadline = time.monotonic() + 20
+
     def settled() -> bool:
         stats = mapping.stats.as_dict()
         return stats["dlq_messages"] > 0 and stats["records_delivered"] >= len(good)

@@ -19,6 +19,7 @@ runner = CliRunner()
 def _cli() -> None:
     _register()
 
+
 _TEMPLATE = {
     "Parameters": {"InputShardCount": {"Type": "Number"}, "RunDuration": {"Type": "String"}},
     "Resources": {"Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},

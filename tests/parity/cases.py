@@ -154,10 +154,15 @@ def _upper_keys(record: bytes) -> bytes:
 
 # Orders (sql/examples/orders.sql): nested members, arrays, DOUBLE totals, INT quantities.
 _ORDERS: tuple[tuple[str, bytes], ...] = (
-    ("order_large", b'{"order":{"id":1,"customer":{"name":"Ann","tier":"gold"}},"items":[{"sku":"A-1","qty":2,'
-     b'"price":60.5}],"total":121.0,"currency":"EUR"}'),
-    ("order_small_a_line", b'{"order":{"id":2,"customer":{"name":"bo","tier":"basic"}},"items":[{"sku":"A-9",'
-     b'"qty":1}],"total":12.5}'),
+    (
+        "order_large",
+        b'{"order":{"id":1,"customer":{"name":"Ann","tier":"gold"}},"items":[{"sku":"A-1","qty":2,'
+        b'"price":60.5}],"total":121.0,"currency":"EUR"}',
+    ),
+    (
+        "order_small_a_line",
+        b'{"order":{"id":2,"customer":{"name":"bo","tier":"basic"}},"items":[{"sku":"A-9","qty":1}],"total":12.5}',
+    ),
     ("order_tiny", b'{"order":{"id":3,"customer":{"name":"cy"}},"items":[{"sku":"B-1","qty":3}],"total":9.99}'),
     ("order_total_integer", b'{"order":{"id":4},"items":[{"sku":"C-1","qty":1}],"total":100}'),
     ("order_total_exponent", b'{"order":{"id":5},"items":[],"total":1e7}'),
@@ -165,8 +170,10 @@ _ORDERS: tuple[tuple[str, bytes], ...] = (
     ("order_total_missing", b'{"order":{"id":7},"items":[{"sku":"A-3","qty":2}]}'),
     ("order_quantity_overflows_twice", b'{"order":{"id":8},"items":[{"sku":"A-4","qty":2147483647}],"total":50}'),
     ("order_quantity_beyond_int", b'{"order":{"id":9},"items":[{"sku":"A-5","qty":2147483648}],"total":50}'),
-    ("order_nested_duplicate_name", b'{"order":{"id":10,"customer":{"name":"first","name":"last","tier":"gold"}},'
-     b'"total":250.75}'),
+    (
+        "order_nested_duplicate_name",
+        b'{"order":{"id":10,"customer":{"name":"first","name":"last","tier":"gold"}},"total":250.75}',
+    ),
     ("order_duplicate_order_object", b'{"order":{"id":11},"order":{"id":12,"customer":{"name":"x"}},"total":300}'),
     ("order_items_not_array", b'{"order":{"id":13},"items":{"0":{"qty":1}},"total":5}'),
     ("order_total_negative_zero", b'{"order":{"id":14},"items":[{"sku":"A-6","qty":0}],"total":-0.0}'),
@@ -174,13 +181,19 @@ _ORDERS: tuple[tuple[str, bytes], ...] = (
     ("order_total_huge", b'{"order":{"id":16,"customer":{"name":"big","tier":"platinum"}},"total":1.5e300}'),
     ("order_total_precise", b'{"order":{"id":17},"items":[{"sku":"A-8","qty":4}],"total":33.333333333333336}'),
     ("order_id_float", b'{"order":{"id":18.0},"items":[{"sku":"A-9","qty":1}],"total":20}'),
-    ("order_unicode_customer", '{"order":{"id":19,"customer":{"name":"Ærøskøbing ß","tier":"gold"}},"total":150}'
-     .encode()),
+    (
+        "order_unicode_customer",
+        '{"order":{"id":19,"customer":{"name":"Ærøskøbing ß","tier":"gold"}},"total":150}'.encode(),
+    ),
     ("order_second_item_only", b'{"order":{"id":20},"items":[null,{"sku":"A-1","qty":5}],"total":15}'),
 )
 
-CASES: tuple[tuple[str, bytes], ...] = _LOWER_CASE_KEYS + tuple(
-    (f"{name}_upper_keys", _upper_keys(record))
-    for name, record in _LOWER_CASE_KEYS
-    if _upper_keys(record) != record
-) + _ORDERS
+CASES: tuple[tuple[str, bytes], ...] = (
+    _LOWER_CASE_KEYS
+    + tuple(
+        (f"{name}_upper_keys", _upper_keys(record))
+        for name, record in _LOWER_CASE_KEYS
+        if _upper_keys(record) != record
+    )
+    + _ORDERS
+)

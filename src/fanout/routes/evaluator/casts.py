@@ -11,7 +11,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from fanout.routes.evaluator import java
+from fanout.routes.evaluator import java, javautf8
 from fanout.routes.evaluator.types import FType
 from fanout.routes.exceptions import UnsupportedConstructError
 
@@ -33,7 +33,7 @@ class RawText(str):
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
-            text = cls(data.decode("utf-8", "replace"))
+            text = cls(javautf8.decode(data))
             text.raw = data
             return text
 
@@ -158,7 +158,7 @@ def _to_decimal(value: Any, source: FType, target: FType) -> Decimal | None:
             raise UncaughtCastFailure(
                 f"java.lang.NumberFormatException: {java.double_to_string(value)} to {target} (TRY_CAST too)"
             )
-        value = Decimal(java.double_to_string(value, single=source.kind == "FLOAT"))
+        value = Decimal(java.double_to_string(value))  # a FLOAT widens to DOUBLE first: 0.01f is 0.009999999776482582
     else:
         value = Decimal(value)
     return java.round_decimal(value, target.precision, target.scale)

@@ -42,6 +42,11 @@ class Expr:
     unboxed: bool = False
     # A JSON_VALUE ... RETURNING value: a Java object (Integer, Double) in Flink's code, not a primitive.
     boxed: bool = False
+    # As a term of a WHERE (see program._keep): ``x IS NOT NULL``, which Calcite moves after the other terms;
+    # the terms of an AND, which Calcite flattens into the condition; FALSE, which makes the condition FALSE.
+    not_null_test: bool = False
+    terms: tuple[Expr, ...] = ()
+    always_false: bool = False
 
 
 def condition(expr: Expr, where: str) -> Fn:
@@ -163,7 +168,7 @@ class Compiler:
 
     def _boolean(self, node: exp.Boolean) -> Expr:
         value = bool(node.this)
-        return Expr(lambda env: value, t.BOOLEAN)
+        return Expr(lambda env: value, t.BOOLEAN, always_false=not value)
 
     def _null(self, node: exp.Null) -> Expr:
         return Expr(lambda env: None, t.NULL)
@@ -193,9 +198,11 @@ class Compiler:
         if simplified is not None:
             return simplified
         if any(self.constant(operand) == (True, False) for operand in (node.this, node.expression)):
-            return Expr(lambda env: False, t.BOOLEAN)  # x AND FALSE: Calcite drops x
-        a = self._boolean_operand(node.this, "AND").fn
-        b = self._boolean_operand(node.expression, "AND").fn
+            return Expr(lambda env: False, t.BOOLEAN, always_false=True)  # x AND FALSE: Calcite drops x
+        left_expr = self._boolean_operand(node.this, "AND")
+        right_expr = self._boolean_operand(node.expression, "AND")
+        a, b = left_expr.fn, right_expr.fn
+        terms = (left_expr.terms or (left_expr,)) + (right_expr.terms or (right_expr,))
 
         def conjunction(env: Env) -> Any:
             left = a(env)
@@ -206,7 +213,7 @@ class Compiler:
                 return False
             return None if left is None or right is None else True
 
-        return Expr(conjunction, t.BOOLEAN)
+        return Expr(conjunction, t.BOOLEAN, terms=terms)
 
     def _or(self, node: exp.Or) -> Expr:
         simplified = _simplified(self, node, exp.false())
@@ -230,7 +237,8 @@ class Compiler:
 
     def _not(self, node: exp.Not) -> Expr:
         operand = self._boolean_operand(node.this, "NOT")
-        return Expr(_strict(lambda value: not value, operand), t.BOOLEAN)
+        is_null = isinstance(node.this, exp.Is) and isinstance(node.this.expression, exp.Null)
+        return Expr(_strict(lambda value: not value, operand), t.BOOLEAN, not_null_test=is_null)
 
     # ------------------------------------------------------------------ comparisons
 

@@ -8,7 +8,7 @@ only for the rows it keeps. A value is computed at most once per record, and onl
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlglot import exp
@@ -56,7 +56,7 @@ class Relation:
     """A table or view as routes see it: its columns and the condition its rows meet (None: every row)."""
 
     scope: dict[str, Expr]
-    conjuncts: tuple[Expr, ...]  # the WHEREs of the view chain, outermost last
+    conjuncts: tuple[Expr, ...]  # the terms of the WHEREs of the view chain, outermost last
 
 
 class Program:
@@ -99,14 +99,11 @@ class Program:
     def _view(self, query: exp.Select, parent: Relation) -> Relation:
         compile_ = Compiler(parent.scope, self.hazards)
         where = _where(compile_, query)
-        conjuncts = parent.conjuncts
-        if where is not None:
-            conjuncts += (Expr(self._lazy(where.fn), where.ftype, where.unboxed),)
+        conjuncts = parent.conjuncts + tuple(replace(term, fn=self._lazy(term.fn)) for term in where)
         scope: dict[str, Expr] = {}
         for name, item in _items(query, parent.scope):
             compiled = compile_(item)
-            lazy = Expr(self._lazy(compiled.fn), compiled.ftype, compiled.unboxed)
-            scope[name] = compiled if isinstance(item, exp.Column) else lazy
+            scope[name] = compiled if isinstance(item, exp.Column) else replace(compiled, fn=self._lazy(compiled.fn))
         return Relation(scope, conjuncts)
 
     def _route(
@@ -119,8 +116,7 @@ class Program:
         fmt = check_sink_format(sink)
         relation = _relation(relations, query, f"INSERT INTO {sink_name}")
         compile_ = Compiler(relation.scope, self.hazards)
-        where = _where(compile_, query)
-        keep = _keep(relation.conjuncts + ((where,) if where is not None else ()))
+        keep = _keep(relation.conjuncts + _where(compile_, query))
         items = _items(query, relation.scope)
         columns = names or tuple(column.name for column in sink.columns)
         if len(columns) != len(items):
@@ -206,38 +202,77 @@ def _relation(relations: dict[str, Relation], query: exp.Select, where: str) -> 
     return relations[name]
 
 
-def _where(compile_: Compiler, query: exp.Select) -> Expr | None:
-    """The compiled WHERE, or None when there is none or it is constantly TRUE (Calcite drops it)."""
+def _where(compile_: Compiler, query: exp.Select) -> tuple[Expr, ...]:
+    """The terms of the compiled WHERE (its top-level ANDs, through view columns), TRUE ones dropped."""
     where = query.args.get("where")
     if where is None:
-        return None
+        return ()
     compiled = compile_(where.this)
     if compiled.ftype.kind not in ("BOOLEAN", "NULL"):
         raise UnsupportedConstructError(f"WHERE of a {compiled.ftype}", "Flink needs a BOOLEAN condition")
-    if not any(isinstance(node, exp.Column | exp.JSONValue) for node in where.this.walk()):
-        try:
-            if compiled.fn([{}, None]) is True:
-                return None
-        except JobFailure:
-            pass
-    return compiled
+    return tuple(term for term in compiled.terms or (compiled,) if not _always_true(term))
+
+
+class _ReadsRecordError(Exception):
+    """A term read the record: it is not a constant."""
+
+
+class _NoRecord(list[Any]):
+    """An environment without a record: reading the record or a view's value raises _ReadsRecordError."""
+
+    def __getitem__(self, index: Any) -> Any:
+        if index != 0:
+            raise _ReadsRecordError
+        return super().__getitem__(0)
+
+
+def _always_true(term: Expr) -> bool:
+    """Whether ``term`` is a constant TRUE (Calcite drops it from the condition)."""
+    try:
+        return term.fn(_NoRecord([{}])) is True
+    except (_ReadsRecordError, JobFailure):
+        return False
+
+
+def _fails_constantly(term: Expr) -> bool:
+    """Whether ``term`` reads no record and fails the job (``CAST('x' AS BOOLEAN)``): Flink runs it first."""
+    try:
+        term.fn(_NoRecord([{}]))
+    except JobFailure:
+        return True
+    except _ReadsRecordError:
+        return False
+    return False
 
 
 def _keep(conjuncts: tuple[Expr, ...]) -> Fn:
-    """Whether a route keeps a record: its view chain's WHEREs and its own, ANDed as Flink merges them.
+    """Whether a route keeps a record: the terms of its view chain's WHEREs and its own, as Flink merges them.
 
-    A single conjunct is the whole condition (see ``condition``); several are tested left to right, and the
-    first that is not TRUE stops the test.
+    Calcite flattens them into one AND (innermost view first), makes it FALSE when a term is FALSE, and
+    moves the ``x IS NOT NULL`` terms to the end; a constant term that fails (it could not fold it) runs
+    first. Flink's code tests the terms in that order and stops at the first FALSE, but goes on after an
+    UNKNOWN (so a later term still runs, and may fail the job). A single term is the whole condition.
     """
     if not conjuncts:
         return lambda env: True
+    if any(term.always_false for term in conjuncts):
+        return lambda env: False
     if len(conjuncts) == 1:
         test = condition(conjuncts[0], "the WHERE condition")
         return lambda env: test(env) is True
-    tests = [conjunct.fn for conjunct in conjuncts]
+    failing = [term for term in conjuncts if _fails_constantly(term)]
+    rest = [term for term in conjuncts if term not in failing]
+    ordered = failing + [term for term in rest if not term.not_null_test] + [t for t in rest if t.not_null_test]
+    tests = [term.fn for term in ordered]
 
     def every(env: Env) -> bool:
-        return all(test(env) is True for test in tests)
+        kept = True
+        for test in tests:
+            value = test(env)
+            if value is False:
+                return False
+            kept = kept and value is True
+        return kept
 
     return every
 
