@@ -51,5 +51,5 @@ AWS_DEFAULT_REGION = "AWS_DEFAULT_REGION"
 # Tests
 FANOUT_PARITY = "FANOUT_PARITY"
 """Set to 1 (as CI does) to make the Flink parity suite fail, rather than skip, without `.venv-flink`."""
-FANOUT_FUZZ_SECONDS = "FANOUT_FUZZ_SECONDS"
-"""How long the fixed-seed differential fuzz test runs against real Flink [default: 120]."""
+FANOUT_FUZZ_ROUNDS = "FANOUT_FUZZ_ROUNDS"
+"""How many rounds (24 scripts each) the fixed-seed differential fuzz test runs against real Flink [default: 4]."""

@@ -239,11 +239,12 @@ class Fuzzer:
         self.mismatches += shrunk
         return shrunk
 
-    def run(self, seconds: float, found: Callable[[Mismatch], None] | None = None) -> None:
-        """Run rounds until ``seconds`` have passed (at least one); ``found`` is told of each mismatch."""
+    def run(self, seconds: float, found: Callable[[Mismatch], None] | None = None, rounds: int | None = None) -> None:
+        """Run rounds until ``seconds`` have passed (at least one), or exactly ``rounds`` rounds when given (the
+        same scripts and records on any machine); ``found`` is told of each mismatch."""
         started = time.monotonic()
         number = 0
-        while number == 0 or time.monotonic() - started < seconds:
+        while number == 0 or (number < rounds if rounds is not None else time.monotonic() - started < seconds):
             for mismatch in self.round(number):
                 if found is not None:
                     found(mismatch)

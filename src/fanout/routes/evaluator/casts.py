@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from fanout.routes.evaluator import java, javautf8
@@ -56,10 +56,6 @@ class UncaughtCastFailure(ValueError):
     """The value cannot be cast, and Flink's TRY_CAST does not catch it either (NaN or an infinity to DECIMAL)."""
 
 
-# What BinaryStringDataUtil parses as an integer: an optional sign, digits, and a fraction it drops.
-_INTEGER = re.compile(r"([+-]?[0-9]+)(?:\.[0-9]*)?")
-# A decimal number as BinaryStringDataUtil.toDecimal reads it (sign, digits, point, exponent).
-_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 # Double.parseDouble's grammar (hexadecimal floats aside): NaN, Infinity, or a decimal with f/d suffix.
 _DOUBLE = re.compile(r"[+-]?(?:NaN|Infinity|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[fFdD]?)")
 _TRUE = {"t", "true", "y", "yes", "1"}
@@ -81,26 +77,121 @@ def _fail(value: Any, target: FType) -> CastFailure:
 
 
 def string_to_integer(text: str, target: FType) -> int:
-    """BinaryStringDataUtil.toLong/toInt: '12.7' -> 12; exponents, blanks and overflow fail."""
-    match = _INTEGER.fullmatch(_trim(text))
-    if match is None:
-        raise _fail(text, target)
-    value = int(match.group(1))
-    if not java.fits(value, target.kind):
+    """``BinaryStringDataUtil.toLong``/``toInt`` of the text trimmed of spaces: digits, then an optional
+    fraction that is checked and dropped ('12.7' and '+.5' read, '1e3', tabs and overflow do not)."""
+    data = utf8(text).strip(b" ")
+    kind = "BIGINT" if target.kind == "BIGINT" else "INT"  # TINYINT and SMALLINT narrow an INT
+    value = _integral(data, kind)
+    if value is None or not java.fits(value, target.kind):
         raise _fail(text, target)
     return value
 
 
-def string_to_decimal(text: str, target: FType) -> Decimal | None:
-    """BinaryStringDataUtil.toDecimal: NULL when it does not fit; a malformed number fails."""
-    trimmed = _trim(text)
-    if not _DECIMAL.fullmatch(trimmed):
+def _integral(data: bytes, kind: str) -> int | None:
+    if not data:
+        return None
+    negative = data[:1] == b"-"
+    index = 1 if negative or data[:1] == b"+" else 0
+    if index and len(data) == 1:
+        return None
+    whole, _, fraction = data[index:].partition(b".")
+    if (whole and not whole.isdigit()) or (fraction and not fraction.isdigit()):
+        return None
+    value = -int(whole or b"0") if negative else int(whole or b"0")
+    return value if java.fits(value, kind) else None
+
+
+def string_to_decimal(text: str, target: FType) -> Decimal:
+    """``BinaryStringDataUtil.toDecimal``; CastFailure (TRY_CAST: NULL) when it cannot read or fit it.
+
+    Up to 18 digits of precision and 18 bytes it is Flink's own byte parser, which stops at the first
+    character that is not a digit or a point and skips it unchecked ('x' is 0, '1.5x' is 1.5), counts leading
+    zeros as digits, and rounds HALF_UP; beyond, it is ``new BigDecimal(...)`` of the text trimmed of blanks.
+    """
+    data = utf8(text)
+    if target.precision > 18 or len(data) > 18:
+        value = _big_decimal(data, target)
+    else:
+        value = _small_decimal(data, target.precision, target.scale)
+    if value is None:
         raise _fail(text, target)
+    return value
+
+
+_BLANKS = b" \n\t"
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _big_decimal(data: bytes, target: FType) -> Decimal | None:
     try:
-        value = Decimal(trimmed)
-    except InvalidOperation as exc:
-        raise _fail(text, target) from exc
-    return java.round_decimal(value, target.precision, target.scale, keep_carry=True)
+        text = data.decode("utf-8").strip(_BLANKS.decode())
+    except UnicodeDecodeError:
+        return None
+    if not _DECIMAL.fullmatch(text):
+        return None
+    return java.round_decimal(Decimal(text), target.precision, target.scale)
+
+
+def _small_decimal(data: bytes, precision: int, scale: int) -> Decimal | None:
+    size, index = len(data), 0
+    while index < size and data[index] in _BLANKS:
+        index += 1
+    if index == size:
+        return None
+    byte = data[index]
+    negative = byte == ord("-")
+    if negative or byte == ord("+"):
+        index += 1
+        if index == size:
+            return None
+    significand, length, point = 0, 0, -1
+    while index < size:
+        byte = data[index]
+        index += 1
+        if 48 <= byte <= 57:
+            significand, length = significand * 10 + byte - 48, length + 1
+        elif byte == ord("."):
+            if point >= 0:
+                return None
+            point = length
+        else:
+            break
+    point = length if point < 0 else point
+    exponent = 0
+    if byte in b"eE" and index < size:
+        exponent, index = _small_exponent(data, index)
+        if index < 0:
+            return None
+    exponent -= length - point
+    if any(byte not in _BLANKS for byte in data[index:]):
+        return None
+    change = exponent + scale
+    if length + change > precision:
+        return None
+    if change >= 0:
+        significand *= 10**change
+    else:
+        significand = (significand + 5 * 10 ** (-change - 1)) // 10**-change  # HALF_UP of a non-negative
+    return Decimal(-significand if negative else significand).scaleb(-scale)
+
+
+def _small_exponent(data: bytes, index: int) -> tuple[int, int]:
+    """The exponent after 'e' and the index after it (index -1: a sign with nothing after it)."""
+    size = len(data)
+    negative = data[index] == ord("-")
+    if negative or data[index] == ord("+"):
+        index += 1
+        if index == size:
+            return 0, -1
+    digits = 0
+    while index < size:
+        byte = data[index]
+        index += 1
+        if 48 <= byte <= 57:
+            digits = digits * 10 + byte - 48 if digits < 40 else digits
+        else:
+            break
+    return (-digits if negative else digits), index
 
 
 def string_to_double(text: str, target: FType) -> float:

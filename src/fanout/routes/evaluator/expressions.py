@@ -283,7 +283,9 @@ class Compiler:
         if node.args.get("query") or not node.expressions:
             raise UnsupportedConstructError("IN with a subquery")
         value = self(node.this)
-        tests = [_compare(value, self(item), "=") for item in node.expressions]
+        # Flink casts each item to the type of the tested value (1 IN (1.4) is TRUE; a DOUBLE Infinity
+        # tested against a DECIMAL fails the job), then tests them in order like an OR.
+        tests = [_compare(value, self._implicit_cast(self(item), value.ftype), "=") for item in node.expressions]
 
         def member(env: Env) -> Any:
             unknown = False
@@ -446,6 +448,25 @@ class Compiler:
                 raise JobFailure(
                     f"{text} throws on {value!r} ({exc}); TRY_CAST(... AS {target}) gives NULL instead"
                 ) from exc
+
+        return Expr(cast, target)
+
+    def _implicit_cast(self, operand: Expr, target: t.FType) -> Expr:
+        """``operand`` cast to ``target`` as Flink's planner inserts it (a failure fails the job)."""
+        if operand.ftype == target or not (operand.ftype.is_numeric and target.is_numeric):
+            return operand
+        convert = converter(operand.ftype, target)
+        a = operand.fn
+        text = f"CAST(<{operand.ftype}> AS {target})"
+
+        def cast(env: Env) -> Any:
+            value = a(env)
+            if value is None:
+                return None
+            try:
+                return convert(value)
+            except (CastFailure, UncaughtCastFailure) as exc:
+                raise JobFailure(f"{text} throws on {value!r}: {exc}") from exc
 
         return Expr(cast, target)
 
