@@ -245,7 +245,13 @@ class Compiler:
     def _comparison(self, node: exp.Expr) -> Expr:
         operator = _COMPARISONS[type(node)]
         left, right = self(node.this), self(node.expression)
-        return Expr(_compare(left, right, operator), t.BOOLEAN)
+        compare = _compare(left, right, operator)
+        if node.this == node.expression:
+            # Calcite: x = x (>=, <=) is "x IS NOT NULL OR NULL", x < x (>, <>) is "x IS NULL AND NULL": in a
+            # WHERE the first is a term moved to the end, the second makes the condition FALSE.
+            reflexive = operator in ("=", ">=", "<=")
+            return Expr(compare, t.BOOLEAN, not_null_test=reflexive, always_false=not reflexive)
+        return Expr(compare, t.BOOLEAN)
 
     def _null_safe(self, node: exp.Expr) -> Expr:
         left, right = self(node.this), self(node.expression)

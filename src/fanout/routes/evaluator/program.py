@@ -210,7 +210,14 @@ def _where(compile_: Compiler, query: exp.Select) -> tuple[Expr, ...]:
     compiled = compile_(where.this)
     if compiled.ftype.kind not in ("BOOLEAN", "NULL"):
         raise UnsupportedConstructError(f"WHERE of a {compiled.ftype}", "Flink needs a BOOLEAN condition")
-    return tuple(term for term in compiled.terms or (compiled,) if not _always_true(term))
+    terms = []
+    for term in compiled.terms or (compiled,):
+        known, value = _constant(term)
+        if known and value is not True:  # FALSE or NULL: Calcite makes the whole condition FALSE
+            return (Expr(lambda env: False, t.BOOLEAN, always_false=True),)
+        if not known:
+            terms.append(term)
+    return tuple(terms)
 
 
 class _ReadsRecordError(Exception):
@@ -226,12 +233,14 @@ class _NoRecord(list[Any]):
         return super().__getitem__(0)
 
 
-def _always_true(term: Expr) -> bool:
-    """Whether ``term`` is a constant TRUE (Calcite drops it from the condition)."""
+def _constant(term: Expr) -> tuple[bool, Any]:
+    """Whether ``term`` is a constant that Calcite folds (it reads no record and does not fail), and its value."""
+    if term.always_false:
+        return True, False
     try:
-        return term.fn(_NoRecord([{}])) is True
+        return True, term.fn(_NoRecord([{}]))
     except (_ReadsRecordError, JobFailure):
-        return False
+        return False, None
 
 
 def _fails_constantly(term: Expr) -> bool:
