@@ -42,9 +42,8 @@ class Expr:
     unboxed: bool = False
     # A JSON_VALUE ... RETURNING value: a Java object (Integer, Double) in Flink's code, not a primitive.
     boxed: bool = False
-    # As a term of a WHERE (see program._keep): ``x IS NOT NULL``, which Calcite moves after the other terms;
-    # the terms of an AND, which Calcite flattens into the condition; FALSE, which makes the condition FALSE.
-    not_null_test: bool = False
+    # As a term of a WHERE (see program._keep): the terms of an AND, which Calcite flattens into the
+    # condition; FALSE, which makes the condition FALSE.
     terms: tuple[Expr, ...] = ()
     always_false: bool = False
 
@@ -237,8 +236,7 @@ class Compiler:
 
     def _not(self, node: exp.Not) -> Expr:
         operand = self._boolean_operand(node.this, "NOT")
-        is_null = isinstance(node.this, exp.Is) and isinstance(node.this.expression, exp.Null)
-        return Expr(_strict(lambda value: not value, operand), t.BOOLEAN, not_null_test=is_null)
+        return Expr(_strict(lambda value: not value, operand), t.BOOLEAN)
 
     # ------------------------------------------------------------------ comparisons
 
@@ -246,12 +244,8 @@ class Compiler:
         operator = _COMPARISONS[type(node)]
         left, right = self(node.this), self(node.expression)
         compare = _compare(left, right, operator)
-        if node.this == node.expression:
-            # Calcite: x = x (>=, <=) is "x IS NOT NULL OR NULL", x < x (>, <>) is "x IS NULL AND NULL": in a
-            # WHERE the first is a term moved to the end, the second makes the condition FALSE.
-            reflexive = operator in ("=", ">=", "<=")
-            return Expr(compare, t.BOOLEAN, not_null_test=reflexive, always_false=not reflexive)
-        return Expr(compare, t.BOOLEAN)
+        # Calcite: x < x (>, <>) is "x IS NULL AND NULL", never TRUE: in a WHERE, the condition is FALSE.
+        return Expr(compare, t.BOOLEAN, always_false=node.this == node.expression and operator in ("<", ">", "<>"))
 
     def _null_safe(self, node: exp.Expr) -> Expr:
         left, right = self(node.this), self(node.expression)

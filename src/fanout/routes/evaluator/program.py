@@ -257,10 +257,10 @@ def _fails_constantly(term: Expr) -> bool:
 def _keep(conjuncts: tuple[Expr, ...]) -> Fn:
     """Whether a route keeps a record: the terms of its view chain's WHEREs and its own, as Flink merges them.
 
-    Calcite flattens them into one AND (innermost view first), makes it FALSE when a term is FALSE, and
-    moves the ``x IS NOT NULL`` terms to the end; a constant term that fails (it could not fold it) runs
-    first. Flink's code tests the terms in that order and stops at the first FALSE, but goes on after an
-    UNKNOWN (so a later term still runs, and may fail the job). A single term is the whole condition.
+    Calcite flattens them into one AND (innermost view first) and makes it FALSE when a term is FALSE or
+    NULL; a constant term that fails (it could not fold it) runs first. Flink's code tests the terms in that
+    order and stops at the first FALSE, but goes on after an UNKNOWN (so a later term still runs, and may
+    fail the job). A single term is the whole condition.
     """
     if not conjuncts:
         return lambda env: True
@@ -270,8 +270,7 @@ def _keep(conjuncts: tuple[Expr, ...]) -> Fn:
         test = condition(conjuncts[0], "the WHERE condition")
         return lambda env: test(env) is True
     failing = [term for term in conjuncts if _fails_constantly(term)]
-    rest = [term for term in conjuncts if term not in failing]
-    ordered = failing + [term for term in rest if not term.not_null_test] + [t for t in rest if t.not_null_test]
+    ordered = failing + [term for term in conjuncts if term not in failing]
     tests = [term.fn for term in ordered]
 
     def every(env: Env) -> bool:
