@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from fanout.env import FANOUT_PARITY
 from fanout.localcloud.lambda_runtime import LambdaContext
 
 ROOT = Path(__file__).resolve().parent.parent
+FLINK_PYTHON = ROOT / ".venv-flink" / "bin" / "python"
+"""The Python of the PyFlink venv (``make parity`` creates it)."""
 EVENTS = ROOT / "events"
 TEMPLATE = ROOT / "template.yaml"
+
+
+def require_flink_python() -> Path:
+    """FLINK_PYTHON, or skip the test without it (fail instead when FANOUT_PARITY=1, as in CI)."""
+    if not FLINK_PYTHON.exists():
+        message = f"{FLINK_PYTHON.relative_to(ROOT)} is missing: run `make parity` to create it"
+        if os.environ.get(FANOUT_PARITY) == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return FLINK_PYTHON
 
 
 def load_event(name: str) -> Any:

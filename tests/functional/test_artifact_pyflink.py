@@ -19,12 +19,10 @@ from pathlib import Path
 import pytest
 
 from fanout.artifact import artifact_entries, zip_bytes
-from fanout.env import FANOUT_PARITY
-from tests.support import ROOT
+from tests.support import FLINK_PYTHON, ROOT, require_flink_python
 
 pytestmark = pytest.mark.parity
 
-FLINK_PYTHON = ROOT / ".venv-flink" / "bin" / "python"
 
 TWO_ROUTES = """
 -- one bounded source, two routes: both INSERTs must run in one statement set
@@ -42,11 +40,7 @@ INSERT INTO odds SELECT n FROM numbers WHERE MOD(n, 2) = 1;
 @pytest.fixture
 def app(tmp_path: Path) -> Path:
     """The artifact's files (no jar) extracted, with the stand-in SQL and a local properties file."""
-    if not FLINK_PYTHON.exists():
-        message = f"{FLINK_PYTHON.relative_to(ROOT)} is missing: run `make parity` to create it"
-        if os.environ.get(FANOUT_PARITY) == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_flink_python()
     with zipfile.ZipFile(io.BytesIO(zip_bytes(artifact_entries(ROOT)))) as zf:
         zf.extractall(tmp_path)
     (tmp_path / "routes.sql").write_text(TWO_ROUTES)

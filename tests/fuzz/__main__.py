@@ -14,8 +14,7 @@ from pathlib import Path
 
 from tests.fuzz.harness import Fuzzer, Mismatch, save_case
 from tests.parity.flink_session import FlinkSession
-
-FLINK_PYTHON = Path(__file__).resolve().parents[2] / ".venv-flink" / "bin" / "python"
+from tests.support import FLINK_PYTHON
 
 
 def main(argv: list[str]) -> int:

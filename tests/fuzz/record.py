@@ -18,8 +18,7 @@ from pathlib import Path
 
 from tests.fuzz.harness import CORPUS
 from tests.parity.flink_session import FlinkJobFailedError, FlinkSession
-
-FLINK_PYTHON = Path(__file__).resolve().parents[2] / ".venv-flink" / "bin" / "python"
+from tests.support import FLINK_PYTHON
 
 
 def _record(item: str | dict[str, str]) -> bytes:

@@ -17,15 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from fanout.env import FANOUT_FUZZ_ROUNDS, FANOUT_PARITY
+from fanout.env import FANOUT_FUZZ_ROUNDS
 from fanout.routes import parse_script
 from fanout.routes.evaluator import Program
 from fanout.routes.exceptions import RouteError
 from tests.fuzz.harness import CORPUS, Fuzzer
 from tests.parity.flink_session import FlinkJobFailedError, FlinkSession
-from tests.support import ROOT
+from tests.support import FLINK_PYTHON, require_flink_python
 
-FLINK_PYTHON = ROOT / ".venv-flink" / "bin" / "python"
 CASES = sorted(CORPUS.glob("*.json"))
 DEFAULT_FUZZ_ROUNDS = 4
 
@@ -79,11 +78,7 @@ def test_fuzz_corpus_case_runs_locally_as_flink_ran_it(path: Path) -> None:
 @pytest.fixture(scope="module")
 def flink() -> Iterator[FlinkSession]:
     """One Flink JVM for the module (skipped without .venv-flink, unless FANOUT_PARITY=1)."""
-    if not FLINK_PYTHON.exists():
-        message = f"{FLINK_PYTHON.relative_to(ROOT)} is missing: run `make parity` to create it"
-        if os.environ.get(FANOUT_PARITY) == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_flink_python()
     with FlinkSession(FLINK_PYTHON) as session:
         yield session
 

@@ -5,19 +5,16 @@ Skipped without ``.venv-flink`` (``make parity`` creates it), unless FANOUT_PARI
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from fanout.env import FANOUT_PARITY
 from tests.parity.flink_session import FlinkJobFailedError, FlinkSession
-from tests.support import ROOT
+from tests.support import FLINK_PYTHON, require_flink_python
 
 pytestmark = pytest.mark.parity
 
-FLINK_PYTHON = ROOT / ".venv-flink" / "bin" / "python"
 RECORDS = [b'{"id": 1, "username": "ann", "amount": "12.5"}', b"not json", b'{"id": 2, "amount": -3}']
 SCRIPT = """
 CREATE TABLE transactions (payload BYTES) WITH ('connector' = 'kinesis', 'format' = 'raw');
@@ -29,11 +26,7 @@ INSERT INTO copies SELECT payload, {amount} FROM transactions;
 @pytest.fixture(scope="module")
 def flink() -> Iterator[FlinkSession]:
     """One session for the module's tests."""
-    if not FLINK_PYTHON.exists():
-        message = f"{FLINK_PYTHON.relative_to(ROOT)} is missing: run `make parity` to create it"
-        if os.environ.get(FANOUT_PARITY) == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_flink_python()
     with FlinkSession(FLINK_PYTHON) as session:
         yield session
 

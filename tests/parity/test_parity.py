@@ -9,23 +9,20 @@ skipped, unless FANOUT_PARITY=1 (CI), where it fails.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
 import pytest
 
-from fanout.env import FANOUT_PARITY
 from fanout.routes import RouteExecutor
 from tests.parity.cases import CASES
 from tests.parity.compare import Comparison, compare
 from tests.parity.flink_job import run_flink
-from tests.support import ROOT
+from tests.support import FLINK_PYTHON, ROOT, require_flink_python
 
 pytestmark = pytest.mark.parity
 
-FLINK_PYTHON = ROOT / ".venv-flink" / "bin" / "python"
 REFERENCE_SQL = ROOT / "sql" / "fanout.sql"
 # Every Flink route script of the project: sql/*.sql, sql/examples/*.sql and the migrated
 # sql/legacy/*.flink.sql (the legacy Kinesis Data Analytics sources next to them are not Flink SQL).
@@ -50,11 +47,7 @@ def _cases() -> list[object]:
 @pytest.fixture(scope="session")
 def parity(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Comparison]:
     """Run each SQL file once in Flink and once in the executor, and compare them (cached per file)."""
-    if not FLINK_PYTHON.exists():
-        message = f"{FLINK_PYTHON.relative_to(ROOT)} is missing: run `make parity` to create it"
-        if os.environ.get(FANOUT_PARITY) == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_flink_python()
 
     @cache
     def run(sql: Path) -> Comparison:
