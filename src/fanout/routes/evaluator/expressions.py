@@ -243,9 +243,9 @@ class Compiler:
     def _comparison(self, node: exp.Expr) -> Expr:
         operator = _COMPARISONS[type(node)]
         left, right = self(node.this), self(node.expression)
-        compare = _compare(left, right, operator)
-        # Calcite: x < x (>, <>) is "x IS NULL AND NULL", never TRUE: in a WHERE, the condition is FALSE.
-        return Expr(compare, t.BOOLEAN, always_false=node.this == node.expression and operator in ("<", ">", "<>"))
+        if isinstance(node.this, exp.Column) and node.this == node.expression:
+            raise _reflexive(node.this)
+        return Expr(_compare(left, right, operator), t.BOOLEAN)
 
     def _null_safe(self, node: exp.Expr) -> Expr:
         left, right = self(node.this), self(node.expression)
@@ -282,6 +282,8 @@ class Compiler:
     def _in(self, node: exp.In) -> Expr:
         if node.args.get("query") or not node.expressions:
             raise UnsupportedConstructError("IN with a subquery")
+        if isinstance(node.this, exp.Column) and any(item == node.this for item in node.expressions):
+            raise _reflexive(node.this)
         value = self(node.this)
         # Flink casts each item to the type of the tested value (1 IN (1.4) is TRUE; a DOUBLE Infinity
         # tested against a DECIMAL fails the job), then tests them in order like an OR.
@@ -663,6 +665,14 @@ def _simplified(compiler: Compiler, node: exp.Expr, neutral: exp.Expr) -> Expr |
         if isinstance(other, exp.Boolean) and bool(other.this) == bool(neutral.this):
             return compiler._boolean_operand(one, node.key.upper())
     return None
+
+
+def _reflexive(node: exp.Expr) -> UnsupportedConstructError:
+    return UnsupportedConstructError(
+        f"a comparison of column {node.sql()} with itself",
+        "Calcite rewrites c = c and c IN (..., c) of a column by rules that depend on the plan (a NULL may "
+        "compare TRUE); write c IS NOT NULL, or drop the comparison",
+    )
 
 
 def _coerce(expr: Expr, ftype: t.FType) -> Fn:
