@@ -277,7 +277,7 @@ def _to_string(value: Any, source: FType, target: FType) -> str:
     elif source.is_numeric:
         text = number_to_string(value, source)
     elif source.is_binary:
-        text = RawText.of(value)
+        text = javautf8.decode(value)  # a Java String: invalid bytes are U+FFFD from here on
     else:
         raise _fail(value, target)
     return _fit_length(text, target)

@@ -424,6 +424,11 @@ class Compiler:
 
     def _cast(self, node: exp.Cast) -> Expr:
         target = t.from_sql(node.to)
+        inner = node.this.unnest() if isinstance(node.this, exp.Paren) else node.this
+        if type(node) is exp.Cast and type(inner) is exp.Cast and self._lossless(inner):
+            # Calcite drops a CAST between two CASTs that it deems lossless: CAST(CAST(d AS VARCHAR(3)) AS INT)
+            # is CAST(d AS INT) in Flink, whatever the digits VARCHAR(3) would have cut.
+            return self._cast(exp.Cast(this=inner.this, to=node.to))
         operand = self(node.this)
         if operand.boxed and not _boxed_cast_compiles(operand.ftype, target):
             raise UnsupportedConstructError(
@@ -452,6 +457,22 @@ class Compiler:
                 ) from exc
 
         return Expr(cast, target)
+
+    def _lossless(self, cast: exp.Cast) -> bool:
+        """Calcite's ``RexUtil.isLosslessCast`` of a CAST (with its quirk: any DOUBLE or FLOAT to text)."""
+        source, target = self(cast.this).ftype, t.from_sql(cast.to)
+        if source.is_integer and target.is_integer:
+            return _INTEGER_ORDER.index(target.kind) >= _INTEGER_ORDER.index(source.kind)
+        if source.is_string and target.is_string:
+            return (target.kind, source.kind) != ("CHAR", "VARCHAR") and source.precision <= target.precision
+        if source.is_numeric and target.is_string:
+            if source.kind in t.APPROXIMATE:
+                return True  # its scale is "not specified" (Integer.MIN_VALUE), so any length passes
+            digits = _INTEGER_DIGITS.get(source.kind, source.precision) + 1
+            if source.kind == "DECIMAL" and source.scale:
+                digits += source.scale + 1
+            return target.precision >= digits
+        return False
 
     def _implicit_cast(self, operand: Expr, target: t.FType) -> Expr:
         """``operand`` cast to ``target`` as Flink's planner inserts it (a failure fails the job)."""
@@ -966,6 +987,8 @@ _HANDLERS: dict[type, Callable[[Compiler, Any], Expr]] = {
 
 
 _BOXES = {"BOOLEAN": "Boolean", "INT": "Integer", "DOUBLE": "Double"}
+_INTEGER_ORDER = ("TINYINT", "SMALLINT", "INT", "BIGINT")
+_INTEGER_DIGITS = {"TINYINT": 3, "SMALLINT": 5, "INT": 10, "BIGINT": 19}
 _WIDENING = ("TINYINT", "SMALLINT", "INT", "BIGINT", "FLOAT", "DOUBLE")
 
 
