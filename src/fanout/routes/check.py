@@ -132,10 +132,10 @@ def check_sql(sql: str, template: Mapping[str, Any] | None = None) -> CheckRepor
 
 def _check_hazards(sql: str, executor: RouteExecutor) -> list[Finding]:
     """Constructs that fail the Flink job on some records wherever Calcite evaluates them."""
-    hazards = executor.program.hazards
-    unique = dict.fromkeys(hazard.message for hazard in hazards)
-    line, column = locate(sql, "RETURNING") if unique else (None, None)
-    return [Finding("error", "job-failure-risk", message, line, column) for message in unique]
+    unique = {hazard.message: hazard for hazard in executor.program.hazards}
+    return [
+        Finding("error", "job-failure-risk", message, *locate(sql, hazard.token)) for message, hazard in unique.items()
+    ]
 
 
 def _code(exc: RouteError) -> str:

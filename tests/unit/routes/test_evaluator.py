@@ -275,3 +275,20 @@ def test_a_column_compared_with_itself_is_refused() -> None:
     # WHEN compiled THEN it is refused with the rewrite
     with pytest.raises(UnsupportedConstructError, match="IS NOT NULL"):
         RouteExecutor.from_sql(SOURCE + body)
+
+
+def test_sql_check_rejects_a_cast_of_record_data_that_can_fail() -> None:
+    # GIVEN a CAST (not TRY_CAST) of the payload to BOOLEAN (seen in Flink 1.20.5: it runs before a view's
+    # WHERE that is FALSE for the record, and fails the job)
+    sql = (
+        SOURCE
+        + """CREATE TABLE o (v STRING) WITH ('format' = 'raw');
+    CREATE TEMPORARY VIEW v0 AS SELECT * FROM src WHERE JSON_VALUE(payload, '$.price') = '41';
+    INSERT INTO o SELECT payload FROM v0 WHERE CAST(payload AS BOOLEAN);"""
+    )
+    # WHEN checked THEN it is an error at the CAST, with the TRY_CAST rewrite
+    (risk,) = [f for f in check_sql(sql).errors if f.code == "job-failure-risk"]
+    assert "TRY_CAST(... AS BOOLEAN)" in risk.message and risk.line == 4
+    # AND a CAST of a constant, or a TRY_CAST, is not a risk
+    safe = sql.replace("CAST(payload AS BOOLEAN)", "TRY_CAST(payload AS BOOLEAN) AND CAST('1' AS BOOLEAN)")
+    assert not [f for f in check_sql(safe).errors if f.code == "job-failure-risk"]

@@ -81,6 +81,7 @@ class Hazard:
 
     construct: str
     message: str
+    token: str = "RETURNING"  # the word of the SQL that shows where it stands
 
 
 def _strict(fn: Callable[..., Any], *args: Expr) -> Fn:
@@ -438,6 +439,9 @@ class Compiler:
             )
         convert = converter(operand.ftype, target)
         safe = isinstance(node, exp.TryCast)
+        fallible = operand.ftype.is_string and not (target.is_string or target.is_binary)
+        if not safe and fallible and not self.constant(node.this)[0]:
+            self.hazards.append(_cast_hazard(target))
         a = operand.fn
         text = f"CAST(<{operand.ftype}> AS {target})"
 
@@ -997,6 +1001,17 @@ def _boxed_cast_compiles(source: t.FType, target: t.FType) -> bool:
     if target.kind not in _WIDENING or source.kind not in _WIDENING:
         return True
     return _WIDENING.index(target.kind) >= _WIDENING.index(source.kind)
+
+
+def _cast_hazard(target: t.FType) -> Hazard:
+    construct = f"CAST(<STRING> AS {target})"
+    return Hazard(
+        construct,
+        f"{construct} of record data fails the Flink job on the first record it cannot convert, and Flink may run "
+        f"it before the conditions that would have skipped that record (a CAST of the source column runs before "
+        f"any WHERE); one such record stops every route. Write TRY_CAST(... AS {target}), which gives NULL",
+        "CAST",
+    )
 
 
 def _returning_hazard(node: exp.JSONValue, returning: t.FType) -> Hazard:
