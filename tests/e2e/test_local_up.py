@@ -89,3 +89,24 @@ def test_local_up_serves_other_processes_and_stops_cleanly_on_ctrl_c(tmp_path: P
     assert proc.returncode == 0, output
     assert not env_file.exists()
     assert '"status": "SUCCEEDED"' in output
+
+
+def test_local_up_on_a_busy_port_is_a_one_line_error(tmp_path: Path) -> None:
+    # GIVEN a port another process listens on
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        # WHEN `fanout local up --port` asks for it (it used to print the error and hang for ever)
+        result = subprocess.run(
+            [sys.executable, "-c", "from fanout.cli import main; main()", "local", "up", "--port", str(port)],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    # THEN it exits non-zero at once with one line naming the port and the way out, no traceback
+    assert result.returncode not in (0, 1), result
+    lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    assert any(f"port {port}" in line and "--port" in line for line in lines), lines
+    assert "Traceback" not in result.stderr

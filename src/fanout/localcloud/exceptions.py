@@ -28,3 +28,11 @@ class TemplateParameterError(LocalCloudError):
 
 class MotoCompatibilityError(LocalCloudError):
     """The installed moto no longer has what the offline runtime patches (check the pinned version)."""
+
+
+class PortInUseError(LocalCloudError):
+    """The loopback port asked for the local cloud is taken by another process."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__(f"port {port} on 127.0.0.1 is in use: pick another --port, or 0 for a free one")
+        self.port = port

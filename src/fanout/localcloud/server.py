@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import urllib.request
 from types import TracebackType
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import boto3
 
 from fanout.localcloud import moto_ext
+from fanout.localcloud.exceptions import PortInUseError
 from fanout.localcloud.flink import LocalFlink, TransitionDelays
 
 ACCOUNT = "123456789012"
@@ -36,6 +38,8 @@ class LocalCloud:
         """Start moto on 127.0.0.1 (`port`, or a free one if 0) and point the process's AWS environment at it."""
         from moto.server import ThreadedMotoServer
 
+        if self.port:
+            _check_free(self.port)  # moto's server thread would print the error and leave start() waiting for ever
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         moto_ext.install()
         moto_ext.reset()
@@ -106,3 +110,13 @@ class LocalCloud:
     def flink(self) -> LocalFlink:
         """The local Managed Flink control plane of this cloud."""
         return moto_ext.local_flink(ACCOUNT, self.region)
+
+
+def _check_free(port: int) -> None:
+    """PortInUseError unless ``port`` can be bound on 127.0.0.1 (as the server binds it: SO_REUSEADDR)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise PortInUseError(port) from exc
