@@ -206,6 +206,25 @@ def test_prune_keeps_the_newest_snapshots(
     assert [s.name for s in cloud.flink.describe(APP).snapshots] == ["snap-2", "snap-3", "snap-4"]
 
 
+def test_prune_reads_every_page_of_snapshots(
+    cloud: Cloud, deployment: LocalDeployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN more snapshots than one ListApplicationSnapshots page holds (50), and SnapshotsToKeep 52
+    call(deployment, monkeypatch, "EnsureApplicationFunction", load_event("lifecycle/ensure"))
+    call(deployment, monkeypatch, "StartApplicationFunction", load_event("lifecycle/start"))
+    settle(cloud)
+    kda = cloud.client("kinesisanalyticsv2")
+    for i in range(60):
+        kda.create_application_snapshot(ApplicationName=APP, SnapshotName=f"snap-{i:02}")
+    monkeypatch.setitem(deployment.functions["PruneSnapshotsFunction"].environment, "SNAPSHOTS_TO_KEEP", "52")
+    # WHEN the prune step runs (it read the first page only, and with keep >= 50 never deleted anything)
+    result = call(deployment, monkeypatch, "PruneSnapshotsFunction", load_event("lifecycle/snapshots"))
+    # THEN the eight oldest are gone, and the emulator pages as AWS does
+    assert sorted(result["deleted"]) == [f"snap-{i:02}" for i in range(8)]
+    first = kda.list_application_snapshots(ApplicationName=APP, Limit=50)
+    assert len(first["SnapshotSummaries"]) == 50 and "NextToken" in first
+
+
 def test_stop_handler_rejects_a_non_boolean_force(deployment: LocalDeployment, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(InvalidRequestError, match="force"):
         call(deployment, monkeypatch, "StopApplicationFunction", {"applicationName": APP, "force": "yes"})

@@ -10,7 +10,7 @@ from pydantic.alias_generators import to_camel
 
 from fanout.lifecycle.errors import translated
 from fanout.lifecycle.models import ApplicationState
-from fanout.lifecycle.service import _UNHANDLED_HINT, TRANSIENT_STATUSES, find_application
+from fanout.lifecycle.service import _UNHANDLED_HINT, TRANSIENT_STATUSES, find_application, snapshot_summaries
 
 BILLED_STATUSES = frozenset({"STARTING", "RUNNING", "UPDATING", "AUTOSCALING", "STOPPING", "FORCE_STOPPING"})
 """Statuses in which the application holds KPUs (it is billed from its start until it is READY again)."""
@@ -109,8 +109,7 @@ def list_operations(kda: Any, name: str, limit: int = 20) -> list[OperationInfo]
 
 def list_snapshots(kda: Any, name: str) -> list[SnapshotInfo]:
     """The application's snapshots, newest first."""
-    with translated("ListApplicationSnapshots"):
-        items = kda.list_application_snapshots(ApplicationName=name, Limit=50).get("SnapshotSummaries", [])
+    items = snapshot_summaries(kda, name)
     snaps = [
         SnapshotInfo(
             name=str(s.get("SnapshotName", "")),

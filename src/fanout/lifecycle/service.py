@@ -146,11 +146,20 @@ def ensure_application(kda: Any, s3: Any, spec: ApplicationSpec) -> dict[str, An
     return {"action": "updated", "status": state.status, "versionId": state.version_id, "code": wanted}
 
 
+def snapshot_summaries(kda: Any, name: str) -> list[dict[str, Any]]:
+    """Every snapshot summary of the application, across ListApplicationSnapshots pages (50 a page)."""
+    summaries: list[dict[str, Any]] = []
+    with translated("ListApplicationSnapshots"):
+        for page in kda.get_paginator("list_application_snapshots").paginate(
+            ApplicationName=name, PaginationConfig={"PageSize": 50}
+        ):
+            summaries.extend(page.get("SnapshotSummaries", []))
+    return summaries
+
+
 def has_snapshot(kda: Any, name: str) -> bool:
     """Whether the application has at least one READY snapshot to restore from."""
-    with translated("ListApplicationSnapshots"):
-        summaries = kda.list_application_snapshots(ApplicationName=name, Limit=50).get("SnapshotSummaries", [])
-    return any(s.get("SnapshotStatus") == "READY" for s in summaries)
+    return any(s.get("SnapshotStatus") == "READY" for s in snapshot_summaries(kda, name))
 
 
 def _now() -> str:
@@ -245,10 +254,8 @@ def operation_status(kda: Any, name: str, operation_id: str) -> tuple[str, str]:
 
 def prune_snapshots(kda: Any, name: str, keep: int) -> list[str]:
     """Delete all but the newest `keep` snapshots; returns the names deleted."""
-    with translated("ListApplicationSnapshots"):
-        summaries = kda.list_application_snapshots(ApplicationName=name, Limit=50).get("SnapshotSummaries", [])
     ready = sorted(
-        (s for s in summaries if s.get("SnapshotStatus") == "READY"),
+        (s for s in snapshot_summaries(kda, name) if s.get("SnapshotStatus") == "READY"),
         key=lambda s: s.get("SnapshotCreationTimestamp") or datetime.min.replace(tzinfo=UTC),
         reverse=True,
     )

@@ -266,8 +266,18 @@ def _list_application_operations(resp: Any) -> str:
 
 
 def _list_application_snapshots(resp: Any) -> str:
-    app = _flink(resp).describe(_params(resp)["ApplicationName"])
-    return json.dumps({"SnapshotSummaries": [_snapshot_detail(s) for s in app.snapshots]})
+    """One page of at most ``Limit`` (1 to 50, default 50) snapshots, and a NextToken when more remain."""
+    params = _params(resp)
+    app = _flink(resp).describe(params["ApplicationName"])
+    limit = int(params.get("Limit") or 50)
+    if not 1 <= limit <= 50:
+        raise LocalServiceError("InvalidArgumentException", "Limit must be between 1 and 50")
+    start = int(params.get("NextToken") or 0)
+    page = app.snapshots[start : start + limit]
+    body: dict[str, Any] = {"SnapshotSummaries": [_snapshot_detail(s) for s in page]}
+    if start + limit < len(app.snapshots):
+        body["NextToken"] = str(start + limit)
+    return json.dumps(body)
 
 
 def _create_application_snapshot(resp: Any) -> str:
