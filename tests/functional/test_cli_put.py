@@ -87,7 +87,14 @@ def test_put_fake_transactions_delivers_each_exactly_once(runner: CliRunner, kin
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["ok"] is True
-    assert summary["records"] == {"read": 300, "sent": 300, "retried": 0, "failed": 0, "rejected": 0}
+    assert summary["records"] == {
+        "read": 300,
+        "sent": 300,
+        "retried": 0,
+        "failed": 0,
+        "rejected": 0,
+        "blank_lines_skipped": 0,
+    }
     assert payloads(kinesis) == Counter(fake_transactions(300, seed=7))
     amounts = [json.loads(p)["amount"] for p in payloads(kinesis)]
     assert any(a < 0 for a in amounts) and any(a > 0 for a in amounts)
@@ -173,10 +180,22 @@ def test_put_reads_stdin(runner: CliRunner, kinesis: Any) -> None:
     stdin = b'{"id": 1}\r\n\n{"id": 2}\nnot json at all\n'
     # WHEN it is put from -
     result = put(runner, "--from-file", "-", "--json", stdin=stdin)
-    # THEN each non-blank line is one record, its bytes as they were
+    # THEN each non-blank line is one record, its bytes as they were, and the blank line is counted
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["records"]["sent"] == 3
+    assert json.loads(result.stdout)["records"]["blank_lines_skipped"] == 1
     assert payloads(kinesis) == Counter([b'{"id": 1}', b'{"id": 2}', b"not json at all"])
+
+
+def test_put_says_how_many_blank_lines_it_skipped(runner: CliRunner, kinesis: Any) -> None:
+    # GIVEN 3 records among blank and whitespace-only lines (they were skipped without a word: "3 of 16")
+    stdin = b'{"id": 1}\n\n   \n\t\n{"id": 2}\n\r\n{"id": 3}\n'
+    # WHEN they are put
+    result = put(runner, "--from-file", "-", stdin=stdin)
+    # THEN the summary says what became of every line: 3 sent, 4 blank lines skipped
+    assert result.exit_code == 0, result.output
+    assert sum(payloads(kinesis).values()) == 3
+    assert "skipped 4 blank lines" in result.stdout
 
 
 def test_put_count_limits_a_file(runner: CliRunner, kinesis: Any, tmp_path: Path) -> None:

@@ -16,13 +16,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from fanout.cli.common import Aws, EndpointOption, ProfileOption, RegionOption, StackOption
 from fanout.producer import (
     Limits,
+    NdjsonLines,
     ProduceResult,
     ProduceSettings,
     PutReport,
     RetryPolicy,
     default_path,
     fake_transactions,
-    ndjson_records,
     produce,
     write_undelivered,
 )
@@ -60,16 +60,17 @@ def parse_bytes(value: str) -> int:
 
 def _records(
     from_file: Any, count: int | None, seed: int | None, malformed_ratio: float
-) -> Iterable[tuple[int, bytes]]:
+) -> tuple[Iterable[tuple[int, bytes]], NdjsonLines | None]:
+    """The numbered records to put, and the NDJSON reader (it counts the blank lines) when from a file."""
     if from_file is None:
         fakes = DEFAULT_FAKE_COUNT if count is None else count
-        return enumerate(fake_transactions(fakes, seed=seed, malformed_ratio=malformed_ratio))
+        return enumerate(fake_transactions(fakes, seed=seed, malformed_ratio=malformed_ratio)), None
     if malformed_ratio:
         raise typer.BadParameter("only fake records can be made malformed", param_hint="--malformed-ratio")
     if getattr(from_file, "isatty", lambda: False)():
         err.print("reading NDJSON records from the terminal: end with Ctrl-D", highlight=False)
-    records = ndjson_records(from_file)
-    return itertools.islice(records, count) if count is not None else records
+    reader = NdjsonLines(from_file)
+    return (itertools.islice(reader, count) if count is not None else reader), reader
 
 
 def _summary(result: ProduceResult, files: tuple[Path, Path] | None) -> None:
@@ -83,6 +84,8 @@ def _summary(result: ProduceResult, files: tuple[Path, Path] | None) -> None:
         f"({data['mib_per_second']} MiB/s)",
         highlight=False,
     )
+    if records["blank_lines_skipped"]:
+        console.print(f"  skipped {records['blank_lines_skipped']} blank lines (no records)", highlight=False)
     for row in data["undelivered"]:
         console.print(f"  [red]✘[/] record {row['record']} ({row['bytes']} bytes): {row['reason']}", highlight=False)
     hidden = records["failed"] + records["rejected"] - len(data["undelivered"])
@@ -184,7 +187,7 @@ def register(app: typer.Typer) -> None:
         Example: cat records.ndjson | fanout put --from-file - --stream positive --json
         """
         limits = Limits(max_records, parse_bytes(max_request), parse_bytes(max_record))
-        records = _records(from_file, count, seed, malformed_ratio)
+        records, reader = _records(from_file, count, seed, malformed_ratio)
         aws = Aws(stack, region, profile, endpoint_url)
         name = resolve_stream_name(
             stream or "transactions",
@@ -193,6 +196,7 @@ def register(app: typer.Typer) -> None:
         settings = ProduceSettings(partition_key, rate, limits, RetryPolicy(max_attempts=max_attempts))
         total = count if count is not None else (DEFAULT_FAKE_COUNT if from_file is None else None)
         result = _run_with_progress(aws, name, records, settings, total, quiet=as_json)
+        result.blank_lines = reader.blank if reader is not None else 0
         report = result.report
         files = None
         if report.undelivered:

@@ -7,12 +7,13 @@ from fanout.producer.pacing import Pacer
 from fanout.producer.produce import ProduceResult, ProduceSettings, produce
 from fanout.producer.records import Entry, fake_transactions, labelled_transactions, partition_key_for
 from fanout.producer.sender import PutReport, RetryPolicy, put_records
-from fanout.producer.sources import encode, ndjson_records, to_entries
+from fanout.producer.sources import NdjsonLines, encode, ndjson_records, to_entries
 from fanout.producer.undelivered import default_path, write_undelivered
 
 __all__ = [
     "Entry",
     "Limits",
+    "NdjsonLines",
     "Pacer",
     "ProduceResult",
     "ProduceSettings",

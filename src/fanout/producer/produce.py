@@ -35,6 +35,7 @@ class ProduceResult:
     stream: str
     report: PutReport
     seconds: float
+    blank_lines: int = 0  # blank input lines skipped (no records), counted by the NDJSON reader
 
     @property
     def records_per_second(self) -> float:
@@ -54,6 +55,7 @@ class ProduceResult:
                 "retried": r.retried,
                 "failed": len(r.failed),
                 "rejected": len(r.rejected),
+                "blank_lines_skipped": self.blank_lines,
             },
             "calls": r.calls,
             "seconds": round(self.seconds, 3),

@@ -18,19 +18,40 @@ MAX_PARTITION_KEY_CHARS = 256
 """Kinesis partition keys are 1 to 256 Unicode characters."""
 
 
-def ndjson_records(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
-    """Yield ``(line index, line bytes)`` for each non-blank line of an NDJSON stream, without its line ending.
+class NdjsonLines:
+    """The records of an NDJSON stream, ``(line index, line bytes)`` without line endings, read as needed.
 
-    The bytes are sent as they are (a malformed line is a record too: the rejected route exists for it).
+    Blank and whitespace-only lines are no records: they are skipped and counted in ``blank`` (which a
+    summary reports), never dropped without a word. The bytes are sent as they are (a malformed line is a
+    record too: the rejected route exists for it).
+
+    >>> import io
+    >>> lines = NdjsonLines(io.BytesIO(b'{"id": 1}\\n\\n  \\n{"id": 2}\\r\\n'))
+    >>> list(lines), lines.blank
+    ([(0, b'{"id": 1}'), (3, b'{"id": 2}')], 2)
+    """
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.blank = 0
+
+    def __iter__(self) -> Iterator[tuple[int, bytes]]:
+        for index, line in enumerate(self.stream):
+            data = line.rstrip(b"\r\n")
+            if data.strip():
+                yield index, data
+            else:
+                self.blank += 1
+
+
+def ndjson_records(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+    """``(line index, line bytes)`` for each non-blank line of an NDJSON stream (see NdjsonLines).
 
     >>> import io
     >>> list(ndjson_records(io.BytesIO(b'{"id": 1}\\n\\n{"id": 2}\\r\\n')))
     [(0, b'{"id": 1}'), (2, b'{"id": 2}')]
     """
-    for index, line in enumerate(stream):
-        data = line.rstrip(b"\r\n")
-        if data.strip():
-            yield index, data
+    return iter(NdjsonLines(stream))
 
 
 def encode(record: Any) -> bytes:
