@@ -249,6 +249,13 @@ class Compiler:
         return Expr(_compare(left, right, operator), t.BOOLEAN)
 
     def _null_safe(self, node: exp.Expr) -> Expr:
+        sides = [side.unnest() if isinstance(side, exp.Paren) else side for side in (node.this, node.expression)]
+        if all(isinstance(side, exp.TryCast) for side in sides) and sides[0].this == sides[1].this:
+            raise UnsupportedConstructError(
+                "IS [NOT] DISTINCT FROM between two TRY_CASTs of the same value",
+                "in a WHERE, Calcite takes them to be NULL together, so a value one type cannot hold (NULL) and "
+                "the other can compares as not distinct; test the TRY_CAST you mean with IS NULL",
+            )
         left, right = self(node.this), self(node.expression)
         equal = _compare(left, right, "=")
         a, b = left.fn, right.fn
@@ -431,6 +438,12 @@ class Compiler:
             # is CAST(d AS INT) in Flink, whatever the digits VARCHAR(3) would have cut.
             return self._cast(exp.Cast(this=inner.this, to=node.to))
         operand = self(node.this)
+        if operand.ftype.kind == "FLOAT" and target.kind in ("DOUBLE", "DECIMAL") and self.constant(node.this)[0]:
+            raise UnsupportedConstructError(
+                f"CAST of a constant FLOAT AS {target}",
+                "Flink folds it at planning with the literal's exact value (CAST(CAST(0.1 AS FLOAT) AS DOUBLE) is "
+                "0.1, not the float 0.10000000149011612); write the DOUBLE or DECIMAL literal you mean",
+            )
         if operand.boxed and not _boxed_cast_compiles(operand.ftype, target):
             raise UnsupportedConstructError(
                 f"CAST of JSON_VALUE(... RETURNING {operand.ftype}) AS {target}",
@@ -584,7 +597,19 @@ class Compiler:
         operand = self._numeric_operand(node.this, "ABS")
         ftype = operand.ftype
         if ftype.is_integer:
+            known, value = self.constant(node.this)
+            if known and value is not None and not java.fits(-value, ftype.kind):
+                raise UnsupportedConstructError(
+                    f"ABS of the constant {value} ({ftype.kind})",
+                    "it overflows, and Flink folds it at planning to a value it then writes inconsistently (a "
+                    "FLOAT column got -2.1474839E9); write the literal you mean",
+                )
             return Expr(_strict(lambda value: java.wrap(abs(value), ftype.kind), operand), ftype)
+        if ftype.kind == "DECIMAL":
+            # DecimalData's abs checks the precision again: a 1000.00 that a string cast left in a
+            # DECIMAL(5, 2) (Flink keeps a rounding carry) is NULL here.
+            p, s_ = ftype.precision, ftype.scale
+            return Expr(_strict(lambda value: java.round_decimal(abs(value), p, s_), operand), ftype)
         return Expr(_strict(abs, operand), ftype)
 
     def _floor_ceil(self, node: exp.Expr) -> Expr:

@@ -217,7 +217,10 @@ def _where(compile_: Compiler, query: exp.Select) -> tuple[Expr, ...]:
             return (Expr(lambda env: False, t.BOOLEAN, always_false=True),)
         if not known:
             terms.append(term)
-    return tuple(terms)
+    # A constant term that fails (Calcite could not fold it) runs before the others of its WHERE, but not
+    # before the WHEREs of the views under it.
+    failing = [term for term in terms if _fails_constantly(term)]
+    return tuple(failing + [term for term in terms if term not in failing])
 
 
 class _ReadsRecordError(Exception):
@@ -257,10 +260,10 @@ def _fails_constantly(term: Expr) -> bool:
 def _keep(conjuncts: tuple[Expr, ...]) -> Fn:
     """Whether a route keeps a record: the terms of its view chain's WHEREs and its own, as Flink merges them.
 
-    Calcite flattens them into one AND (innermost view first) and makes it FALSE when a term is FALSE or
-    NULL; a constant term that fails (it could not fold it) runs first. Flink's code tests the terms in that
-    order and stops at the first FALSE, but goes on after an UNKNOWN (so a later term still runs, and may
-    fail the job). A single term is the whole condition.
+    Calcite flattens them into one AND (innermost view first, see ``_where`` for the order within one) and
+    makes it FALSE when a term is FALSE or NULL. Flink's code tests the terms in that order and stops at the
+    first FALSE, but goes on after an UNKNOWN (so a later term still runs, and may fail the job). A single
+    term is the whole condition.
     """
     if not conjuncts:
         return lambda env: True
@@ -269,9 +272,7 @@ def _keep(conjuncts: tuple[Expr, ...]) -> Fn:
     if len(conjuncts) == 1:
         test = condition(conjuncts[0], "the WHERE condition")
         return lambda env: test(env) is True
-    failing = [term for term in conjuncts if _fails_constantly(term)]
-    ordered = failing + [term for term in conjuncts if term not in failing]
-    tests = [term.fn for term in ordered]
+    tests = [term.fn for term in conjuncts]
 
     def every(env: Env) -> bool:
         kept = True

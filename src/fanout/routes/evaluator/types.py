@@ -150,9 +150,7 @@ def arithmetic(operator: str, left: FType, right: FType) -> FType:
     if operator == "%" and (left.kind in APPROXIMATE or right.kind in APPROXIMATE):
         raise UnsupportedConstructError(f"'%' on {left} and {right}", "Flink's MOD takes exact numbers only")
     if left.kind in APPROXIMATE or right.kind in APPROXIMATE:
-        if left.kind == "FLOAT" and right.kind == "FLOAT":
-            return FType("FLOAT")
-        return DOUBLE
+        return _approximate({left.kind, right.kind})
     if left.is_integer and right.is_integer:
         return left if INTEGERS.index(left.kind) >= INTEGERS.index(right.kind) else right
     a, b = as_decimal(left), as_decimal(right)
@@ -167,6 +165,11 @@ def arithmetic(operator: str, left: FType, right: FType) -> FType:
         return adjust(p1 - s1 + s2 + scale, scale)
     scale = max(s1, s2)
     return adjust(min(p1 - s1, p2 - s2) + scale, scale)
+
+
+def _approximate(kinds: set[str]) -> FType:
+    """A FLOAT stays FLOAT with integers (17 + 0.1f is 17.1f), and is a DOUBLE with a DOUBLE or a DECIMAL."""
+    return DOUBLE if kinds & {"DOUBLE", "DECIMAL"} else FType("FLOAT")
 
 
 def common(types: list[FType], what: str) -> FType:
@@ -185,7 +188,7 @@ def common(types: list[FType], what: str) -> FType:
         return BOOLEAN
     if all(t.is_numeric for t in known):
         if kinds & set(APPROXIMATE):
-            return FType("FLOAT") if kinds == {"FLOAT"} else DOUBLE
+            return _approximate(kinds)
         if kinds <= set(INTEGERS):
             return FType(max(kinds, key=INTEGERS.index))
         decimals = [as_decimal(t) for t in known]
