@@ -13,10 +13,11 @@ from botocore.exceptions import ClientError
 from typer.testing import CliRunner, Result
 
 from fanout import cli
+from fanout.cli.errors import ExitCode, classify
 from fanout.localcloud import moto_ext
 from fanout.localcloud.deploy import LocalDeployment
 from fanout.producer import fake_transactions, sender
-from fanout.producer.exceptions import DeliveryIncompleteError
+from fanout.producer.exceptions import DeliveryIncompleteError, EndpointUnreachableError
 from fanout.streams import StreamNotFoundError
 from tests.conftest import Cloud
 
@@ -196,6 +197,38 @@ def test_put_says_how_many_blank_lines_it_skipped(runner: CliRunner, kinesis: An
     assert result.exit_code == 0, result.output
     assert sum(payloads(kinesis).values()) == 3
     assert "skipped 4 blank lines" in result.stdout
+
+
+def test_put_accounts_for_every_record_when_the_endpoint_goes_away(
+    runner: CliRunner, kinesis: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN an endpoint that answers the first PutRecords and then refuses every connection
+    from botocore.client import BaseClient
+    from botocore.exceptions import EndpointConnectionError
+
+    real, calls = BaseClient._make_api_call, []
+
+    def going_away(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "PutRecords":
+            calls.append(operation)
+            if len(calls) > 1:
+                raise EndpointConnectionError(endpoint_url="http://127.0.0.1:9")
+        return real(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", going_away)
+    stdin = b"".join(b'{"id": %d}\n' % i for i in range(1200))
+    # WHEN 1,200 records are put from stdin (it exited 10 with no summary and no undelivered file)
+    result = put(runner, "--from-file", "-", "--json", "--max-attempts", "2", stdin=stdin)
+    # THEN the summary still comes, every record read is sent or in the undelivered file, and `fanout` exits 10
+    assert isinstance(result.exception, EndpointUnreachableError), result.output
+    assert classify(result.exception).code == ExitCode.UNREACHABLE
+    summary = json.loads(result.stdout)
+    records = summary["records"]
+    assert records["sent"] == 500 and records["read"] == records["sent"] + records["failed"] + records["rejected"]
+    assert summary["aborted"] and "connect" in summary["aborted"].lower()
+    undelivered = Path(summary["undelivered_file"]).read_bytes().splitlines()
+    assert len(undelivered) == records["failed"] == 700
+    assert sum(payloads(kinesis).values()) == 500
 
 
 def test_put_count_limits_a_file(runner: CliRunner, kinesis: Any, tmp_path: Path) -> None:

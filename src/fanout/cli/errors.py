@@ -30,6 +30,7 @@ from fanout.lifecycle.exceptions import (
     TransitionTimedOutError,
     UnexpectedApplicationStatusError,
 )
+from fanout.producer.exceptions import EndpointUnreachableError
 from fanout.stack.exceptions import StackError
 from fanout.streams.exceptions import StreamNotFoundError
 
@@ -197,7 +198,7 @@ def classify(exc: BaseException) -> Failure:
         )
     if isinstance(exc, InvalidRegionError):
         return Failure(ExitCode.NO_CREDENTIALS, name, message, "pass a region code such as eu-west-1 to --region")
-    if isinstance(exc, BotoConnectionError):
+    if isinstance(exc, BotoConnectionError | EndpointUnreachableError):
         return Failure(
             ExitCode.UNREACHABLE,
             name,

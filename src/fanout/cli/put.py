@@ -206,6 +206,7 @@ def register(app: typer.Typer) -> None:
         else:
             _summary(result, files)
         if report.abort_error is not None:
+            err.print(f"the put stopped after reading {report.read} records; later input was not read", highlight=False)
             if files:
                 err.print(f"undelivered records are in {files[0]}", highlight=False)
             raise report.abort_error

@@ -23,3 +23,10 @@ class InvalidLimitsError(ProducerError):
 
 class InputError(ProducerError):
     """The records to put cannot be read (a missing file, conflicting options)."""
+
+
+class EndpointUnreachableError(ProducerError):
+    """The Kinesis endpoint stopped answering (connection refused, dropped or timed out) after every retry.
+
+    The put stops: what was read and not confirmed is reported undelivered; later input is not read.
+    """

@@ -19,9 +19,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from fanout.producer.batching import Limits, next_batch
+from fanout.producer.exceptions import EndpointUnreachableError
 from fanout.producer.pacing import Pacer
 from fanout.producer.records import Entry
 
@@ -52,6 +54,10 @@ class RetryPolicy:
         return float(rng.uniform(0, min(self.max_seconds, self.base_seconds * 2 ** (attempt - 1))))
 
 
+CONNECTION_LOST = "connection lost"
+"""The reason of a record whose request could not reach the endpoint."""
+
+
 @dataclass
 class PutReport:
     """What a put did: every record read is sent, rejected (never sendable) or failed (given up)."""
@@ -65,7 +71,7 @@ class PutReport:
     rejected: list[tuple[Entry, str]] = field(default_factory=list)
     failed: list[tuple[Entry, str]] = field(default_factory=list)
     interrupted: bool = False
-    abort_error: ClientError | None = None
+    abort_error: ClientError | EndpointUnreachableError | None = None
 
     @property
     def complete(self) -> bool:
@@ -152,6 +158,9 @@ def put_records(
         report.abort_error = exc
         reason = _code(exc) + ": " + exc.response.get("Error", {}).get("Message", "")
         _stop(state, report, reason, f"not sent: the put stopped at {_code(exc)}")
+    except EndpointUnreachableError as exc:
+        report.abort_error = exc
+        _stop(state, report, f"{exc} (it may also have been delivered)", "not sent: the endpoint stopped answering")
     return report
 
 
@@ -176,6 +185,10 @@ def _run(
             pacer.wait(len(state.in_flight))
         batch = state.in_flight
         failed = _send(kinesis, stream_name, batch, report, state.errors)
+        lost = [e for e in failed if state.errors[e.index].startswith(CONNECTION_LOST)]
+        if lost and all(state.attempts.get(e.index, 0) + 1 >= retry.max_attempts for e in lost):
+            # The endpoint is gone (every retry of these failed to connect): stop rather than read all the input.
+            raise EndpointUnreachableError(state.errors[lost[0].index])
         state.in_flight = []
         retrying = _settle_failures(state, report, failed, retry)
         if on_sent:
@@ -233,6 +246,10 @@ def _send(kinesis: Any, stream_name: str, batch: list[Entry], report: PutReport,
             raise
         for entry in batch:
             errors[entry.index] = code
+        return list(batch)
+    except (BotoConnectionError, HTTPClientError) as exc:  # refused, dropped, timed out: retried like a throttle
+        for entry in batch:
+            errors[entry.index] = f"{CONNECTION_LOST}: {exc}"
         return list(batch)
     if not response.get("FailedRecordCount"):
         report.sent += len(batch)
