@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 
 from fanout.demo import DemoSettings, run_demo
 from fanout.ledger import Ledger
+from fanout.lifecycle.overview import application_overview
 from fanout.localcloud import moto_ext
 from fanout.localcloud.flink import TransitionDelays
 from fanout.localcloud.runtime import LocalRuntime
@@ -177,3 +179,80 @@ def test_stop_while_records_are_in_flight_loses_and_replays_nothing(harness: Har
     assert harness.ledger.ok, harness.ledger.report()
     assert harness.ledger.report()["put"] >= 100
     assert "Wait out the run window" in states_entered(sfn, second)
+
+
+def _read_all(kinesis: Any, stream: str) -> list[bytes]:
+    """Every record of ``stream``, from the start."""
+    seen: list[bytes] = []
+    for shard in kinesis.list_shards(StreamName=stream)["Shards"]:
+        iterator = kinesis.get_shard_iterator(
+            StreamName=stream, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        while True:
+            response = kinesis.get_records(ShardIterator=iterator, Limit=10000)
+            seen.extend(r["Data"] for r in response["Records"])
+            if not response["Records"]:
+                break
+            iterator = response["NextShardIterator"]
+    return seen
+
+
+def _wait(condition: Any, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_the_local_flink_job_restarts_from_its_checkpoint_when_an_output_stream_vanishes(
+    harness: Harness,
+) -> None:
+    # GIVEN a RUNNING application that has routed a first batch of records
+    events: list[str] = []
+    assert harness.rt.jobs is not None
+    harness.rt.jobs.on_event = lambda application, message: events.append(message)
+    harness.run("restart", {"action": "start"})
+    harness.wait_status("RUNNING")
+    kinesis = harness.rt.client("kinesis")
+    negative = harness.outputs["NegativeTransactionsStreamName"]
+    first = harness.put(300, 1)
+    job = harness.rt.jobs.jobs["fanout-e2e-fanout"]
+    _wait(lambda: job.stats.records_in == 300)
+    # WHEN the negative stream is deleted behind the job's back, and more records arrive
+    kinesis.delete_stream(StreamName=negative, EnforceConsumerDeletion=True)
+    second = harness.put(300, 1000)
+    assert first.complete and second.complete
+    # THEN the job fails, says so, and restarts from its last checkpoint (it used to die silently for good)
+    _wait(lambda: job.stats.restarts >= 2)
+    assert any("restart" in event and "checkpoint" in event for event in events), events
+    metric = harness.rt.client("cloudwatch").get_metric_statistics(
+        Namespace="AWS/KinesisAnalytics", MetricName="fullRestarts",
+        Dimensions=[{"Name": "Application", "Value": "fanout-e2e-fanout"}],
+        StartTime=time.time() - 600, EndTime=time.time() + 60, Period=60, Statistics=["Maximum"],
+    )  # fmt: skip
+    assert max(point["Maximum"] for point in metric["Datapoints"]) >= 1
+    view = application_overview(harness.rt.client("kinesisanalyticsv2"), "fanout-e2e-fanout",
+                                harness.rt.client("cloudwatch"))  # fmt: skip
+    assert view.status == "RUNNING" and (view.restarts or 0) >= 1  # what `fanout app status` shows
+    # AND once the stream is back, every record is routed, and none that a checkpoint covered is emitted twice
+    kinesis.create_stream(StreamName=negative, ShardCount=1)
+    _wait(lambda: job.stats.records_in == 600)
+    streams = {
+        "positive": harness.outputs["PositiveTransactionsStreamName"],
+        "negative": negative,
+        "rejected": harness.outputs["RejectedTransactionsStreamName"],
+    }
+    written = {route: Counter(map(_key, _read_all(kinesis, stream))) for route, stream in streams.items()}
+    for data, route in labelled_transactions(300, seed=1, malformed_ratio=0.1, start_id=1):
+        if route != "negative":  # the negative stream was deleted with its first records
+            assert written[route][_key(data)] == 1, (route, data)
+    for data, route in labelled_transactions(300, seed=1000, malformed_ratio=0.1, start_id=1000):
+        assert written[route][_key(data)] >= 1, (route, data)
+
+
+def _key(record: bytes) -> object:
+    """A routed record's identity: its id when the route rewrote it as JSON, else its bytes."""
+    try:
+        return json.loads(record)["id"]
+    except (ValueError, KeyError, TypeError):
+        return record

@@ -89,6 +89,7 @@ def status_document(view: ApplicationOverview, price: float) -> dict[str, Any]:
         "lastOperation": last.model_dump(mode="json", by_alias=True) if last else None,
         "snapshots": [s.model_dump(mode="json", by_alias=True) for s in view.snapshots],
         "accrued": _accrued(view, price),
+        "jobRestarts": view.restarts,
     }
 
 
@@ -101,6 +102,8 @@ def _render_status(doc: dict[str, Any]) -> None:
     grid.add_column()
     grid.add_row("application", f"[bold]{doc['application']}[/]")
     grid.add_row("status", f"[bold cyan]{doc['status']}[/]")
+    if doc.get("jobRestarts"):
+        grid.add_row("job restarts", f"[yellow]{doc['jobRestarts']}[/] (fullRestarts: the job failed and restarted)")
     grid.add_row(
         "runtime",
         f"{doc['runtime']} · version {doc['versionId']} · parallelism {doc['parallelism']} "
@@ -190,7 +193,8 @@ def status(
     Example: fanout app status --json
     """
     aws, name = _target(stack, region, profile, endpoint_url, application)
-    doc = status_document(application_overview(aws.client("kinesisanalyticsv2"), name), kpu_price)
+    overview = application_overview(aws.client("kinesisanalyticsv2"), name, aws.client("cloudwatch"))
+    doc = status_document(overview, kpu_price)
     if as_json:
         typer.echo(json.dumps(doc, indent=2))
     else:

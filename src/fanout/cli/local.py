@@ -18,6 +18,7 @@ from fanout.localcloud.runtime import LocalRuntime
 from fanout.localcloud.session import LocalSession, start_application
 
 console = Console()
+err_console = Console(stderr=True)
 
 
 def _render(session: LocalSession) -> None:
@@ -82,6 +83,9 @@ def register(app: typer.Typer) -> None:
             delays=delays,
             port=port,
             environment_overrides={"POWERTOOLS_LOG_LEVEL": "INFO" if verbose else "WARNING"},
+            on_job_event=lambda application, message: err_console.print(
+                f"[yellow]flink[/] {application}: {message}", highlight=False
+            ),
         )
         stop = threading.Event()
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
@@ -68,6 +69,7 @@ class ApplicationOverview(BaseModel):
     state: ApplicationState | None = None
     operations: list[OperationInfo] = Field(default_factory=list)
     snapshots: list[SnapshotInfo] = Field(default_factory=list)
+    restarts: int | None = None  # the job's fullRestarts (CloudWatch), None when unknown
 
     @property
     def status(self) -> str:
@@ -123,8 +125,9 @@ def list_snapshots(kda: Any, name: str) -> list[SnapshotInfo]:
     return sorted(snaps, key=lambda s: s.created or oldest, reverse=True)
 
 
-def application_overview(kda: Any, name: str) -> ApplicationOverview:
-    """Describe the application, its operations and snapshots; a missing application is ``exists=False``.
+def application_overview(kda: Any, name: str, cloudwatch: Any | None = None) -> ApplicationOverview:
+    """Describe the application, its operations and snapshots (and, with ``cloudwatch``, how often its job
+    restarted); a missing application is ``exists=False``.
 
     Example: ``application_overview(boto3.client("kinesisanalyticsv2"), "kinesis-fanout-fanout").status``
     """
@@ -137,7 +140,27 @@ def application_overview(kda: Any, name: str) -> ApplicationOverview:
         state=state,
         operations=list_operations(kda, name),
         snapshots=list_snapshots(kda, name),
+        restarts=job_restarts(cloudwatch, name) if cloudwatch is not None else None,
     )
+
+
+def job_restarts(cloudwatch: Any, name: str, hours: int = 3) -> int | None:
+    """The job's ``fullRestarts`` (Managed Flink's count since the job was submitted) over the last ``hours``;
+    None when there is no datapoint or CloudWatch cannot be read (a status never fails for it)."""
+    now = datetime.now(UTC)
+    try:
+        points = cloudwatch.get_metric_statistics(
+            Namespace="AWS/KinesisAnalytics",
+            MetricName="fullRestarts",
+            Dimensions=[{"Name": "Application", "Value": name}],
+            StartTime=now - timedelta(hours=hours),
+            EndTime=now,
+            Period=60,
+            Statistics=["Maximum"],
+        ).get("Datapoints", [])
+    except (ClientError, BotoCoreError):
+        return None
+    return int(max(point["Maximum"] for point in points)) if points else None
 
 
 def toggle_target(status: str) -> str | None:

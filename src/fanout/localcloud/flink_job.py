@@ -26,6 +26,13 @@ from fanout.routes import RouteExecutor, parse_script, substitute
 SINK_RETRY = RetryPolicy(max_attempts=10_000, base_seconds=0.02, max_seconds=0.5)
 
 
+RESTART_NAMESPACE = "AWS/KinesisAnalytics"
+"""Where Managed Flink publishes ``fullRestarts`` (dimension ``Application``); the local job does the same."""
+
+JobEvent = Callable[[str, str], None]
+"""Told of a job's failures and restarts: (application name, message)."""
+
+
 @dataclass
 class JobStats:
     """What a job did."""
@@ -34,6 +41,7 @@ class JobStats:
     records_out: dict[str, int] = field(default_factory=dict)
     batches: int = 0
     put_retries: int = 0
+    restarts: int = 0
 
 
 def _stream_name(arn: str) -> str:
@@ -70,6 +78,9 @@ class LocalJob:
         *,
         max_records: int = 2000,
         idle_sleep: float = 0.02,
+        application: str = "",
+        restart_delay: float = 1.0,
+        on_event: JobEvent | None = None,
     ) -> None:
         script = parse_script(sql)
         self.executor = RouteExecutor.from_sql(sql)
@@ -84,6 +95,10 @@ class LocalJob:
         self.stats = JobStats(records_out={name: 0 for name in sinks})
         self.max_records = max_records
         self.idle_sleep = idle_sleep
+        self.application = application
+        self.restart_delay = restart_delay
+        self.on_event = on_event
+        self._client = client
         self._kinesis = client("kinesis")
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"flink-job-{self.source}", daemon=True)
@@ -108,21 +123,61 @@ class LocalJob:
         return str(self._kinesis.get_shard_iterator(**args)["ShardIterator"])
 
     def _run(self) -> None:
+        """Route until stopped; after a failure, restart from the last checkpoint, as Managed Flink does.
+
+        The checkpoint is ``positions``: a shard's position moves only once its whole batch is written, so a
+        restart never emits again what a checkpoint covers (the part of a batch written before the failure
+        is written again: Flink's Kinesis sink is at-least-once between checkpoints).
+        """
+        while not self._stop.is_set():
+            try:
+                self._consume()
+            except Exception as exc:  # any failure of the job: Flink restarts it, it does not just stop
+                self.error = exc
+                self.stats.restarts += 1
+                self._publish_restarts()
+                self._tell(
+                    f"job failed ({type(exc).__name__}: {exc}); restart {self.stats.restarts} from the last "
+                    f"checkpoint in {self.restart_delay:g} s"
+                )
+                self._stop.wait(self.restart_delay)
+
+    def _consume(self) -> None:
+        shards = [s["ShardId"] for s in self._kinesis.list_shards(StreamName=self.source)["Shards"]]
+        iterators = {shard: self._iterator(shard) for shard in shards}
+        while not self._stop.is_set():
+            moved = False
+            for shard in shards:
+                response = self._kinesis.get_records(ShardIterator=iterators[shard], Limit=self.max_records)
+                iterators[shard] = response["NextShardIterator"]
+                if response["Records"]:
+                    self._route(shard, response["Records"])
+                    moved = True
+            if not moved:
+                self._stop.wait(self.idle_sleep)
+
+    def _tell(self, message: str) -> None:
+        if self.on_event is not None:
+            self.on_event(self.application, message)
+
+    def _publish_restarts(self) -> None:
+        """``fullRestarts`` in CloudWatch, as Managed Flink publishes it (best effort: it never fails the job)."""
+        if not self.application:
+            return
         try:
-            shards = [s["ShardId"] for s in self._kinesis.list_shards(StreamName=self.source)["Shards"]]
-            iterators = {shard: self._iterator(shard) for shard in shards}
-            while not self._stop.is_set():
-                moved = False
-                for shard in shards:
-                    response = self._kinesis.get_records(ShardIterator=iterators[shard], Limit=self.max_records)
-                    iterators[shard] = response["NextShardIterator"]
-                    if response["Records"]:
-                        self._route(shard, response["Records"])
-                        moved = True
-                if not moved:
-                    self._stop.wait(self.idle_sleep)
-        except Exception as exc:  # a job failure is kept and shown, as Managed Flink shows it in its logs
-            self.error = exc
+            self._client("cloudwatch").put_metric_data(
+                Namespace=RESTART_NAMESPACE,
+                MetricData=[
+                    {
+                        "MetricName": "fullRestarts",
+                        "Dimensions": [{"Name": "Application", "Value": self.application}],
+                        "Value": float(self.stats.restarts),
+                        "Unit": "Count",
+                    }
+                ],
+            )
+        except Exception as exc:  # the metric is a report, never a reason to stop
+            self._tell(f"could not publish fullRestarts: {exc}")
 
     def _route(self, shard: str, records: list[dict[str, Any]]) -> None:
         routed = self.executor.execute([r["Data"] for r in records])
@@ -143,8 +198,9 @@ class LocalJob:
 class FlinkJobRunner:
     """Starts a job when an application reaches RUNNING and stops it when it leaves, keeping positions."""
 
-    def __init__(self, client: Callable[[str], Any], flink: LocalFlink) -> None:
+    def __init__(self, client: Callable[[str], Any], flink: LocalFlink, on_event: JobEvent | None = None) -> None:
         self.client = client
+        self.on_event = on_event
         self.jobs: dict[str, LocalJob] = {}
         self.stopped_positions: dict[str, dict[str, str]] = {}
         self.finished: dict[str, list[LocalJob]] = {}
@@ -169,7 +225,8 @@ class FlinkJobRunner:
             positions = dict(app.restored_from.state.get("positions", {}))
         else:
             positions = {}
-        job = LocalJob(self.client, load_application_sql(self.client("s3"), app), positions)
+        sql = load_application_sql(self.client("s3"), app)
+        job = LocalJob(self.client, sql, positions, application=app.name, on_event=self.on_event)
         self.jobs[app.name] = job
         job.start()
 
