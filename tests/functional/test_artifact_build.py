@@ -6,6 +6,7 @@ jar and its published ``.sha1``, so the fetch, the verification, the cache and t
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -35,6 +36,7 @@ from fanout.artifact import (
     build_artifact,
     upload_artifact,
 )
+from fanout.artifact.connector import fetch_jar
 from fanout.artifact.layout import SHIPPED_MODULES
 from tests.conftest import Cloud
 from tests.support import ROOT
@@ -138,6 +140,20 @@ def test_build_artifact_checksum_mismatch_writes_no_zip(repository: Repository, 
     # THEN no zip was written and nothing entered the cache
     assert not out.exists()
     assert [p for p in (tmp_path / "cache").rglob("*") if p.is_file()] == []
+
+
+def test_a_pinned_sha256_is_checked_whatever_the_repository_publishes(repository: Repository, tmp_path: Path) -> None:
+    # GIVEN a repository that serves a jar with a matching .sha1 (it could be swapped together with its .sha1)
+    wrong = dataclasses.replace(CONNECTOR, sha256="0" * 64)
+    right = dataclasses.replace(CONNECTOR, sha256=hashlib.sha256(repository.jar).hexdigest())
+    # WHEN the jar is fetched with a pinned SHA-256 THEN only the pinned content passes, and nothing else is cached
+    with pytest.raises(ChecksumMismatchError, match=r"pinned 0{64}"):
+        fetch_jar(wrong, repository=repository.url, cache_dir=tmp_path / "cache")
+    assert [p for p in (tmp_path / "cache").rglob("*") if p.is_file()] == []
+    assert fetch_jar(right, repository=repository.url, cache_dir=tmp_path / "cache").read_bytes() == repository.jar
+    # AND a cached copy that no longer matches the pin is fetched again, not trusted
+    with pytest.raises(ChecksumMismatchError):
+        fetch_jar(wrong, repository=repository.url, cache_dir=tmp_path / "cache")
 
 
 def test_build_artifact_unreachable_repository_says_the_download_happens_on_your_machine(tmp_path: Path) -> None:

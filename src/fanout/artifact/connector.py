@@ -32,6 +32,7 @@ from fanout.artifact.exceptions import (
 )
 
 MAVEN_CENTRAL = "https://repo1.maven.org/maven2"
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 DEFAULT_CACHE_DIR = Path(".cache") / "fanout"
 CHUNK = 1 << 20
 
@@ -47,6 +48,7 @@ class MavenJar:
     artifact: str
     version: str
     sha1: str | None = None
+    sha256: str | None = None  # when pinned, the download must have it, whatever the repository publishes
 
     @property
     def file_name(self) -> str:
@@ -86,8 +88,14 @@ def default_repository(explicit: str | None = None, environ: Mapping[str, str] |
     parts = urllib.parse.urlsplit(repository)
     if parts.scheme not in ("http", "https", "file") or not (parts.netloc or parts.scheme == "file"):
         raise InvalidRepositoryError(
-            f"Maven repository {repository!r} is not an http://, https:// or file:// URL: fix --repository or "
+            f"Maven repository {repository!r} is not an https:// or file:// URL: fix --repository or "
             f"{env.FANOUT_MAVEN_REPOSITORY} (default: {MAVEN_CENTRAL})"
+        )
+    if parts.scheme == "http" and parts.hostname not in LOOPBACK:
+        raise InvalidRepositoryError(
+            f"Maven repository {repository!r} is plain HTTP: the jar and its checksum could be swapped on the way. "
+            f"Use its https:// URL (plain http:// is accepted only for a mirror on this machine: "
+            f"{', '.join(sorted(LOOPBACK))})"
         )
     return repository
 
@@ -158,7 +166,7 @@ def fetch_jar(
     sidecar = folder / (jar.file_name + ".sha1")
     if target.is_file():
         cached = jar.sha1 or (sidecar.read_text().strip() if sidecar.is_file() else None)
-        if cached and file_digest(target) == cached:
+        if cached and file_digest(target) == cached and (not jar.sha256 or file_digest(target, "sha256") == jar.sha256):
             return target
     expected = jar.sha1 or published_sha1(jar, repository, opener=opener, timeout=timeout)
     folder.mkdir(parents=True, exist_ok=True)
@@ -181,6 +189,13 @@ def fetch_jar(
         raise ChecksumMismatchError(
             f"{jar.file_name} from {repository} has SHA-1 {digest.hexdigest()}, expected {expected}: "
             "the download is corrupt or not the pinned release; nothing was cached and no zip was written"
+        )
+    if jar.sha256 and file_digest(Path(out.name), "sha256") != jar.sha256:
+        actual = file_digest(Path(out.name), "sha256")
+        Path(out.name).unlink(missing_ok=True)
+        raise ChecksumMismatchError(
+            f"{jar.file_name} from {repository} has SHA-256 {actual}, pinned {jar.sha256}: not the pinned "
+            "release; nothing was cached and no zip was written"
         )
     os.replace(out.name, target)
     sidecar.write_text(expected + "\n")

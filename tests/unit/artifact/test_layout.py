@@ -42,10 +42,19 @@ def test_connector_jar_entry_is_the_jarfile_the_lifecycle_configures() -> None:
 
 
 def test_default_repository_flag_beats_env_beats_maven_central() -> None:
-    environ = {"FANOUT_MAVEN_REPOSITORY": "http://mirror.example/maven2"}
-    assert default_repository("http://flag.example", environ) == "http://flag.example"
-    assert default_repository(None, environ) == "http://mirror.example/maven2"
+    environ = {"FANOUT_MAVEN_REPOSITORY": "https://mirror.example/maven2"}
+    assert default_repository("https://flag.example", environ) == "https://flag.example"
+    assert default_repository(None, environ) == "https://mirror.example/maven2"
     assert default_repository(None, {}) == MAVEN_CENTRAL
+
+
+@pytest.mark.parametrize("url", ["http://mirror.example/maven2", "http://repo1.maven.org/maven2"])
+def test_plain_http_repositories_are_refused(url: str) -> None:
+    # GIVEN a repository over plain HTTP (the jar and its published checksum could both be swapped on the way)
+    # WHEN / THEN it is refused with the way out; only a mirror on this machine may use http://
+    with pytest.raises(InvalidRepositoryError, match="plain HTTP"):
+        default_repository(url, {})
+    assert default_repository("http://127.0.0.1:8080/maven2", {}) == "http://127.0.0.1:8080/maven2"
 
 
 def test_default_cache_dir_flag_beats_env_beats_dot_cache(tmp_path: Path) -> None:
