@@ -29,6 +29,7 @@ class BuildResult:
     jar: str
     jar_sha1: str
     sha256: str
+    jar_sha256: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ def build_artifact(
         jar=jar_entry(jar_path),
         jar_sha1=file_digest(jar_path),
         sha256=file_digest(out, "sha256"),
+        jar_sha256=file_digest(jar_path, "sha256"),
     )
 
 

@@ -1,9 +1,10 @@
 """The connector jar: pinned Maven coordinates, fetched at build time, verified, and cached.
 
-The pin lives here and nowhere else. ``CONNECTOR.sha1`` is the expected SHA-1 of the jar when it is
-known; while it is ``None`` the jar is checked against the ``.sha1`` file the repository publishes next
-to it (Maven Central publishes one for every file), which catches a corrupted or truncated download.
-``fanout artifact build`` prints the jar's SHA-1: pin it here once you have checked it.
+The pin lives here and nowhere else. ``CONNECTOR.sha256`` (and ``sha1``) are the expected digests of the
+jar when they are known: then nothing the repository publishes can change what is accepted. While they are
+``None`` the jar is checked against the ``.sha1`` file the repository publishes next to it (Maven Central
+publishes one for every file), which catches a corrupted or truncated download, over HTTPS only.
+``fanout artifact build`` prints the jar's SHA-256: pin it here once you have checked it.
 
 Example:
     >>> CONNECTOR.url("https://repo1.maven.org/maven2").endswith("5.1.0-1.20.jar")

@@ -42,14 +42,15 @@ def _summary(result: BuildResult) -> dict[str, Any]:
         "entries": list(result.entries),
         "jar": result.jar,
         "jarSha1": result.jar_sha1,
+        "jarSha256": result.jar_sha256,
     }
 
 
 def _print_build(result: BuildResult) -> None:
     console.print(f"built [bold]{result.path}[/] (sha256 {result.sha256})", highlight=False)
     console.print("\n".join(f"  {name}" for name in result.entries), highlight=False)
-    pin = "" if CONNECTOR.sha1 else " (pin it as CONNECTOR.sha1 in fanout/artifact/connector.py)"
-    console.print(f"[dim]{result.jar}: sha1 {result.jar_sha1}{pin}[/]", highlight=False)
+    pin = "" if CONNECTOR.sha256 else " (check it, then pin it as CONNECTOR.sha256 in fanout/artifact/connector.py)"
+    console.print(f"[dim]{result.jar}: sha1 {result.jar_sha1} · sha256 {result.jar_sha256}{pin}[/]", highlight=False)
 
 
 def register(app: typer.Typer) -> None:
