@@ -1,4 +1,8 @@
-"""Step "Stop application": stop with a snapshot, or force-stop a stuck transition (``"force": true``)."""
+"""Step "Stop application": stop with a snapshot, or force-stop a stuck transition (``"force": true``).
+
+With ``"deferSince"`` (when the stop was first asked) and ``"ceilingSeconds"``, an application that is
+STARTING, UPDATING, AUTOSCALING or in MAINTENANCE is waited out (``"action": "deferred"``) up to the ceiling.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,14 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     force = event.get("force", False)
     if not isinstance(force, bool):
         raise InvalidRequestError(f"'force' must be true or false, got {force!r}")
+    since = event.get("deferSince")
+    ceiling = event.get("ceilingSeconds")
+    if since is not None and not isinstance(since, str):
+        raise InvalidRequestError(f"'deferSince' must be an ISO 8601 time, got {since!r}")
+    if ceiling is not None and (isinstance(ceiling, bool) or not isinstance(ceiling, int) or ceiling < 1):
+        raise InvalidRequestError(f"'ceilingSeconds' must be a whole number of seconds, got {ceiling!r}")
     name = event.get("applicationName") or LifecycleSettings.from_env(os.environ).application_name
-    result = stop_application(boto3.client("kinesisanalyticsv2"), name, force=force)
+    kda = boto3.client("kinesisanalyticsv2")
+    result = stop_application(kda, name, force=force, defer_since=since, ceiling_seconds=ceiling)
     logger.info("stop requested", extra={"result": result, "force": force})
     return result

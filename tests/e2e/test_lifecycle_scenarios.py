@@ -212,3 +212,43 @@ def test_executions_run_concurrently_in_threads_without_interference(cloud: Clou
     for t in threads:
         t.join(timeout=10)
     assert {wait_for_execution(sfn, a)["status"] for a in arns} == {"SUCCEEDED"}
+
+
+def test_maintenance_at_stop_time_is_waited_out_then_the_stop_goes_ahead(
+    cloud: Cloud, deployment: LocalDeployment
+) -> None:
+    # GIVEN a RUNNING application that AWS puts in MAINTENANCE for 3 s just as a stop is asked
+    sfn = cloud.client("stepfunctions")
+    assert wait_for_execution(sfn, start(cloud, deployment, "m-start", {"action": "start"}))["status"] == "SUCCEEDED"
+    cloud.flink.begin_maintenance(APP, 3.0)
+    # WHEN the stop execution runs (it failed at once with UnexpectedApplicationStatusError, leaving the
+    # application RUNNING and billed once the maintenance ended)
+    arn = start(cloud, deployment, "m-stop", {"action": "stop"})
+    result = wait_for_execution(sfn, arn)
+    # THEN it waited for the maintenance to end, stopped with a snapshot, and succeeded
+    assert result["status"] == "SUCCEEDED", result.get("cause")
+    entered = states_entered(sfn, arn)
+    assert "Wait for a stoppable status" in entered
+    assert entered.count("Stop application") >= 2
+    assert cloud.flink.describe(APP).status == "READY"
+    assert cloud.flink.describe(APP).snapshots
+
+
+def test_maintenance_past_the_ceiling_fails_the_stop_with_a_notification(
+    cloud: Cloud, deployment: LocalDeployment
+) -> None:
+    # GIVEN a RUNNING application in MAINTENANCE for longer than the 2 s ceiling
+    sfn = cloud.client("stepfunctions")
+    assert wait_for_execution(sfn, start(cloud, deployment, "c-start", {"action": "start"}))["status"] == "SUCCEEDED"
+    set_function_env(deployment, TRANSITION_CEILING_SECONDS="2")
+    cloud.flink.begin_maintenance(APP, 60.0)
+    # WHEN the stop execution runs
+    arn = start(cloud, deployment, "c-stop", {"action": "stop"})
+    result = wait_for_execution(sfn, arn)
+    # THEN it gave up at the ceiling, tried the forced stop, notified, and failed as timed out
+    assert result["status"] == "FAILED"
+    assert result["error"] == "TransitionTimedOutError"
+    assert "MAINTENANCE" in result["cause"]
+    entered = states_entered(sfn, arn)
+    assert "Wait for a stoppable status" in entered
+    assert entered[-3:] == ["Force stop after a deferred stop", "Notify failure", "Lifecycle failed"]

@@ -16,6 +16,8 @@ from fanout.lifecycle.exceptions import (
     ApplicationBusyError,
     ApplicationNotFoundError,
     ArtifactNotFoundError,
+    InvalidRequestError,
+    TransitionTimedOutError,
     UnexpectedApplicationStatusError,
 )
 from fanout.lifecycle.models import ApplicationState
@@ -162,6 +164,15 @@ def has_snapshot(kda: Any, name: str) -> bool:
     return any(s.get("SnapshotStatus") == "READY" for s in snapshot_summaries(kda, name))
 
 
+def _aware(text: str) -> datetime:
+    """An ISO 8601 time (``Z`` or an offset; UTC when it has none); InvalidRequestError when it is not one."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidRequestError(f"{text!r} is not an ISO 8601 time") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat()
 
@@ -196,13 +207,37 @@ def start_application(kda: Any, name: str) -> dict[str, Any]:
     }
 
 
-def stop_application(kda: Any, name: str, *, force: bool = False) -> dict[str, Any]:
-    """Stop the application with a snapshot (or force it). READY, STOPPING or missing is a no-op."""
+DEFERRABLE_STOP_STATUSES = frozenset({"STARTING", "UPDATING", "AUTOSCALING", "MAINTENANCE"})
+"""Statuses a stop can wait out: each ends by itself in RUNNING (or READY), where the stop can go ahead."""
+
+
+def stop_application(
+    kda: Any,
+    name: str,
+    *,
+    force: bool = False,
+    defer_since: str | None = None,
+    ceiling_seconds: int | None = None,
+) -> dict[str, Any]:
+    """Stop the application with a snapshot (or force it). READY, STOPPING or missing is a no-op.
+
+    With ``defer_since`` (when the stop was first asked, ISO 8601), a STARTING, UPDATING, AUTOSCALING or
+    MAINTENANCE application is not an error: the result is ``action: "deferred"`` and the caller asks again
+    later; once ``ceiling_seconds`` have passed since ``defer_since``, TransitionTimedOutError.
+    """
     state = find_application(kda, name)
     if state is None:
         return {"action": "none", "status": "DELETED", "operationId": None, "since": _now()}
     if state.status in {"READY", "STOPPING", "FORCE_STOPPING"}:
         return {"action": "none", "status": state.status, "operationId": None, "since": _now()}
+    if not force and defer_since is not None and state.status in DEFERRABLE_STOP_STATUSES:
+        waited = (datetime.now(UTC) - _aware(defer_since)).total_seconds()
+        if ceiling_seconds is not None and waited > ceiling_seconds:
+            raise TransitionTimedOutError(
+                f"application {name!r} has been {state.status} for {waited:.0f} s since the stop was asked, past "
+                f"the {ceiling_seconds} s ceiling: it is still billed"
+            )
+        return {"action": "deferred", "status": state.status, "operationId": None, "since": defer_since}
     if force:
         if state.status not in FORCE_STOPPABLE:
             return {"action": "none", "status": state.status, "operationId": None, "since": _now()}

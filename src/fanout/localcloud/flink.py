@@ -264,6 +264,14 @@ class LocalFlink:
             )
             return op.operation_id
 
+    def begin_maintenance(self, name: str, seconds: float) -> None:
+        """AWS patches the application: MAINTENANCE for ``seconds``, then back to the status it had (a fault to
+        test with: StopApplication is refused meanwhile, as on AWS)."""
+        with self._lock:
+            app = self._get(name)
+            back = app.status
+            self._transition(app, "MAINTENANCE", back, seconds, operation_id=None)
+
     def stop(self, name: str, force: bool) -> str:
         """StopApplication: RUNNING -> STOPPING (snapshot) -> READY; forced from any force-stoppable status."""
         with self._lock:

@@ -210,7 +210,7 @@ class FlinkJobRunner:
     def on_status(self, app: LocalApplication, old: str, new: str) -> None:
         """Listener of the local control plane."""
         if new == "RUNNING":
-            self._start(app, resume=old == "UPDATING")
+            self._start(app, resume=old in ("UPDATING", "MAINTENANCE"))
         elif old in {"RUNNING", "AUTOSCALING"} or new in {"FORCE_STOPPING", "DELETING"}:
             self._stop(app)
 
