@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from typing import Any
 
 from fanout.localcloud.deploy import LocalDeployment
 from tests.conftest import Cloud, set_function_env, start
@@ -252,3 +253,46 @@ def test_maintenance_past_the_ceiling_fails_the_stop_with_a_notification(
     entered = states_entered(sfn, arn)
     assert "Wait for a stoppable status" in entered
     assert entered[-3:] == ["Force stop after a deferred stop", "Notify failure", "Lifecycle failed"]
+
+
+def _window_seconds(sfn: Any, arn: str) -> float:
+    """How long the execution stayed in "Wait out the run window", from its history."""
+    events = history(sfn, arn)
+    entered = next(e for e in events if e.get("stateEnteredEventDetails", {}).get("name") == "Wait out the run window")
+    exited = next(e for e in events if e.get("stateExitedEventDetails", {}).get("name") == "Wait out the run window")
+    return float((exited["timestamp"] - entered["timestamp"]).total_seconds())
+
+
+def test_the_run_window_lasts_its_duration_not_the_poll_interval(cloud: Cloud, deployment: LocalDeployment) -> None:
+    # GIVEN a 1 s poll interval and a 4 s window (every run test used a window equal to the poll interval, so a
+    # Wait that read the interval would have passed them all)
+    sfn = cloud.client("stepfunctions")
+    # WHEN a run execution runs
+    arn = start(cloud, deployment, "long-window", {"action": "run", "duration": "PT4S"})
+    assert wait_for_execution(sfn, arn)["status"] == "SUCCEEDED"
+    # THEN the window lasted the duration asked, not one poll
+    assert 4.0 <= _window_seconds(sfn, arn) < 8.0
+
+
+def test_a_start_restores_the_newest_of_several_snapshots_with_an_explicit_configuration(
+    cloud: Cloud, deployment: LocalDeployment
+) -> None:
+    # GIVEN three windows, each ending with a snapshot (resume was tested with one snapshot only)
+    sfn = cloud.client("stepfunctions")
+    for index in range(3):
+        arn = start(cloud, deployment, f"several-{index}", {"action": "run", "duration": "PT1S"})
+        assert wait_for_execution(sfn, arn)["status"] == "SUCCEEDED"
+    snapshots = cloud.flink.describe(APP).snapshots
+    assert len(snapshots) == 3
+    # WHEN the application starts again
+    assert (
+        wait_for_execution(sfn, start(cloud, deployment, "several-start", {"action": "start"}))["status"] == "SUCCEEDED"
+    )
+    # THEN it restores the newest one, and the request said so explicitly, refusing to drop state
+    app = cloud.flink.describe(APP)
+    newest = max(snapshots, key=lambda snap: snap.created)
+    assert app.restored_from is newest and app.restored_from is not snapshots[0]
+    assert app.run_configuration["ApplicationRestoreConfiguration"] == {
+        "ApplicationRestoreType": "RESTORE_FROM_LATEST_SNAPSHOT"
+    }
+    assert app.run_configuration["FlinkRunConfiguration"] == {"AllowNonRestoredState": False}

@@ -76,6 +76,7 @@ class LocalApplication:
     updated: datetime = field(default_factory=lambda: datetime.now(UTC))
     operations: dict[str, Operation] = field(default_factory=dict)
     snapshots: list[Snapshot] = field(default_factory=list)
+    run_configuration: dict[str, Any] = field(default_factory=dict)  # of the last StartApplication
     restore_type: str = ""
     restored_from: Snapshot | None = None
     pending: _Pending | None = None
@@ -247,7 +248,8 @@ class LocalFlink:
                 raise LocalServiceError(
                     "ResourceInUseException", f"Application {name} is in {app.status} status; start needs READY"
                 )
-            restore_config = (run_configuration or {}).get("ApplicationRestoreConfiguration") or {}
+            app.run_configuration = dict(run_configuration or {})  # as given, for tests to check
+            restore_config = app.run_configuration.get("ApplicationRestoreConfiguration") or {}
             restore = restore_config.get("ApplicationRestoreType", "RESTORE_FROM_LATEST_SNAPSHOT")
             app.restored_from = _restore_point(app, restore, restore_config.get("SnapshotName"))
             app.restore_type = restore
