@@ -296,3 +296,23 @@ def test_a_start_restores_the_newest_of_several_snapshots_with_an_explicit_confi
         "ApplicationRestoreType": "RESTORE_FROM_LATEST_SNAPSHOT"
     }
     assert app.run_configuration["FlinkRunConfiguration"] == {"AllowNonRestoredState": False}
+
+
+def test_a_stop_whose_operation_fails_fails_the_execution_at_once_with_its_cause(
+    cloud: Cloud, deployment: LocalDeployment
+) -> None:
+    # GIVEN a RUNNING application whose next stop fails (the operation FAILED, the application stays RUNNING)
+    sfn = cloud.client("stepfunctions")
+    assert wait_for_execution(sfn, start(cloud, deployment, "fs-start", {"action": "start"}))["status"] == "SUCCEEDED"
+    cloud.flink.faults.fail_next_stop("Snapshot creation failed")
+    # WHEN the stop execution runs
+    arn = start(cloud, deployment, "fs-stop", {"action": "stop"})
+    result = wait_for_execution(sfn, arn)
+    # THEN it fails with the operation's cause and notifies, without waiting out the ceiling or forcing a stop
+    assert result["status"] == "FAILED"
+    assert result["error"] == "OperationFailedError"
+    assert "Snapshot creation failed" in result["cause"]
+    entered = states_entered(sfn, arn)
+    assert entered[-3:] == ["Check stop progress", "Notify failure", "Lifecycle failed"]
+    assert "Force stop stuck application" not in entered
+    assert cloud.flink.describe(APP).status == "RUNNING"

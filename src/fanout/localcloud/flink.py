@@ -106,6 +106,7 @@ class Faults:
     def __init__(self) -> None:
         self.api_errors: dict[str, list[tuple[str, str]]] = {}
         self.failed_starts: list[str] = []
+        self.failed_stops: list[str] = []
         self.hung: dict[str, int] = {}
 
     def fail_api(self, action: str, code: str = "ResourceInUseException", *, times: int = 1, message: str = "") -> None:
@@ -116,6 +117,10 @@ class Faults:
     def fail_next_start(self, message: str = "injected failure: the job did not start") -> None:
         """The next start goes STARTING, then back to READY with a FAILED operation."""
         self.failed_starts.append(message)
+
+    def fail_next_stop(self, message: str = "injected failure: the snapshot could not be taken") -> None:
+        """The next (non-forced) stop goes STOPPING, then back to RUNNING with a FAILED operation."""
+        self.failed_stops.append(message)
 
     def hang_next(self, transition: str = "start", *, times: int = 1) -> None:
         """The next `transition` ("start", "stop", "delete") never completes."""
@@ -293,13 +298,15 @@ class LocalFlink:
                     "ResourceInUseException", f"Application {name} is in {app.status} status; stop needs RUNNING"
                 )
             op = self._operation(app, "StopApplication")
+            fail = self.faults.failed_stops.pop(0) if self.faults.failed_stops else ""
             self._transition(
                 app,
                 "STOPPING",
-                "READY",
+                "RUNNING" if fail else "READY",
                 self.delays.stop,
                 operation_id=op.operation_id,
-                snapshot=True,
+                snapshot=not fail,
+                fail=fail,
                 hang=self.faults.take_hang("stop"),
             )
             return op.operation_id
