@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from fanout.routes import RouteExecutor
+from tests.support import ROOT
 
 SQL = Path(__file__).resolve().parents[3].joinpath("sql", "fanout.sql").read_text()
 POSITIVE, NEGATIVE, REJECTED = "positive_transactions", "negative_transactions", "rejected_transactions"
@@ -149,3 +150,21 @@ def test_executor_null_and_odd_columns_written_as_json(executor: RouteExecutor) 
 def test_executor_empty_batch_returns_every_sink_empty(executor: RouteExecutor) -> None:
     # GIVEN no records WHEN routed THEN every sink is present and empty
     assert executor.execute([]) == {POSITIVE: [], NEGATIVE: [], REJECTED: []}
+
+
+@pytest.mark.parametrize("size", [999, 1000, 1001, 2500])
+@pytest.mark.parametrize("positives", [0, 1, 2])
+def test_both_engines_route_a_sink_of_zero_one_or_two_rows_at_any_batch_size(size: int, positives: int) -> None:
+    # GIVEN a batch on either side of the 1,000-record switch of the DuckDB engine (Python rows below, Arrow
+    # above), where the positive sink gets exactly 0, 1 or 2 records
+    sql = (ROOT / "sql" / "fanout.sql").read_text()
+    batch = [b'{"id":%d,"username":"u","amount":-1.5}' % i for i in range(size)]
+    for n in range(positives):
+        batch[size // 2 + n] = b'{"id":%d,"username":"u","amount":2.5}' % (size // 2 + n)
+    # WHEN both engines route it
+    evaluator = RouteExecutor.from_sql(sql).execute(batch)
+    duckdb = RouteExecutor.from_sql(sql, engine="duckdb").execute(batch)
+    # THEN they agree, and the positive sink has exactly those rows, in order
+    assert evaluator == duckdb
+    positive = next(sink for sink in evaluator if "positive" in sink)
+    assert [index for index, _ in evaluator[positive]] == [size // 2 + n for n in range(positives)]
