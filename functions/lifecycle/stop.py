@@ -32,6 +32,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         raise InvalidRequestError(f"'ceilingSeconds' must be a whole number of seconds, got {ceiling!r}")
     name = event.get("applicationName") or LifecycleSettings.from_env(os.environ).application_name
     kda = boto3.client("kinesisanalyticsv2")
-    result = stop_application(kda, name, force=force, defer_since=since, ceiling_seconds=ceiling)
+    must_exist = event.get("action") == "run"  # the end of a window: the application this run started
+    result = stop_application(kda, name, force=force, defer_since=since, ceiling_seconds=ceiling, must_exist=must_exist)
     logger.info("stop requested", extra={"result": result, "force": force})
     return result

@@ -316,3 +316,27 @@ def test_a_stop_whose_operation_fails_fails_the_execution_at_once_with_its_cause
     assert entered[-3:] == ["Check stop progress", "Notify failure", "Lifecycle failed"]
     assert "Force stop stuck application" not in entered
     assert cloud.flink.describe(APP).status == "RUNNING"
+
+
+def test_an_application_deleted_during_its_window_fails_the_run_and_notifies(
+    cloud: Cloud, deployment: LocalDeployment
+) -> None:
+    # GIVEN a run whose application somebody deletes (force-stopped, then deleted) while its window runs
+    sfn = cloud.client("stepfunctions")
+    arn = start(cloud, deployment, "vanish", {"action": "run", "duration": "PT4S"})
+    deadline = time.monotonic() + 30
+    while "Wait out the run window" not in states_entered(sfn, arn):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    kda = cloud.client("kinesisanalyticsv2")
+    kda.stop_application(ApplicationName=APP, Force=True)
+    while cloud.flink.describe(APP).status != "READY":
+        time.sleep(0.1)
+    created = kda.describe_application(ApplicationName=APP)["ApplicationDetail"]["CreateTimestamp"]
+    kda.delete_application(ApplicationName=APP, CreateTimestamp=created)
+    # WHEN the window ends (the stop found nothing, took that for done, and the run SUCCEEDED silently)
+    result = wait_for_execution(sfn, arn)
+    # THEN the run fails with a named error, after notifying
+    assert result["status"] == "FAILED"
+    assert result["error"] == "ApplicationVanishedError"
+    assert states_entered(sfn, arn)[-3:] == ["Stop application", "Notify failure", "Lifecycle failed"]

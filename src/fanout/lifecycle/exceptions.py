@@ -67,3 +67,11 @@ RETRYABLE_ERRORS: tuple[str, ...] = (
     ThrottledError.__name__,
     ServiceUnavailableError.__name__,
 )
+
+
+class ApplicationVanishedError(LifecycleError):
+    """The application this run started is gone at the end of its window (deleted behind the lifecycle's back).
+
+    Its snapshots went with it: the next run creates it again and reads from the stream's initial position,
+    so the failure is reported, never taken for a clean stop.
+    """

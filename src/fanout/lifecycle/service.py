@@ -15,6 +15,7 @@ from fanout.lifecycle.exceptions import (
     AccessDeniedError,
     ApplicationBusyError,
     ApplicationNotFoundError,
+    ApplicationVanishedError,
     ArtifactNotFoundError,
     InvalidRequestError,
     TransitionTimedOutError,
@@ -218,15 +219,22 @@ def stop_application(
     force: bool = False,
     defer_since: str | None = None,
     ceiling_seconds: int | None = None,
+    must_exist: bool = False,
 ) -> dict[str, Any]:
     """Stop the application with a snapshot (or force it). READY, STOPPING or missing is a no-op.
 
     With ``defer_since`` (when the stop was first asked, ISO 8601), a STARTING, UPDATING, AUTOSCALING or
     MAINTENANCE application is not an error: the result is ``action: "deferred"`` and the caller asks again
     later; once ``ceiling_seconds`` have passed since ``defer_since``, TransitionTimedOutError.
+    ``must_exist`` (the end of a run window): a missing application is ApplicationVanishedError, not a no-op.
     """
     state = find_application(kda, name)
     if state is None:
+        if must_exist:
+            raise ApplicationVanishedError(
+                f"application {name!r} is gone at the end of its run window: it was deleted while it ran, with its "
+                "snapshots; the next run creates it again and reads from the stream's initial position"
+            )
         return {"action": "none", "status": "DELETED", "operationId": None, "since": _now()}
     if state.status in {"READY", "STOPPING", "FORCE_STOPPING"}:
         return {"action": "none", "status": state.status, "operationId": None, "since": _now()}
