@@ -114,3 +114,11 @@ def trim_spaces(text: RawText, leading: bool, trailing: bool) -> str:
 def concat(values: list[str]) -> str:
     """``||``: the bytes joined (a split character may become whole again)."""
     return RawText.of(b"".join(utf8(value) for value in values))
+
+
+def change_case(text: RawText, upper: bool) -> str:
+    """``toUpperCase``/``toLowerCase``: byte by byte (ASCII letters change, other single bytes such as 0xFF
+    stay as they are) while every byte is a character on its own; else Java's String case of the text."""
+    if all(_char_bytes(byte) == 1 for byte in text.raw):
+        return RawText.of(text.raw.upper() if upper else text.raw.lower())
+    return str.upper(text) if upper else str.lower(text)

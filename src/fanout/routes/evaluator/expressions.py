@@ -360,6 +360,13 @@ class Compiler:
         if not ftype.is_numeric:
             raise UnsupportedConstructError(f"unary minus on a {ftype}")
         if ftype.is_integer:
+            known, value = self.constant(node.this)
+            if known and value is not None and not java.fits(-value, ftype.kind):
+                raise UnsupportedConstructError(
+                    f"-({value}) ({ftype.kind})",
+                    "it overflows, and Flink folds constants at planning without Java's wrap-around (it wrote "
+                    "2147483648 for -(-2147483648)); write the literal you mean",
+                )
             return Expr(_strict(lambda value: java.wrap(-value, ftype.kind), operand), ftype)
         if ftype.kind == "DECIMAL":
             return Expr(_strict(lambda value: -value if value else abs(value), operand), ftype)
@@ -492,8 +499,13 @@ class Compiler:
         return False
 
     def _implicit_cast(self, operand: Expr, target: t.FType) -> Expr:
-        """``operand`` cast to ``target`` as Flink's planner inserts it (a failure fails the job)."""
-        if operand.ftype == target or not (operand.ftype.is_numeric and target.is_numeric):
+        """``operand`` cast to ``target`` as Flink's planner inserts it (a failure fails the job): between
+        numbers, and text to a CHAR(n) (padded: '1.5' IN a CHAR(4) list is '1.5 ')."""
+        if operand.ftype == target:
+            return operand
+        if target.kind == "CHAR" and operand.ftype.is_string:
+            return Expr(_coerce(operand, target), target)
+        if not (operand.ftype.is_numeric and target.is_numeric):
             return operand
         convert = converter(operand.ftype, target)
         a = operand.fn
@@ -527,7 +539,14 @@ class Compiler:
     def _upper(self, node: exp.Expr) -> Expr:
         operand = self._string_operand(node.this, node.key.upper())
         upper = isinstance(node, exp.Upper)
-        return Expr(_strict(str.upper if upper else str.lower, operand), t.FType("VARCHAR", operand.ftype.precision))
+        plain = str.upper if upper else str.lower
+
+        def case(text: str) -> str:
+            if isinstance(text, RawText):
+                return binarystring.change_case(text, upper)
+            return plain(text)
+
+        return Expr(_strict(case, operand), t.FType("VARCHAR", operand.ftype.precision))
 
     def _length(self, node: exp.Length) -> Expr:
         operand = self._string_operand(node.this, "CHAR_LENGTH")
@@ -639,10 +658,18 @@ class Compiler:
         if ftype.is_integer:
             return operand
         if ftype.kind == "DECIMAL":
-            scale = min(places, ftype.scale)
-            result = t.decimal(min(t.MAX_DECIMAL_PRECISION, ftype.precision - ftype.scale + scale + 1), scale)
-            quantum = Decimal(1).scaleb(-scale)
-            return Expr(_strict(lambda value: value.quantize(quantum, rounding=ROUND_HALF_UP), operand), result)
+            # LogicalTypeMerging.findRoundDecimalType: the same type when rounding to its scale or more, else
+            # one more digit; the value must fit it (a rounding carry a string cast left over is NULL here).
+            if places >= ftype.scale:
+                result = ftype
+            else:
+                result = t.decimal(min(t.MAX_DECIMAL_PRECISION, 1 + ftype.precision - ftype.scale + places), places)
+            quantum, p, s_ = Decimal(1).scaleb(-result.scale), result.precision, result.scale
+
+            def round_decimal(value: Decimal) -> Decimal | None:
+                return java.round_decimal(value.quantize(quantum, rounding=ROUND_HALF_UP), p, s_)
+
+            return Expr(_strict(round_decimal, operand), result)
         return Expr(_strict(lambda value: _double_round(value, places, ftype.kind == "FLOAT"), operand), ftype)
 
     # ------------------------------------------------------------------ JSON
