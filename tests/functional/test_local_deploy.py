@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,27 @@ def test_a_function_property_the_runtime_does_not_know_is_an_error_not_skipped(
     # THEN the deploy fails naming the function and the property, instead of ignoring it
     with pytest.raises(UnsupportedTemplateError, match=f"PositiveConsumerFunction: property {named}"):
         deploy(cloud.client, template, stack_name="fanout", region=cloud.region)
+
+
+def test_the_operations_dashboard_is_deployed_with_every_panel_and_its_url_is_an_output(
+    cloud: Cloud, deployment: LocalDeployment
+) -> None:
+    # GIVEN the deployed stack WHEN its dashboard is read back
+    name = deployment.stack.refs["OperationsDashboard"]
+    body = json.loads(cloud.client("cloudwatch").get_dashboard(DashboardName=name)["DashboardBody"])
+    metrics = {(m[0], m[1]) for w in body["widgets"] for m in w["properties"]["metrics"]}
+    # THEN it shows records per route, iterator age, uptime/downtime/restarts, executions by status and DLQs
+    wanted = {
+        ("AWS/Kinesis", "IncomingRecords"),
+        ("AWS/Lambda", "IteratorAge"),
+        ("AWS/KinesisAnalytics", "uptime"),
+        ("AWS/KinesisAnalytics", "downtime"),
+        ("AWS/KinesisAnalytics", "fullRestarts"),
+        ("AWS/States", "ExecutionsFailed"),
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+    }
+    assert wanted <= metrics
+    streams = {m[3] for w in body["widgets"] for m in w["properties"]["metrics"] if m[0] == "AWS/Kinesis"}
+    assert streams == {deployment.outputs[key] for key in deployment.outputs if key.endswith("TransactionsStreamName")}
+    assert "${" not in json.dumps(body)
+    assert deployment.outputs["DashboardUrl"].endswith(f"#dashboards:name={name}")

@@ -124,6 +124,8 @@ def _naming(stack: Stack, logical: str, resource: Mapping[str, Any]) -> tuple[st
         return name, {"Arn": f"arn:aws:cloudwatch:{region}:{account}:alarm:{name}"}
     if kind == "AWS::Serverless::LayerVersion":
         return f"arn:aws:lambda:{region}:{account}:layer:{stack.name}-{logical}:1", {}
+    if kind == "AWS::CloudWatch::Dashboard":
+        return _name(stack, logical, props, "DashboardName", 255), {}
     return f"{stack.name}-{logical}", {"Arn": f"arn:aws:local:{region}:{account}:{logical}"}
 
 
@@ -150,6 +152,7 @@ _ORDER = [
     "AWS::Serverless::Function",
     "AWS::CloudWatch::Alarm",
     "AWS::Serverless::StateMachine",
+    "AWS::CloudWatch::Dashboard",
 ]
 
 
@@ -263,6 +266,13 @@ class Deployer:
             s3.put_public_access_block(
                 Bucket=name, PublicAccessBlockConfiguration=resolved["PublicAccessBlockConfiguration"]
             )
+
+    def _dashboard(self, logical: str, props: dict[str, Any]) -> None:
+        resolved = self.stack.resolve(props)
+        body = resolved["DashboardBody"]
+        self.client("cloudwatch").put_dashboard(
+            DashboardName=self.stack.refs[logical], DashboardBody=body if isinstance(body, str) else json.dumps(body)
+        )
 
     def _alarm(self, logical: str, props: dict[str, Any]) -> None:
         resolved = self.stack.resolve(props)
