@@ -272,6 +272,8 @@ class Compiler:
     def _between(self, node: exp.Between) -> Expr:
         if node.args.get("symmetric"):
             raise UnsupportedConstructError("BETWEEN SYMMETRIC")
+        if isinstance(node.this, exp.Column) and node.this in (node.args["low"], node.args["high"]):
+            raise _reflexive(node.this)
         value, low, high = self(node.this), self(node.args["low"]), self(node.args["high"])
         above = _compare(value, low, ">=")
         below = _compare(value, high, "<=")
@@ -440,7 +442,7 @@ class Compiler:
     def _cast(self, node: exp.Cast) -> Expr:
         target = t.from_sql(node.to)
         inner = node.this.unnest() if isinstance(node.this, exp.Paren) else node.this
-        if type(node) is exp.Cast and type(inner) is exp.Cast and self._lossless(inner):
+        if type(node) is exp.Cast and type(inner) is exp.Cast and self.lossless(inner):
             # Calcite drops a CAST between two CASTs that it deems lossless: CAST(CAST(d AS VARCHAR(3)) AS INT)
             # is CAST(d AS INT) in Flink, whatever the digits VARCHAR(3) would have cut.
             return self._cast(exp.Cast(this=inner.this, to=node.to))
@@ -482,7 +484,7 @@ class Compiler:
 
         return Expr(cast, target)
 
-    def _lossless(self, cast: exp.Cast) -> bool:
+    def lossless(self, cast: exp.Cast) -> bool:
         """Calcite's ``RexUtil.isLosslessCast`` of a CAST (with its quirk: any DOUBLE or FLOAT to text)."""
         source, target = self(cast.this).ftype, t.from_sql(cast.to)
         if source.is_integer and target.is_integer:
@@ -747,8 +749,8 @@ def _simplified(compiler: Compiler, node: exp.Expr, neutral: exp.Expr) -> Expr |
 def _reflexive(node: exp.Expr) -> UnsupportedConstructError:
     return UnsupportedConstructError(
         f"a comparison of column {node.sql()} with itself",
-        "Calcite rewrites c = c and c IN (..., c) of a column by rules that depend on the plan (a NULL may "
-        "compare TRUE); write c IS NOT NULL, or drop the comparison",
+        "Calcite rewrites c = c, c IN (..., c) and c BETWEEN c AND ... of a column by rules that depend on the "
+        "plan (a NULL may compare TRUE); write c IS NOT NULL, or drop the comparison",
     )
 
 

@@ -126,7 +126,11 @@ class Program:
         unknown = [name for name in columns if name not in {column.name for column in sink.columns}]
         if unknown:
             raise UnknownRelationError(f"INSERT INTO {sink_name}: no column {unknown[0]!r}")
-        given = dict(zip(columns, (compile_(item) for _, item in items), strict=True))
+        dtypes = {column.name: column.dtype for column in sink.columns}
+        given = {
+            name: compile_(_sink_cast(compile_, item, dtypes[name]))
+            for name, (_, item) in zip(columns, items, strict=True)
+        }
         values: list[Fn] = []
         types: list[t.FType] = []
         for column in sink.columns:
@@ -284,6 +288,18 @@ def _keep(conjuncts: tuple[Expr, ...]) -> Fn:
         return kept
 
     return every
+
+
+def _sink_cast(compile_: Compiler, item: exp.Expr, dtype: exp.DataType) -> exp.Expr:
+    """The value as Flink plans it into its sink column: a CAST to the column's type, under which Calcite drops
+    a CAST to text it deems lossless (``CAST(f AS VARCHAR(3))`` of a FLOAT into a VARCHAR(5) column keeps
+    all of ``150.0``)."""
+    inner = item.unnest() if isinstance(item, exp.Paren) else item
+    if type(inner) is not exp.Cast:
+        return item
+    if not t.from_sql(inner.to).is_string or t.from_sql(inner.to) == t.from_sql(dtype):
+        return item
+    return exp.Cast(this=inner.this, to=dtype.copy()) if compile_.lossless(inner) else item
 
 
 def _items(query: exp.Select, scope: dict[str, Expr]) -> list[tuple[str, exp.Expr]]:

@@ -149,11 +149,11 @@ def arithmetic(operator: str, left: FType, right: FType) -> FType:
         raise UnsupportedConstructError(f"'{operator}' with an untyped NULL", "write CAST(NULL AS <type>)")
     if operator == "%" and (left.kind in APPROXIMATE or right.kind in APPROXIMATE):
         raise UnsupportedConstructError(f"'%' on {left} and {right}", "Flink's MOD takes exact numbers only")
-    if operator == "%" and left.kind == "DECIMAL" and right.is_integer:
+    if operator == "%" and "DECIMAL" in (left.kind, right.kind) and left != right:
         raise UnsupportedConstructError(
             f"'%' on {left} and {right}",
-            "Flink 1.20 types it as the integer but computes a DECIMAL, so in many expressions it fails to plan or "
-            "its generated code does not compile; CAST the integer to a DECIMAL first",
+            "Flink 1.20 types MOD as one operand's type but computes it in another, so in many expressions it "
+            "fails to plan or its generated code does not compile; CAST both operands to the same DECIMAL first",
         )
     if left.kind in APPROXIMATE or right.kind in APPROXIMATE:
         return _approximate({left.kind, right.kind})
