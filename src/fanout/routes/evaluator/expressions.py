@@ -161,7 +161,7 @@ class Compiler:
         elif ftype.kind == "DOUBLE":
             value = float(node.name)
         elif ftype.kind == "DECIMAL":
-            value = Decimal(node.name)
+            value = abs(Decimal(node.name)) if Decimal(node.name).is_zero() else Decimal(node.name)  # no -0
         else:
             value = int(node.name)
         return Expr(lambda env: value, ftype)
@@ -389,8 +389,10 @@ class Compiler:
         results = [self(branch.args["true"]) for branch in node.args["ifs"]]
         default = self(node.args["default"]) if node.args.get("default") is not None else None
         ftype = t.common([r.ftype for r in results] + ([default.ftype] if default else []), "CASE")
-        pairs = [(c.fn, _coerce(r, ftype)) for c, r in zip(conditions, results, strict=True)]
-        otherwise = _coerce(default, ftype) if default else (lambda env: None)
+        # Flink casts every branch to the CASE's type, a DECIMAL one too: a value a string cast left over its
+        # precision (a rounding carry) is NULL there.
+        pairs = [(c.fn, _fitted(r, ftype)) for c, r in zip(conditions, results, strict=True)]
+        otherwise = _fitted(default, ftype) if default else (lambda env: None)
 
         def case(env: Env) -> Any:
             for test, value in pairs:
@@ -626,11 +628,6 @@ class Compiler:
                     "FLOAT column got -2.1474839E9); write the literal you mean",
                 )
             return Expr(_strict(lambda value: java.wrap(abs(value), ftype.kind), operand), ftype)
-        if ftype.kind == "DECIMAL":
-            # DecimalData's abs checks the precision again: a 1000.00 that a string cast left in a
-            # DECIMAL(5, 2) (Flink keeps a rounding carry) is NULL here.
-            p, s_ = ftype.precision, ftype.scale
-            return Expr(_strict(lambda value: java.round_decimal(abs(value), p, s_), operand), ftype)
         return Expr(_strict(abs, operand), ftype)
 
     def _floor_ceil(self, node: exp.Expr) -> Expr:
@@ -752,6 +749,15 @@ def _reflexive(node: exp.Expr) -> UnsupportedConstructError:
         "Calcite rewrites c = c, c IN (..., c) and c BETWEEN c AND ... of a column by rules that depend on the "
         "plan (a NULL may compare TRUE); write c IS NOT NULL, or drop the comparison",
     )
+
+
+def _fitted(expr: Expr, ftype: t.FType) -> Fn:
+    """``_coerce``, and for a DECIMAL type the precision checked even when the type is the same."""
+    fn = _coerce(expr, ftype)
+    if ftype.kind != "DECIMAL":
+        return fn
+    p, s = ftype.precision, ftype.scale
+    return lambda env: None if (value := fn(env)) is None else java.round_decimal(value, p, s)
 
 
 def _coerce(expr: Expr, ftype: t.FType) -> Fn:
