@@ -115,6 +115,10 @@ class _Server:
         self.process.wait()
 
 
+JOBS_PER_JVM = 300
+"""Jobs one JVM runs before the session starts a fresh one (its metaspace is capped at 512 MiB)."""
+
+
 class FlinkSession:
     """One Flink JVM for many jobs; use as a context manager (``with FlinkSession(python) as flink: ...``)."""
 
@@ -125,6 +129,7 @@ class FlinkSession:
         self.starts = 0
         self._server: _Server | None = None
         self._ids = itertools.count(1)
+        self._jobs_on_server = 0
 
     def __enter__(self) -> FlinkSession:
         self._ensure_server()
@@ -145,6 +150,7 @@ class FlinkSession:
         if self._server is not None:
             self._server.stop()
             self._server = None
+        self._jobs_on_server = 0
 
     def _ensure_server(self) -> _Server:
         if self._server is None or not self._server.alive():
@@ -182,18 +188,27 @@ class FlinkSession:
         raise FlinkJobFailedError(str(answer.get("error")))
 
     def _submit(self, spec: dict[str, Any]) -> dict[str, Any]:
-        """Send one job and wait for its answer; if the server dies meanwhile, start a new one and try once more."""
+        """Send one job and wait for its answer; if the server dies meanwhile, or its JVM runs out of memory
+        (each job's generated classes fill the metaspace: a long fuzz run gets there), start a new one and try
+        once more. The JVM is also renewed every JOBS_PER_JVM jobs, before it fills."""
         for attempt in (1, 2):
+            if self._jobs_on_server >= JOBS_PER_JVM:
+                self.close()
             server = self._ensure_server()
             job_id = next(self._ids)
+            self._jobs_on_server += 1
             started = time.monotonic()
             try:
                 server.send({**spec, "id": job_id})
                 while True:
                     left = self.job_timeout - (time.monotonic() - started)
                     answer = server.receive(max(left, 0.0), f"job {job_id}")
-                    if answer.get("id") == job_id:
-                        return answer
+                    if answer.get("id") != job_id:
+                        continue
+                    if attempt == 1 and "OutOfMemoryError" in str(answer.get("error", "")):
+                        self.close()  # not the job's failure: the JVM's
+                        break
+                    return answer
             except ConnectionError as error:
                 self.close()
                 if attempt == 2:
