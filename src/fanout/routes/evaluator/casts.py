@@ -166,7 +166,7 @@ def _small_decimal(data: bytes, precision: int, scale: int) -> Decimal | None:
     if any(byte not in _BLANKS for byte in data[index:]):
         return None
     change = exponent + scale
-    if length + change > precision:
+    if length + change > precision or -change > 18:  # DecimalDataUtils.power10 has 10^0..10^18 only
         return None
     if change >= 0:
         significand *= 10**change

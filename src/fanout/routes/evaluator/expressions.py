@@ -42,8 +42,10 @@ class Expr:
     unboxed: bool = False
     # A JSON_VALUE ... RETURNING value: a Java object (Integer, Double) in Flink's code, not a primitive.
     boxed: bool = False
-    # As a term of a WHERE (see program._keep): the terms of an AND, which Calcite flattens into the
-    # condition; FALSE, which makes the condition FALSE.
+    # As a term of a WHERE (see program._keep): ``x IS NOT NULL`` (also under IS TRUE / IS NOT FALSE, which
+    # Calcite simplifies away), which Calcite moves after a route's own terms when it comes from a view; the
+    # terms of an AND, which Calcite flattens into the condition; FALSE, which makes the condition FALSE.
+    not_null_test: bool = False
     terms: tuple[Expr, ...] = ()
     always_false: bool = False
 
@@ -237,7 +239,14 @@ class Compiler:
 
     def _not(self, node: exp.Not) -> Expr:
         operand = self._boolean_operand(node.this, "NOT")
-        return Expr(_strict(lambda value: not value, operand), t.BOOLEAN)
+        inner = node.this
+        is_null = isinstance(inner, exp.Is) and isinstance(inner.expression, exp.Null)
+        # NOT (x IS FALSE), that is x IS NOT FALSE, of an IS NOT NULL test is that test
+        not_false = (
+            isinstance(inner, exp.Is) and isinstance(inner.expression, exp.Boolean) and not inner.expression.this
+        )
+        flag = is_null or (not_false and self(inner.this).not_null_test)
+        return Expr(_strict(lambda value: not value, operand), t.BOOLEAN, not_null_test=flag)
 
     # ------------------------------------------------------------------ comparisons
 
@@ -323,7 +332,12 @@ class Compiler:
                 raise UnsupportedConstructError(f"IS TRUE/FALSE of a {operand.ftype}")
             wanted = bool(kind.this)
             b = operand.fn
-            return Expr(lambda env: b(env) is wanted, t.BOOLEAN, unboxed=wanted and operand.unboxed)
+            return Expr(
+                lambda env: b(env) is wanted,
+                t.BOOLEAN,
+                unboxed=wanted and operand.unboxed,
+                not_null_test=wanted and operand.not_null_test,
+            )
         raise UnsupportedConstructError(f"IS {kind.sql()}")
 
     def _like(self, node: exp.Expr) -> Expr:
@@ -463,6 +477,12 @@ class Compiler:
             )
         convert = converter(operand.ftype, target)
         safe = isinstance(node, exp.TryCast)
+        if safe and target.kind == "FLOAT" and operand.ftype.is_numeric and self.constant(node.this)[0]:
+            raise UnsupportedConstructError(
+                f"TRY_CAST of a constant AS {target}",
+                "Flink folds it at planning through another rounding (TRY_CAST(2147483647 AS FLOAT) wrote "
+                "2.1474839E9, CAST writes 2.14748365E9); write CAST, or the FLOAT literal you mean",
+            )
         fallible = operand.ftype.is_string and not (target.is_string or target.is_binary)
         if not safe and fallible and not self.constant(node.this)[0]:
             self.hazards.append(_cast_hazard(target))
@@ -828,8 +848,10 @@ def _operation(operator: str, left: t.FType, right: t.FType, result: t.FType) ->
                 value = java.CONTEXT.divide(x, y)
             else:
                 value = java.CONTEXT.remainder(x, y)
-        except (DivisionByZero, InvalidOperation) as exc:
+        except DivisionByZero as exc:
             raise JobFailure("java.lang.ArithmeticException: Division by zero (DECIMAL)") from exc
+        except InvalidOperation as exc:  # 0 / 0
+            raise JobFailure("java.lang.ArithmeticException: Division undefined (DECIMAL 0 / 0)") from exc
         return java.round_decimal(value, precision, scale)
 
     return exact
@@ -881,7 +903,9 @@ def _double_round(value: float, places: int, single: bool) -> float:
             f"java.lang.NumberFormatException: Character {text.lstrip('-')[0]} is neither a decimal digit number, "
             f'decimal point, nor "e" notation exponential mark. (ROUND of {text})'
         )
-    rounded = float(Decimal(text).quantize(Decimal(1).scaleb(-places), context=java.CONTEXT))
+    rounded = float(
+        abs(Decimal(text)) if value == 0 else Decimal(text).quantize(Decimal(1).scaleb(-places), context=java.CONTEXT)
+    )
     return java.to_float32(rounded) if single else rounded
 
 

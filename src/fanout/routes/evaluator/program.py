@@ -116,7 +116,12 @@ class Program:
         fmt = check_sink_format(sink)
         relation = _relation(relations, query, f"INSERT INTO {sink_name}")
         compile_ = Compiler(relation.scope, self.hazards)
-        keep = _keep(relation.conjuncts + _where(compile_, query))
+        # Calcite merges the view chain's WHEREs under the route's, but moves a view's IS NOT NULL terms after
+        # the route's own terms (seen in Flink: a failing route term ran for a record the view's IS NOT NULL
+        # dropped); within one WHERE the order is kept.
+        views = relation.conjuncts
+        ordered = [c for c in views if not c.not_null_test] + list(_where(compile_, query))
+        keep = _keep(tuple(ordered) + tuple(c for c in views if c.not_null_test))
         items = _items(query, relation.scope)
         columns = names or tuple(column.name for column in sink.columns)
         if len(columns) != len(items):
@@ -297,8 +302,8 @@ def _sink_cast(compile_: Compiler, item: exp.Expr, dtype: exp.DataType) -> exp.E
     inner = item.unnest() if isinstance(item, exp.Paren) else item
     if type(inner) is not exp.Cast:
         return item
-    if not t.from_sql(inner.to).is_string or t.from_sql(inner.to) == t.from_sql(dtype):
-        return item
+    if t.from_sql(inner.to).kind != "VARCHAR" or t.from_sql(inner.to) == t.from_sql(dtype):
+        return item  # a CHAR(n) keeps its padding into the sink (seen in Flink): only VARCHAR(n) goes
     return exp.Cast(this=inner.this, to=dtype.copy()) if compile_.lossless(inner) else item
 
 
