@@ -37,9 +37,10 @@ def main(argv: list[str]) -> int:
             fuzzer.run(args.seconds, found)
         finally:
             fuzzer.close()
-    report = {"seed": args.seed, **fuzzer.stats.to_dict(), "mismatches": [m.kind for m in fuzzer.mismatches]}
-    args.report.write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps(report, indent=2))
+            # whatever ends the run, what it covered and found is written
+            report = {"seed": args.seed, **fuzzer.stats.to_dict(), "mismatches": [m.kind for m in fuzzer.mismatches]}
+            args.report.write_text(json.dumps(report, indent=2) + "\n")
+            print(json.dumps(report, indent=2))
     return 1 if fuzzer.mismatches else 0
 
 

@@ -26,7 +26,7 @@ from fanout.routes import parse_script
 from fanout.routes.evaluator import Program
 from fanout.routes.exceptions import RouteError
 from tests.fuzz.grammar import Node, RecordGenerator, Script, ScriptGenerator, Sink, View
-from tests.parity.flink_session import FlinkJobFailedError, FlinkSession
+from tests.parity.flink_session import FlinkJobFailedError, FlinkSession, FlinkSessionError
 
 CORPUS = Path(__file__).with_name("corpus")
 SHRINK_RUNS = 80  # Flink jobs one shrink may run
@@ -68,6 +68,7 @@ class Stats:
     outputs_compared: int = 0
     failures_checked: int = 0
     flink_jobs: int = 0
+    lost_rounds: int = 0  # rounds abandoned because the Flink server stopped answering (not a finding)
     seconds: float = 0.0
     refusals: Counter[str] = field(default_factory=Counter)
 
@@ -245,7 +246,14 @@ class Fuzzer:
         started = time.monotonic()
         number = 0
         while number == 0 or (number < rounds if rounds is not None else time.monotonic() - started < seconds):
-            for mismatch in self.round(number):
+            try:
+                mismatches = self.round(number)
+            except FlinkSessionError as exc:  # the server, not the SQL: a fresh JVM takes the next round
+                print(f"round {number} lost: {exc}", flush=True)
+                self.stats.lost_rounds += 1
+                self.session.close()
+                mismatches = []
+            for mismatch in mismatches:
                 if found is not None:
                     found(mismatch)
             number += 1
