@@ -486,25 +486,7 @@ class Compiler:
         fallible = operand.ftype.is_string and not (target.is_string or target.is_binary)
         if not safe and fallible and not self.constant(node.this)[0]:
             self.hazards.append(_cast_hazard(target))
-        a = operand.fn
-        text = f"CAST(<{operand.ftype}> AS {target})"
-
-        def cast(env: Env) -> Any:
-            value = a(env)
-            if value is None:
-                return None
-            try:
-                return convert(value)
-            except UncaughtCastFailure as exc:
-                raise JobFailure(f"{text} throws on {value!r}: {exc}") from exc
-            except CastFailure as exc:
-                if safe:
-                    return None
-                raise JobFailure(
-                    f"{text} throws on {value!r} ({exc}); TRY_CAST(... AS {target}) gives NULL instead"
-                ) from exc
-
-        return Expr(cast, target)
+        return Expr(_cast_fn(operand, target, convert, safe=safe, explicit=True), target)
 
     def lossless(self, cast: exp.Cast) -> bool:
         """Calcite's ``RexUtil.isLosslessCast`` of a CAST (with its quirk: any DOUBLE or FLOAT to text)."""
@@ -532,19 +514,7 @@ class Compiler:
         if not (operand.ftype.is_numeric and target.is_numeric):
             return operand
         convert = converter(operand.ftype, target)
-        a = operand.fn
-        text = f"CAST(<{operand.ftype}> AS {target})"
-
-        def cast(env: Env) -> Any:
-            value = a(env)
-            if value is None:
-                return None
-            try:
-                return convert(value)
-            except (CastFailure, UncaughtCastFailure) as exc:
-                raise JobFailure(f"{text} throws on {value!r}: {exc}") from exc
-
-        return Expr(cast, target)
+        return Expr(_cast_fn(operand, target, convert, safe=False, explicit=False), target)
 
     # ------------------------------------------------------------------ strings
 
@@ -769,6 +739,32 @@ def _reflexive(node: exp.Expr) -> UnsupportedConstructError:
         "Calcite rewrites c = c, c IN (..., c) and c BETWEEN c AND ... of a column by rules that depend on the "
         "plan (a NULL may compare TRUE); write c IS NOT NULL, or drop the comparison",
     )
+
+
+def _cast_fn(operand: Expr, target: t.FType, convert: Callable[[Any], Any], *, safe: bool, explicit: bool) -> Fn:
+    """The closure of a CAST (``safe``: TRY_CAST) or of a cast Flink's planner inserts (not ``explicit``):
+    NULL stays NULL, and a value it cannot convert fails the job, or is NULL under TRY_CAST."""
+    a = operand.fn
+    text = f"CAST(<{operand.ftype}> AS {target})"
+
+    def cast(env: Env) -> Any:
+        value = a(env)
+        if value is None:
+            return None
+        try:
+            return convert(value)
+        except UncaughtCastFailure as exc:
+            raise JobFailure(f"{text} throws on {value!r}: {exc}") from exc
+        except CastFailure as exc:
+            if safe:
+                return None
+            if not explicit:
+                raise JobFailure(f"{text} throws on {value!r}: {exc}") from exc
+            raise JobFailure(
+                f"{text} throws on {value!r} ({exc}); TRY_CAST(... AS {target}) gives NULL instead"
+            ) from exc
+
+    return cast
 
 
 def _fitted(expr: Expr, ftype: t.FType) -> Fn:

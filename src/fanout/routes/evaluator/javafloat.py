@@ -34,7 +34,6 @@ MAX_SMALL_BIN_EXP = 62
 MIN_SMALL_BIN_EXP = -(63 // 3)
 
 SINGLE_EXP_SHIFT = 23
-SINGLE_FRACT_HOB = 1 << SINGLE_EXP_SHIFT
 SINGLE_EXP_BIAS = 127
 
 # FDBigInteger.LONG_5_POW has 27 entries; SMALL_5_POW (14 entries) is its prefix.
@@ -58,26 +57,7 @@ _N_5_BITS = (0, 3, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28, 31, 33, 35, 38, 40,
 def double_to_string(value: float) -> str:
     """Java's ``Double.toString(value)`` (JDK 11 to 18)."""
     bits = _LONG.unpack(_DOUBLE.pack(value))[0]
-    negative = bits >> 63 != 0
-    fract_bits = bits & SIGNIF_BIT_MASK
-    bin_exp = (bits >> EXP_SHIFT) & 0x7FF
-    if bin_exp == 0x7FF:
-        if fract_bits:
-            return "NaN"
-        return "-Infinity" if negative else "Infinity"
-    if bin_exp == 0:
-        if fract_bits == 0:
-            return "-0.0" if negative else "0.0"
-        # Normalize the subnormal: shift its leading one up to the hidden bit's place.
-        n_significant_bits = fract_bits.bit_length()
-        shift = EXP_SHIFT + 1 - n_significant_bits
-        fract_bits <<= shift
-        bin_exp = 1 - shift
-    else:
-        fract_bits |= FRACT_HOB
-        n_significant_bits = EXP_SHIFT + 1
-    digits, dec_exponent = _dtoa(bin_exp - DOUBLE_EXP_BIAS, fract_bits, n_significant_bits)
-    return _java_format(negative, digits, dec_exponent)
+    return _to_string(bits, EXP_SHIFT, 11, DOUBLE_EXP_BIAS)
 
 
 def float_to_string(value: float) -> str:
@@ -86,27 +66,32 @@ def float_to_string(value: float) -> str:
         packed = _FLOAT.pack(value)
     except OverflowError:  # finite, but rounds to a float32 infinity
         return "-Infinity" if value < 0 else "Infinity"
-    bits = _INT.unpack(packed)[0]
-    negative = bits >> 31 != 0
-    fract_bits = bits & (SINGLE_FRACT_HOB - 1)
-    bin_exp = (bits >> SINGLE_EXP_SHIFT) & 0xFF
-    if bin_exp == 0xFF:
+    return _to_string(_INT.unpack(packed)[0], SINGLE_EXP_SHIFT, 8, SINGLE_EXP_BIAS)
+
+
+def _to_string(bits: int, exp_shift: int, exp_bits: int, bias: int) -> str:
+    """The text of an IEEE 754 value's ``bits`` (``exp_shift`` significand bits, ``exp_bits`` exponent bits)."""
+    negative = bits >> (exp_shift + exp_bits) != 0
+    fract_bits = bits & ((1 << exp_shift) - 1)
+    bin_exp = (bits >> exp_shift) & ((1 << exp_bits) - 1)
+    if bin_exp == (1 << exp_bits) - 1:
         if fract_bits:
             return "NaN"
         return "-Infinity" if negative else "Infinity"
     if bin_exp == 0:
         if fract_bits == 0:
             return "-0.0" if negative else "0.0"
+        # Normalize the subnormal: shift its leading one up to the hidden bit's place.
         n_significant_bits = fract_bits.bit_length()
-        shift = SINGLE_EXP_SHIFT + 1 - n_significant_bits
+        shift = exp_shift + 1 - n_significant_bits
         fract_bits <<= shift
         bin_exp = 1 - shift
     else:
-        fract_bits |= SINGLE_FRACT_HOB
-        n_significant_bits = SINGLE_EXP_SHIFT + 1
-    # Java widens the float's bits to a double's layout and runs the double routine with fewer significant bits.
-    widened = fract_bits << (EXP_SHIFT - SINGLE_EXP_SHIFT)
-    digits, dec_exponent = _dtoa(bin_exp - SINGLE_EXP_BIAS, widened, n_significant_bits)
+        fract_bits |= 1 << exp_shift
+        n_significant_bits = exp_shift + 1
+    # A float's bits are widened to a double's layout: Java runs the double routine with fewer significant bits.
+    widened = fract_bits << (EXP_SHIFT - exp_shift)
+    digits, dec_exponent = _dtoa(bin_exp - bias, widened, n_significant_bits)
     return _java_format(negative, digits, dec_exponent)
 
 
