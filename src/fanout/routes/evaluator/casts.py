@@ -204,8 +204,8 @@ def string_to_double(text: str, target: FType) -> float:
 
 
 def string_to_boolean(text: str, target: FType) -> bool:
-    """Flink's string to BOOLEAN: true/t/yes/y/1 and false/f/no/n/0, any case, trimmed."""
-    word = _trim(text).lower()
+    """Flink's string to BOOLEAN: true/t/yes/y/1 and false/f/no/n/0, any case, not trimmed (' true' fails)."""
+    word = text.lower()
     if word in _TRUE:
         return True
     if word in _FALSE:

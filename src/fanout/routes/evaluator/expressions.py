@@ -238,6 +238,9 @@ class Compiler:
         return Expr(disjunction, t.BOOLEAN)
 
     def _not(self, node: exp.Not) -> Expr:
+        pushed = negated(node.this)
+        if pushed is not None:
+            return self(pushed)
         operand = self._boolean_operand(node.this, "NOT")
         inner = node.this
         is_null = isinstance(inner, exp.Is) and isinstance(inner.expression, exp.Null)
@@ -790,9 +793,67 @@ def _coerce(expr: Expr, ftype: t.FType) -> Fn:
     return expr.fn
 
 
+def negated(node: exp.Expr) -> exp.Expr | None:
+    """``NOT node`` as Calcite's RexSimplify rewrites it, or None where it keeps the NOT.
+
+    It negates a comparison (``NOT (d < 0)`` is ``d >= 0``: FALSE for a NaN, where NOT of FALSE is TRUE), turns
+    ``NOT (x BETWEEN a AND b)`` into ``x < a OR x > b``, applies De Morgan to AND and OR, drops a double NOT and
+    pushes the NOT into the branches of a CASE (all seen in Flink with a NaN).
+    """
+    inner = node.unnest() if isinstance(node, exp.Paren) else node
+    if isinstance(inner, exp.Not):
+        return inner.this
+    if type(inner) in _NEGATIONS:
+        return _NEGATIONS[type(inner)](this=inner.this.copy(), expression=inner.expression.copy())
+    if isinstance(inner, exp.Between) and not inner.args.get("symmetric"):
+        value = inner.this
+        return exp.Or(
+            this=exp.LT(this=value.copy(), expression=inner.args["low"].copy()),
+            expression=exp.GT(this=value.copy(), expression=inner.args["high"].copy()),
+        )
+    if isinstance(inner, exp.And | exp.Or):
+        other = exp.Or if isinstance(inner, exp.And) else exp.And
+        return other(
+            this=exp.Not(this=exp.Paren(this=inner.this.copy())),
+            expression=exp.Not(this=exp.Paren(this=inner.expression.copy())),
+        )
+    if isinstance(inner, exp.Case) and inner.this is None:
+        case = inner.copy()
+        for branch in case.args.get("ifs") or []:
+            branch.set("true", exp.Not(this=exp.Paren(this=branch.args["true"])))
+        default = case.args.get("default")
+        if default is not None:
+            case.set("default", exp.Not(this=exp.Paren(this=default)))
+        return case
+    return None
+
+
+def _total_order(x: float, y: float) -> int:
+    """Java's ``Double.compare``: -0.0 below 0.0, NaN above everything and equal to itself."""
+    if math.isnan(x) or math.isnan(y):
+        return (not math.isnan(y)) - (not math.isnan(x))
+    if x == y:
+        return (math.copysign(1.0, x) > 0) - (math.copysign(1.0, y) > 0)
+    return -1 if x < y else 1
+
+
+_ORDERINGS: dict[str, Callable[[int], bool]] = {
+    ">": lambda sign: sign > 0,
+    ">=": lambda sign: sign >= 0,
+    "<": lambda sign: sign < 0,
+    "<=": lambda sign: sign <= 0,
+}
+
+
 def _compare(left: Expr, right: Expr, operator: str) -> Fn:
     """A closure comparing the two sides in their common type (three-valued)."""
     domain = t.comparable(left.ftype, right.ftype, operator)
+    kinds = {left.ftype.kind, right.ftype.kind}
+    if operator in _ORDERINGS and "DECIMAL" in kinds and kinds & set(t.APPROXIMATE):
+        # Flink orders a DECIMAL and a DOUBLE by DecimalDataUtils.compare, that is Double.compare (seen: -0.0 <
+        # 0.00 and NaN > 99.5 are TRUE); = and <> stay primitive (-0.0 = 0.00 is TRUE)
+        holds = _ORDERINGS[operator]
+        return _strict(lambda x, y: holds(_total_order(float(x), float(y))), left, right)
     if domain.is_numeric:
         a, b = _numeric_value(left.ftype, domain), _numeric_value(right.ftype, domain)
     else:
@@ -888,7 +949,8 @@ def _float_operation(operator: str, x: float, y: float) -> float:
 def _float_round(value: float, up: bool) -> float:
     if math.isnan(value) or math.isinf(value):
         return value
-    return float(math.ceil(value) if up else math.floor(value)) if value != 0 else value
+    # Java's Math.ceil and Math.floor keep the sign of a zero result: CEIL(-0.5) is -0.0
+    return math.copysign(float(math.ceil(value) if up else math.floor(value)), value)
 
 
 def _double_round(value: float, places: int, single: bool) -> float:
@@ -1018,6 +1080,9 @@ def _parsed(env: Env, text: str) -> Any:
 
 
 _COMPARISONS: dict[type, str] = {exp.EQ: "=", exp.NEQ: "<>", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
+_NEGATIONS: dict[type, type] = {
+    exp.EQ: exp.NEQ, exp.NEQ: exp.EQ, exp.GT: exp.LTE, exp.GTE: exp.LT, exp.LT: exp.GTE, exp.LTE: exp.GT,
+}  # fmt: skip
 _ARITHMETIC: dict[type, str] = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/", exp.Mod: "%"}
 _HANDLERS: dict[type, Callable[[Compiler, Any], Expr]] = {
     exp.Column: Compiler._column,

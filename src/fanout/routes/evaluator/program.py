@@ -132,8 +132,15 @@ class Program:
         if unknown:
             raise UnknownRelationError(f"INSERT INTO {sink_name}: no column {unknown[0]!r}")
         dtypes = {column.name: column.dtype for column in sink.columns}
+        # Flink casts the row into the sink only when some column cannot take its value as it is; then Calcite
+        # simplifies each column's CAST (see _sink_cast).
+        typing = Compiler(relation.scope, [])
+        cast = any(
+            not t.avoids_cast(typing(item).ftype, t.from_sql(dtypes[name]))
+            for name, (_, item) in zip(columns, items, strict=True)
+        )
         given = {
-            name: compile_(_sink_cast(compile_, item, dtypes[name]))
+            name: compile_(_sink_cast(compile_, item, dtypes[name]) if cast else item)
             for name, (_, item) in zip(columns, items, strict=True)
         }
         values: list[Fn] = []
@@ -216,7 +223,7 @@ def _where(compile_: Compiler, query: exp.Select) -> tuple[Expr, ...]:
     where = query.args.get("where")
     if where is None:
         return ()
-    compiled = compile_(where.this)
+    compiled = compile_(_unknown_as_false(where.this))
     if compiled.ftype.kind not in ("BOOLEAN", "NULL"):
         raise UnsupportedConstructError(f"WHERE of a {compiled.ftype}", "Flink needs a BOOLEAN condition")
     terms = []
@@ -230,6 +237,29 @@ def _where(compile_: Compiler, query: exp.Select) -> tuple[Expr, ...]:
     # before the WHEREs of the views under it.
     failing = [term for term in terms if _fails_constantly(term)]
     return tuple(failing + [term for term in terms if term not in failing])
+
+
+def _unknown_as_false(node: exp.Expr) -> exp.Expr:
+    """A WHERE as Calcite simplifies its top-level terms, where NULL counts as FALSE: ``x IS FALSE`` is ``NOT x``
+    (so ``(d < 0) IS FALSE`` is ``d >= 0``, FALSE for a NaN), and ``x NOT IN (..., NULL)``, never TRUE, is FALSE
+    (its items are not evaluated)."""
+    inner = node.unnest() if isinstance(node, exp.Paren) else node
+    if isinstance(inner, exp.And):
+        return exp.And(this=_unknown_as_false(inner.this), expression=_unknown_as_false(inner.expression))
+    if isinstance(inner, exp.Is) and isinstance(inner.expression, exp.Boolean) and not inner.expression.this:
+        return exp.Not(this=exp.Paren(this=inner.this.copy()))
+    if isinstance(inner, exp.Not):
+        tested = inner.this.unnest() if isinstance(inner.this, exp.Paren) else inner.this
+        if isinstance(tested, exp.In) and any(_is_null(item) for item in tested.expressions):
+            return exp.false()
+    return node
+
+
+def _is_null(node: exp.Expr) -> bool:
+    """NULL, or a CAST of it."""
+    while isinstance(node, exp.Paren | exp.Cast):
+        node = node.this
+    return isinstance(node, exp.Null)
 
 
 class _ReadsRecordError(Exception):
@@ -296,9 +326,9 @@ def _keep(conjuncts: tuple[Expr, ...]) -> Fn:
 
 
 def _sink_cast(compile_: Compiler, item: exp.Expr, dtype: exp.DataType) -> exp.Expr:
-    """The value as Flink plans it into its sink column: a CAST to the column's type, under which Calcite drops
-    a CAST to text it deems lossless (``CAST(f AS VARCHAR(3))`` of a FLOAT into a VARCHAR(5) column keeps
-    all of ``150.0``)."""
+    """The value as Flink plans it into its sink column when the row needs a cast: a CAST to the column's type,
+    under which Calcite drops a CAST to text it deems lossless (``CAST(f AS VARCHAR(3))`` of a FLOAT into a
+    VARCHAR(5) column keeps all of ``150.0`` when another column of the row needs a cast; alone, it is ``150``)."""
     inner = item.unnest() if isinstance(item, exp.Paren) else item
     if type(inner) is not exp.Cast:
         return item

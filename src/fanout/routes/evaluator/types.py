@@ -207,6 +207,18 @@ def common(types: list[FType], what: str) -> FType:
     )
 
 
+def avoids_cast(source: FType, target: FType) -> bool:
+    """Flink's ``LogicalTypeCasts.supportsAvoidingCast`` into a nullable column: the same type, or text (bytes)
+    into a VARCHAR (VARBINARY) at least as long."""
+    if source == target:
+        return True
+    if target.kind == "VARCHAR" and source.is_string:
+        return source.precision <= target.precision
+    if target.kind == "VARBINARY" and source.is_binary:
+        return source.precision <= target.precision
+    return False
+
+
 def comparable(left: FType, right: FType, operator: str) -> FType:
     """The type both sides of a comparison are compared in, or UnsupportedConstructError."""
     if left.kind == "NULL" or right.kind == "NULL":
