@@ -486,6 +486,14 @@ class Compiler:
                 "Flink folds it at planning through another rounding (TRY_CAST(2147483647 AS FLOAT) wrote "
                 "2.1474839E9, CAST writes 2.14748365E9); write CAST, or the FLOAT literal you mean",
             )
+        if target.kind == "DECIMAL" and operand.ftype.is_numeric:
+            known, value = self.constant(node.this)
+            if known and value is not None and converter(operand.ftype, target)(value) is None:
+                raise UnsupportedConstructError(
+                    f"{'TRY_CAST' if safe else 'CAST'} of the constant {value} AS {target}, which cannot hold it",
+                    "Flink's planner folds it into a value that is NULL and NOT NULL at once (IS NULL and IS NOT "
+                    "NULL both TRUE); write a DECIMAL type that holds it, or CAST(NULL AS DECIMAL(...))",
+                )
         fallible = operand.ftype.is_string and not (target.is_string or target.is_binary)
         if not safe and fallible and not self.constant(node.this)[0]:
             self.hazards.append(_cast_hazard(target))
@@ -531,7 +539,9 @@ class Compiler:
         operands = [node.this, node.expression] if isinstance(node, exp.DPipe) else list(node.expressions)
         compiled = [self._string_operand(o, "||") for o in operands]
         length = min(sum(c.ftype.precision for c in compiled), t.MAX_LENGTH)
-        return Expr(_strict(_concat, *compiled), t.FType("VARCHAR", length))
+        # CONCAT(...) joins the bytes (BinaryStringData); || joins Java Strings, so invalid UTF-8 becomes U+FFFD
+        join = _concat if isinstance(node, exp.Concat) else _join_text
+        return Expr(_strict(join, *compiled), t.FType("VARCHAR", length))
 
     def _upper(self, node: exp.Expr) -> Expr:
         operand = self._string_operand(node.this, node.key.upper())
@@ -969,6 +979,10 @@ def _double_round(value: float, places: int, single: bool) -> float:
 
 def _char_length(text: str) -> int:
     return binarystring.char_length(text) if isinstance(text, RawText) else len(text)
+
+
+def _join_text(*values: str) -> str:
+    return "".join(values)  # a plain str: a RawText's decoded text, not its bytes
 
 
 def _concat(*values: str) -> str:
