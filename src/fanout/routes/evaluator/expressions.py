@@ -119,7 +119,9 @@ def _strict(fn: Callable[..., Any], *args: Expr) -> Fn:
 
 def _numeric_value(ftype: t.FType, target: t.FType) -> Callable[[Any], Any]:
     """Convert a value of numeric ``ftype`` to the representation of numeric ``target``."""
-    if target.kind in t.APPROXIMATE:
+    if target.kind == "FLOAT":
+        return lambda value: java.to_float32(float(value))  # Java compares a double with a float as floats
+    if target.kind == "DOUBLE":
         return float
     if target.kind == "DECIMAL":
         return Decimal
@@ -799,7 +801,8 @@ def _coerce(expr: Expr, ftype: t.FType) -> Fn:
         return lambda env: None if (value := a(env)) is None else convert(value)
     if ftype.kind == "CHAR" and expr.ftype.is_string:
         a, width = expr.fn, ftype.precision
-        return lambda env: None if (value := a(env)) is None else value.ljust(width)
+        # padded, and cut (seen in Flink: '' IN (..., 'abc') is TRUE, the item cast to the CHAR(0) of '')
+        return lambda env: None if (value := a(env)) is None else value[:width].ljust(width)
     return expr.fn
 
 
@@ -893,13 +896,7 @@ def _operation(operator: str, left: t.FType, right: t.FType, result: t.FType) ->
             return lambda x, y: java.wrap(_java_div(x, y), kind)
         return lambda x, y: java.wrap(_java_mod(x, y), kind)
     if result.kind in t.APPROXIMATE:
-        single = result.kind == "FLOAT"
-
-        def approximate(x: Any, y: Any) -> float:
-            value = _float_operation(operator, float(x), float(y))
-            return java.to_float32(value) if single else value
-
-        return approximate
+        return _approximate_operation(operator, single=result.kind == "FLOAT")
     precision, scale = result.precision, result.scale
 
     def exact(x: Any, y: Any) -> Decimal | None:
@@ -922,6 +919,19 @@ def _operation(operator: str, left: t.FType, right: t.FType, result: t.FType) ->
         return java.round_decimal(value, precision, scale)
 
     return exact
+
+
+def _approximate_operation(operator: str, single: bool) -> Callable[[Any, Any], float]:
+    """The operation in double, or in float (``single``): each operand a float first (a DOUBLE operand
+    narrowed), then the exact result rounded."""
+
+    def approximate(x: Any, y: Any) -> float:
+        if single:
+            x, y = java.to_float32(float(x)), java.to_float32(float(y))
+        value = _float_operation(operator, float(x), float(y))
+        return java.to_float32(value) if single else value
+
+    return approximate
 
 
 def _java_div(x: int, y: int) -> int:

@@ -156,7 +156,7 @@ def arithmetic(operator: str, left: FType, right: FType) -> FType:
             "fails to plan or its generated code does not compile; CAST both operands to the same DECIMAL first",
         )
     if left.kind in APPROXIMATE or right.kind in APPROXIMATE:
-        return _approximate({left.kind, right.kind})
+        return _approximate([left.kind, right.kind])
     if left.is_integer and right.is_integer:
         return left if INTEGERS.index(left.kind) >= INTEGERS.index(right.kind) else right
     a, b = as_decimal(left), as_decimal(right)
@@ -173,9 +173,17 @@ def arithmetic(operator: str, left: FType, right: FType) -> FType:
     return adjust(min(p1 - s1, p2 - s2) + scale, scale)
 
 
-def _approximate(kinds: set[str]) -> FType:
-    """A FLOAT stays FLOAT with integers (17 + 0.1f is 17.1f), and is a DOUBLE with a DOUBLE or a DECIMAL."""
-    return DOUBLE if kinds & {"DOUBLE", "DECIMAL"} else FType("FLOAT")
+def _approximate(kinds: list[str], first_wins: bool = True) -> FType:
+    """A FLOAT stays FLOAT with integers (17 + 0.1f is 17.1f) and is a DOUBLE with a DECIMAL. Between FLOAT and
+    DOUBLE the first one wins (Calcite's least restrictive type of two approximate types of one precision, seen
+    in Flink: FLOAT + DOUBLE, CASE, IF, = and NULLIF are FLOAT when the FLOAT comes first), except in COALESCE
+    (``first_wins`` False: Flink's own inference makes it a DOUBLE)."""
+    if "DECIMAL" in kinds:
+        return DOUBLE
+    approximate = [kind for kind in kinds if kind in APPROXIMATE]
+    if first_wins:
+        return FType(approximate[0])
+    return DOUBLE if "DOUBLE" in approximate else FType("FLOAT")
 
 
 def common(types: list[FType], what: str) -> FType:
@@ -194,7 +202,7 @@ def common(types: list[FType], what: str) -> FType:
         return BOOLEAN
     if all(t.is_numeric for t in known):
         if kinds & set(APPROXIMATE):
-            return _approximate(kinds)
+            return _approximate([t.kind for t in known], first_wins=what != "COALESCE")
         if kinds <= set(INTEGERS):
             return FType(max(kinds, key=INTEGERS.index))
         decimals = [as_decimal(t) for t in known]
