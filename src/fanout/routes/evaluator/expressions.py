@@ -311,7 +311,7 @@ class Compiler:
         value = self(node.this)
         # Flink casts each item to the type of the tested value (1 IN (1.4) is TRUE; a DOUBLE Infinity
         # tested against a DECIMAL fails the job), then tests them in order like an OR.
-        tests = [_compare(value, self._implicit_cast(self(item), value.ftype), "=") for item in node.expressions]
+        tests = [_compare(value, self._in_item(self(item), value.ftype), "=") for item in node.expressions]
 
         def member(env: Env) -> Any:
             unknown = False
@@ -323,6 +323,13 @@ class Compiler:
             return None if unknown else False
 
         return Expr(member, t.BOOLEAN)
+
+    def _in_item(self, item: Expr, value: t.FType) -> Expr:
+        """An IN item as Flink tests it: cast to the tested value's type, except a DECIMAL against a DECIMAL,
+        compared exactly (seen: ROUND(1.50) IN (1.5) is FALSE, where a cast to DECIMAL(11, 0) would make it 2)."""
+        if item.ftype.kind == "DECIMAL" and value.kind == "DECIMAL":
+            return item
+        return self._implicit_cast(item, value)
 
     def _is(self, node: exp.Is) -> Expr:
         kind = node.expression
@@ -374,8 +381,10 @@ class Compiler:
         return Expr(_strict(_operation(operator, left.ftype, right.ftype, result), left, right), result)
 
     def _neg(self, node: exp.Neg) -> Expr:
-        if isinstance(node.this, exp.Literal) and not node.this.is_string:
-            return self._literal(exp.Literal(this="-" + node.this.name, is_string=False))  # typed by its value
+        literal = node.this.unnest() if isinstance(node.this, exp.Paren) else node.this
+        if isinstance(literal, exp.Literal) and not literal.is_string:
+            # typed by its value, parentheses or not: -(2147483648) is the INT -2147483648 (seen in Flink)
+            return self._literal(exp.Literal(this="-" + literal.name, is_string=False))
         operand = self(node.this)
         ftype = operand.ftype
         if not ftype.is_numeric:
