@@ -39,6 +39,15 @@ class Local:
     refused: str | None = None
     outputs: dict[str, bytes] = field(default_factory=dict)  # sink -> the bytes of its file (payload + newline each)
     failures: dict[int, str] = field(default_factory=dict)  # record index -> why Flink would fail the job
+    # record index -> why Flink may fail the job, depending on its plan; outputs leave them out, and
+    # alternatives holds, per such record, the outputs it has alone if the job does not fail
+    uncertain: dict[int, str] = field(default_factory=dict)
+    alternatives: dict[int, dict[str, bytes]] = field(default_factory=dict)
+
+    @property
+    def skipped(self) -> set[int]:
+        """The records not compared in a combined job: those that fail or may fail."""
+        return set(self.failures) | set(self.uncertain)
 
 
 @dataclass
@@ -67,6 +76,7 @@ class Stats:
     records: int = 0
     outputs_compared: int = 0
     failures_checked: int = 0
+    uncertain_checked: int = 0  # records Flink may fail the job on (by its plan's order of WHERE terms)
     flink_jobs: int = 0
     lost_rounds: int = 0  # rounds abandoned because the Flink server stopped answering (not a finding)
     seconds: float = 0.0
@@ -89,9 +99,15 @@ def run_local(script: Script, records: list[bytes]) -> Local:
         # `fanout sql check` rejects it (job-failure-risk): where Flink evaluates it is Calcite's choice.
         return Local(refused=f"job-failure-risk: {program.hazards[0].construct}")
     failures: dict[int, str] = {}
-    rows = program.execute(records, failures)
-    outputs = {sink: b"".join(payload + b"\n" for _, payload in rows[sink]) for sink in rows}
-    return Local(outputs=outputs, failures=failures)
+    uncertain: dict[int, str] = {}
+    rows = program.execute(records, failures, uncertain)
+
+    def outputs(indexes: set[int]) -> dict[str, bytes]:
+        return {sink: b"".join(data + b"\n" for index, data in rows[sink] if index in indexes) for sink in rows}
+
+    certain = set(range(len(records))) - set(failures) - set(uncertain)
+    alternatives = {index: outputs({index}) for index in uncertain}
+    return Local(outputs=outputs(certain), failures=failures, uncertain=uncertain, alternatives=alternatives)
 
 
 def _sink_path(workdir: Path, script: Script, sink: Sink) -> Path:
@@ -171,7 +187,7 @@ class Fuzzer:
         local = run_local(script, records)
         if local.refused:
             return None
-        kept = [r for i, r in enumerate(records) if i not in local.failures]
+        kept = [r for i, r in enumerate(records) if i not in local.skipped]
         result = self.flink([(script, kept)])
         if isinstance(result, str):
             return self._failed_job(script, kept, result)
@@ -180,6 +196,10 @@ class Fuzzer:
             return found
         for index in list(local.failures)[:1]:
             failed = self._check_failure(script, records[index], local.failures[index])
+            if failed:
+                return failed
+        for index in list(local.uncertain)[:1]:
+            failed = self._check_uncertain(script, records[index], local, index)
             if failed:
                 return failed
         return None
@@ -203,6 +223,18 @@ class Fuzzer:
         if isinstance(result, str):
             return None
         return Mismatch("local-fails-only", script, [record], f"local: {reason}; Flink routed it: {result}")
+
+    def _check_uncertain(self, script: Script, record: bytes, local: Local, index: int) -> Mismatch | None:
+        """A record the job may fail on: Flink fails, or routes it as the evaluator does when it does not."""
+        self.stats.uncertain_checked += 1
+        result = self.flink([(script, [record])])
+        if isinstance(result, str):
+            return None
+        alone = {script.prefix + sink: data for sink, data in result[script.prefix].items()}
+        if alone == local.alternatives[index]:
+            return None
+        detail = f"{local.uncertain[index]}; Flink routed it otherwise: {alone}, not {local.alternatives[index]}"
+        return Mismatch("output", script, [record], detail)
 
     def expected(self, mismatch: Mismatch) -> dict[str, bytes] | str:
         """What Flink does with a mismatch's script and records: per sink table, its bytes; or the failure."""
@@ -236,6 +268,12 @@ class Fuzzer:
             mismatch = self._check_failure(script, records[index], local.failures[index])
             if mismatch:
                 found.append(mismatch)
+        doubts = [(s, local) for s, local in accepted if local.uncertain][: self.failure_checks]
+        for script, local in doubts:
+            index = next(iter(local.uncertain))
+            mismatch = self._check_uncertain(script, records[index], local, index)
+            if mismatch:
+                found.append(mismatch)
         shrunk = [self.shrink(mismatch) for mismatch in found] if self.shrinking else found
         self.mismatches += shrunk
         return shrunk
@@ -262,7 +300,7 @@ class Fuzzer:
     def _compare_group(self, group: list[tuple[Script, Local]], records: list[bytes]) -> list[Mismatch]:
         if not group:
             return []
-        jobs = [(s, [r for i, r in enumerate(records) if i not in local.failures]) for s, local in group]
+        jobs = [(s, [r for i, r in enumerate(records) if i not in local.skipped]) for s, local in group]
         result = self.flink(jobs)
         if isinstance(result, str):
             if len(group) == 1:

@@ -36,14 +36,20 @@ def _load(path: Path) -> dict:
 
 
 def _local(sql: str, records: list[bytes]) -> tuple[dict[str, bytes], dict[int, str]] | str:
-    """Per sink table, the bytes of its file (payload + newline each), and the failures; or the refusal."""
+    """Per sink table, the bytes of its file (payload + newline each), and the failures; or the refusal.
+
+    A record the job only may fail on (by the order Flink's planner gives a WHERE's terms) counts as failing
+    when the case has Flink fail; otherwise its rows are those it has when the job does not fail.
+    """
     try:
         program = Program(parse_script(sql))
     except RouteError as exc:
         return f"{type(exc).__name__}: {exc}"
     failures: dict[int, str] = {}
-    rows = program.execute(records, failures)
-    return {sink: b"".join(p + b"\n" for _, p in rows[sink]) for sink in rows}, failures
+    uncertain: dict[int, str] = {}
+    rows = program.execute(records, failures, uncertain)
+    outputs = {sink: b"".join(p + b"\n" for _, p in rows[sink]) for sink in rows}
+    return outputs, {**failures, **{index: f"may fail: {why}" for index, why in uncertain.items()}}
 
 
 def test_fuzz_corpus_is_not_empty_of_structure() -> None:
@@ -70,7 +76,8 @@ def test_fuzz_corpus_case_runs_locally_as_flink_ran_it(path: Path) -> None:
     if "fails" in flink:
         assert failures, f"Flink fails the job ({flink['fails'][:300]}); we route every record"
         return
-    assert not failures, f"we predict a job failure that Flink does not have: {failures}"
+    certain = {index: why for index, why in failures.items() if not why.startswith("may fail: ")}
+    assert not certain, f"we predict a job failure that Flink does not have: {certain}"
     expected = {sink: base64.b64decode(data) for sink, data in flink["outputs"].items()}
     assert outputs == expected
 

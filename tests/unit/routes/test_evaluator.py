@@ -326,3 +326,46 @@ def test_mod_of_a_decimal_by_an_integer_is_refused() -> None:
     # WHEN compiled THEN it is refused with the rewrite
     with pytest.raises(UnsupportedConstructError, match="CAST both operands to the same DECIMAL"):
         RouteExecutor.from_sql(SOURCE + body)
+
+
+def test_a_where_term_that_fails_where_another_is_false_may_fail_the_job() -> None:
+    # GIVEN three WHERE terms: ROUND of a DOUBLE fails on Infinity, and the IS NOT NULL term is FALSE for the
+    # record (Flink 1.20.5 moved the IS NOT NULL term last here and failed; with two terms it ran it first)
+    body = """CREATE TABLE o (v STRING) WITH ('format' = 'raw');
+    INSERT INTO o SELECT payload FROM src WHERE JSON_VALUE(payload, '$.m') IS NOT NULL
+      AND ROUND(TRY_CAST(JSON_VALUE(payload, '$.a') AS DOUBLE), 0) > 0 AND CHAR_LENGTH(payload) >= 0;"""
+    executor = RouteExecutor.from_sql(SOURCE + body)
+    records = [b'{"a":"Infinity"}', b'{"a":"Infinity","m":1}', b'{"a":2,"m":1}']
+    # WHEN routed, asking which records Flink may fail the job on
+    failures: dict[int, str] = {}
+    uncertain: dict[int, str] = {}
+    rows = executor.program.execute(records, failures, uncertain)
+    # THEN the first may fail the job (it depends on the plan), the second does (no term is FALSE), the third
+    # is routed
+    assert set(uncertain) == {0} and "only if Flink's planner orders this term" in uncertain[0]
+    assert set(failures) == {1} and "ROUND of Infinity" in failures[1]
+    assert rows["o"] == [(2, b'{"a":2,"m":1}')]
+    # AND a caller that does not ask counts it as failing
+    plain: dict[int, str] = {}
+    executor.execute(records, plain)
+    assert set(plain) == {0, 1}
+
+
+@pytest.mark.parametrize(
+    ("divisor", "fails"),
+    [
+        ("TRY_CAST(JSON_VALUE(payload, '$.i') AS INT)", True),
+        ("CAST(TRY_CAST(JSON_VALUE(payload, '$.i') AS INT) AS DECIMAL(10, 0))", False),
+    ],
+)
+def test_a_decimal_divided_by_a_long_integer_fails_the_job_as_in_flink(divisor: str, fails: bool) -> None:
+    # GIVEN DECIMAL(2, 1) / INT: Flink 1.20.5 casts the INT to the quotient's DECIMAL(13, 12), null for 10 and
+    # more, and DecimalDataUtils.divide throws a NullPointerException
+    body = f"""CREATE TABLE o (v DECIMAL(38, 18)) WITH ('format' = 'json');
+    INSERT INTO o SELECT 1.5 / {divisor} FROM src;"""
+    failures: dict[int, str] = {}
+    # WHEN 9 and 10 are the divisors
+    rows = RouteExecutor.from_sql(SOURCE + body).execute([b'{"i":9}', b'{"i":10}'], failures)
+    # THEN 9 divides, and 10 fails the job unless the divisor is a DECIMAL first
+    assert rows["o"][0][1].startswith(b'{"v":0.16666666666')
+    assert (set(failures) == {1}) == fails and (not fails or "NullPointerException" in failures[1])

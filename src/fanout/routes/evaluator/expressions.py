@@ -271,7 +271,12 @@ class Compiler:
                 "the other can compares as not distinct; test the TRY_CAST you mean with IS NULL",
             )
         left, right = self(node.this), self(node.expression)
-        equal = _compare(left, right, "=")
+        kinds = {left.ftype.kind, right.ftype.kind}
+        if "DECIMAL" in kinds and kinds & set(t.APPROXIMATE):
+            # by DecimalDataUtils.compare, that is Double.compare (seen: -0.0 IS DISTINCT FROM 0.00 is TRUE)
+            equal = _strict(lambda x, y: _total_order(float(x), float(y)) == 0, left, right)
+        else:
+            equal = _compare(left, right, "=")
         a, b = left.fn, right.fn
         distinct = isinstance(node, exp.NullSafeNEQ)
 
@@ -906,9 +911,25 @@ def _operation(operator: str, left: t.FType, right: t.FType, result: t.FType) ->
         return lambda x, y: java.wrap(_java_mod(x, y), kind)
     if result.kind in t.APPROXIMATE:
         return _approximate_operation(operator, single=result.kind == "FLOAT")
+    return _decimal_operation(operator, left, right, result)
+
+
+def _decimal_operation(operator: str, left: t.FType, right: t.FType, result: t.FType) -> Callable[[Any, Any], Any]:
+    """The operation on DECIMALs (and integers) as DecimalDataUtils computes it, rounded into ``result``."""
     precision, scale = result.precision, result.scale
+    # Flink 1.20 casts an integer operand of a DECIMAL division straight to the result's type: one with more
+    # integer digits than that type has is null there, and DecimalDataUtils.divide then throws (seen:
+    # DECIMAL(5, 2) / 1000 and 1.5 / 10 fail the job, 1.5 / 9 does not).
+    limit = 10 ** (precision - scale) if operator == "/" else None
+    overflowing = [limit is not None and side.is_integer for side in (left, right)]
 
     def exact(x: Any, y: Any) -> Decimal | None:
+        for value, checked in zip((x, y), overflowing, strict=True):
+            if checked and abs(value) >= limit:
+                raise JobFailure(
+                    f"java.lang.NullPointerException: DecimalData is null: the integer {value} does not fit the "
+                    f"division's DECIMAL({precision}, {scale}) (CAST it AS DECIMAL first)"
+                )
         x, y = Decimal(x), Decimal(y)
         try:
             if operator == "+":
@@ -990,9 +1011,8 @@ def _double_round(value: float, places: int, single: bool) -> float:
             f"java.lang.NumberFormatException: Character {text.lstrip('-')[0]} is neither a decimal digit number, "
             f'decimal point, nor "e" notation exponential mark. (ROUND of {text})'
         )
-    rounded = float(
-        abs(Decimal(text)) if value == 0 else Decimal(text).quantize(Decimal(1).scaleb(-places), context=java.CONTEXT)
-    )
+    # a BigDecimal has no negative zero: ROUND(-0.01, 1) is 0.0, as ROUND(-0.0) is
+    rounded = float(Decimal(text).quantize(Decimal(1).scaleb(-places), context=java.CONTEXT)) + 0.0
     return java.to_float32(rounded) if single else rounded
 
 

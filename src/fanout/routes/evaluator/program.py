@@ -27,6 +27,7 @@ from fanout.routes.formats import check_sink_format
 from fanout.routes.parser import RouteScript, TableDef, relation_of, source_table
 
 RouteRows = dict[str, list[tuple[int, bytes]]]
+ORDER_DEPENDENT = object()  # env[0] key: why Flink may fail the job on the record, depending on its plan
 SOURCE = 1  # env[SOURCE]: the record's value of the source column (env[0] is the parse memo)
 
 
@@ -153,31 +154,42 @@ class Program:
             types.append(target)
         return Route(sink_name, keep, _writer(sink, fmt, values, types))
 
-    def route(self, payload: bytes) -> list[tuple[str, bytes]]:
-        """The (sink, bytes) rows ``payload`` becomes, in script order; JobFailure where Flink fails the job."""
+    def route(self, payload: bytes) -> tuple[list[tuple[str, bytes]], str | None]:
+        """The (sink, bytes) rows ``payload`` becomes, in script order, and why Flink may fail the job on it
+        instead (a WHERE term that fails where another is FALSE; see ``_keep``), or None. JobFailure where
+        Flink fails the job."""
         env: Env = [{}, payload if self.binary else RawText.of(payload)]
         env.extend([UNSET] * (self.slots - 2))
         rows = []
         for route in self.routes:
             if route.keep(env) is True:
                 rows.append((route.sink, route.write(env)))
-        return rows
+        return rows, env[0].get(ORDER_DEPENDENT)
 
-    def execute(self, batch: Sequence[bytes], failures: dict[int, str] | None = None) -> RouteRows:
+    def execute(
+        self, batch: Sequence[bytes], failures: dict[int, str] | None = None, uncertain: dict[int, str] | None = None
+    ) -> RouteRows:
         """Route ``batch``: per sink, (input index, payload bytes) in input order.
 
         A record on which Flink would fail the job raises FlinkJobFailureError, unless ``failures`` is given:
-        then its reason is stored there under its index, and the other records are routed.
+        then its reason is stored there under its index, and the other records are routed. A record on which
+        Flink may fail the job, depending on the order its planner gives a WHERE's terms, counts as one that
+        fails, unless ``uncertain`` is given: then its reason is stored there, and its rows are those it has if
+        the job does not fail.
         """
         rows: RouteRows = {sink: [] for sink in self.sinks}
         for index, payload in enumerate(batch):
             try:
-                routed = self.route(payload)
+                routed, doubt = self.route(payload)
+                if doubt is not None and uncertain is None:
+                    raise JobFailure(doubt)
             except JobFailure as exc:
                 if failures is None:
                     raise FlinkJobFailureError(index, str(exc)) from None
                 failures[index] = str(exc)
                 continue
+            if doubt is not None and uncertain is not None:
+                uncertain[index] = doubt
             for sink, data in routed:
                 rows[sink].append((index, data))
         return rows
@@ -311,16 +323,29 @@ def _keep(conjuncts: tuple[Expr, ...]) -> Fn:
     if len(conjuncts) == 1:
         test = condition(conjuncts[0], "the WHERE condition")
         return lambda env: test(env) is True
-    tests = [term.fn for term in conjuncts]
+    tests = [(term.fn, _fails_constantly(term)) for term in conjuncts]
 
     def every(env: Env) -> bool:
-        kept = True
-        for test in tests:
-            value = test(env)
-            if value is False:
-                return False
-            kept = kept and value is True
-        return kept
+        dropped = False
+        failure: JobFailure | None = None
+        for test, constant in tests:
+            try:
+                value = test(env)
+            except JobFailure as exc:
+                if constant and not dropped:
+                    raise  # a constant that fails runs before the terms of its WHERE (seen in Flink)
+                failure = failure or exc
+                continue
+            # a NULL term may stop Flink too: a comparison with literals becomes a SEARCH that is FALSE for NULL
+            dropped = dropped or value is not True
+        if failure is None:
+            return not dropped
+        if not dropped:
+            raise failure  # every term runs: the failing one too, in any order
+        # one term fails and another is FALSE: whether Flink runs the failing one depends on the order its
+        # planner gives the terms (by kind, and by hash code among terms of one kind), which we cannot know
+        env[0][ORDER_DEPENDENT] = f"{failure} (only if Flink's planner orders this term before a FALSE one)"
+        return False
 
     return every
 

@@ -251,8 +251,8 @@ def literal_type(node: exp.Literal) -> FType:
     unsigned = text.lstrip("-")
     if "." in unsigned:
         whole, _, fraction = unsigned.partition(".")
-        digits = len((whole + fraction).lstrip("0")) or 1
-        return decimal(max(digits, len(fraction), 1), len(fraction))
+        # at least one integer digit: 0.5 is DECIMAL(2, 1), 0.05 DECIMAL(3, 2) (Flink's TYPEOF)
+        return decimal((len(whole.lstrip("0")) or 1) + len(fraction), len(fraction))
     value = int(text)
     if -(2**31) <= value <= 2**31 - 1:
         return INT
