@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, DivisionByZero, InvalidOperation
 from typing import Any
 
@@ -145,7 +145,13 @@ class Compiler:
             if isinstance(node, exp.Anonymous):
                 raise UnsupportedConstructError(f"function {node.name.upper()}")
             raise UnsupportedConstructError(node.key.upper())
-        return handler(self, node)
+        compiled = handler(self, node)
+        if compiled.ftype.kind in t.APPROXIMATE and node.find(exp.Column) is None:
+            # Calcite folds a constant into a literal held as a BigDecimal, which has no -0.0: -(ROUND(0.1e0))
+            # is 0.0 (seen in Flink)
+            fn = compiled.fn
+            return replace(compiled, fn=lambda env: value + 0.0 if (value := fn(env)) is not None else None)
+        return compiled
 
     # ------------------------------------------------------------------ leaves
 
@@ -263,7 +269,7 @@ class Compiler:
         return Expr(_compare(left, right, operator), t.BOOLEAN)
 
     def _null_safe(self, node: exp.Expr) -> Expr:
-        sides = [side.unnest() if isinstance(side, exp.Paren) else side for side in (node.this, node.expression)]
+        sides = [_without_identity(side) for side in (node.this, node.expression)]
         if all(isinstance(side, exp.TryCast) for side in sides) and sides[0].this == sides[1].this:
             raise UnsupportedConstructError(
                 "IS [NOT] DISTINCT FROM between two TRY_CASTs of the same value",
@@ -496,7 +502,15 @@ class Compiler:
             )
         convert = converter(operand.ftype, target)
         safe = isinstance(node, exp.TryCast)
-        if safe and target.kind == "FLOAT" and operand.ftype.is_numeric and self.constant(node.this)[0]:
+        if target.is_integer and operand.ftype.is_numeric and _folds(operand):
+            value = operand.fn([{}, None])
+            if value is not None and not (math.isfinite(value) and java.fits(int(value), target.kind)):
+                raise UnsupportedConstructError(
+                    f"{'TRY_CAST' if safe else 'CAST'} of the constant {value} AS {target}, which cannot hold it",
+                    "Flink folds it at planning by other rules than Java's narrowing (TRY_CAST(COALESCE("
+                    "99999999.99, x) AS TINYINT) wrote 0, not -1); write the value you mean",
+                )
+        if safe and target.kind == "FLOAT" and operand.ftype.is_numeric and _folds(operand):
             raise UnsupportedConstructError(
                 f"TRY_CAST of a constant AS {target}",
                 "Flink folds it at planning through another rounding (TRY_CAST(2147483647 AS FLOAT) wrote "
@@ -676,10 +690,11 @@ class Compiler:
         if ftype.is_integer:
             return operand
         if ftype.kind == "DECIMAL":
-            # LogicalTypeMerging.findRoundDecimalType: the same type when rounding to its scale or more, else
-            # one more digit; the value must fit it (a rounding carry a string cast left over is NULL here).
+            # LogicalTypeMerging.findRoundDecimalType: the same type when rounding to its scale or more, and
+            # DecimalDataUtils.sround returns the value as it is (even one a string cast left too long: seen in
+            # Flink); else one more digit, and the value must fit it (NULL when it does not)
             if places >= ftype.scale:
-                result = ftype
+                return operand
             else:
                 result = t.decimal(min(t.MAX_DECIMAL_PRECISION, 1 + ftype.precision - ftype.scale + places), places)
             quantum, p, s_ = Decimal(1).scaleb(-result.scale), result.precision, result.scale
@@ -818,6 +833,36 @@ def _coerce(expr: Expr, ftype: t.FType) -> Fn:
         # padded, and cut (seen in Flink: '' IN (..., 'abc') is TRUE, the item cast to the CHAR(0) of '')
         return lambda env: None if (value := a(env)) is None else value[:width].ljust(width)
     return expr.fn
+
+
+def _without_identity(node: exp.Expr) -> exp.Expr:
+    """``node`` without parentheses, and without a CEIL or FLOOR of an integer TRY_CAST (Calcite drops them)."""
+    while True:
+        node = node.unnest() if isinstance(node, exp.Paren) else node
+        inner = node.this.unnest() if isinstance(node, exp.Ceil | exp.Floor) and node.this is not None else None
+        if isinstance(inner, exp.TryCast) and t.from_sql(inner.to).is_integer and not node.args.get("decimals"):
+            node = inner
+            continue
+        return node
+
+
+class _Unread(list[Any]):
+    """An environment without a record: reading the record or a view's value raises LookupError."""
+
+    def __getitem__(self, index: Any) -> Any:
+        if index != 0:
+            raise LookupError(index)
+        return super().__getitem__(0)
+
+
+def _folds(expr: Expr) -> bool:
+    """Whether Calcite folds ``expr`` into a constant: it reads no record (COALESCE(2147483648, x) does not
+    read x) and does not fail."""
+    try:
+        expr.fn(_Unread([{}]))
+    except (LookupError, JobFailure, ArithmeticError, ValueError, TypeError):
+        return False
+    return True
 
 
 def negated(node: exp.Expr) -> exp.Expr | None:
