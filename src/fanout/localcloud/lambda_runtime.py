@@ -1,7 +1,9 @@
 """Run a Lambda handler in-process: its code directory, its environment, a Lambda context.
 
 An exception becomes a Lambda function error (`errorType` is the exception's class name), as on AWS,
-so the state machine's Retry and Catch match the same names.
+so the state machine's Retry and Catch match the same names. Every AWS API call a handler makes is recorded
+per function (``api_calls``): IAM is not enforced offline, so tests check these calls against each
+function's role in the template.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import traceback
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -21,6 +24,31 @@ from typing import Any
 
 _ENV_LOCK = threading.RLock()
 _MODULES: dict[tuple[str, str], ModuleType] = {}
+_CALLER: ContextVar[str | None] = ContextVar("fanout_lambda_caller", default=None)
+_RECORDING = threading.Lock()
+
+api_calls: dict[str, set[tuple[str, str]]] = {}
+"""Per function name, the (botocore service id, operation) pairs its handler called."""
+
+
+def _record_api_calls() -> None:
+    """Wrap botocore's API call once, so calls made inside a handler are recorded under its function."""
+    from botocore.client import BaseClient
+
+    with _RECORDING:
+        if getattr(BaseClient._make_api_call, "_fanout_recorded", False):
+            return
+        original = BaseClient._make_api_call
+
+        def recorded(self: Any, operation_name: str, api_params: Any) -> Any:
+            caller = _CALLER.get()
+            if caller is not None:
+                service = self.meta.service_model.service_id.hyphenize()
+                api_calls.setdefault(caller, set()).add((service, operation_name))
+            return original(self, operation_name, api_params)
+
+        recorded._fanout_recorded = True  # type: ignore[attr-defined]
+        BaseClient._make_api_call = recorded
 
 
 @dataclass
@@ -107,6 +135,8 @@ def invoke(code: FunctionCode, event: Any, *, function_name: str, function_arn: 
         memory_limit_in_mb=code.memory_mb,
         timeout_seconds=code.timeout_seconds,
     )
+    _record_api_calls()
+    token = _CALLER.set(function_name)
     with _environment(overlay):
         try:
             handler = load_handler(code.code_dir, code.handler)
@@ -117,3 +147,5 @@ def invoke(code: FunctionCode, event: Any, *, function_name: str, function_arn: 
                 "errorMessage": str(exc),
                 "stackTrace": traceback.format_exception(exc)[-5:],
             }, True
+        finally:
+            _CALLER.reset(token)

@@ -143,7 +143,7 @@ def jackson_string(text: str) -> str:
         code = ord(char)
         if char in _SHORT_ESCAPES:
             out.append(_SHORT_ESCAPES[char])
-        elif code < 0x20:
+        elif code < 0x20 or 0xD800 <= code <= 0xDFFF:  # a lone surrogate (REPLACE of '' splits pairs) too
             out.append(f"\\u{code:04X}")
         elif code > 0xFFFF:
             high, low = 0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF)

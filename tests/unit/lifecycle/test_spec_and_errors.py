@@ -101,8 +101,9 @@ def test_the_lifecycle_may_list_the_artifact_key_so_a_missing_artifact_is_a_404(
     from fanout.localcloud.template import load_template
     from tests.support import TEMPLATE
 
-    # GIVEN the lifecycle's policy
-    statements = load_template(TEMPLATE)["Resources"]["LifecyclePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    # GIVEN the policy of the step that looks the artifact up
+    function = load_template(TEMPLATE)["Resources"]["EnsureApplicationFunction"]["Properties"]
+    statements = [statement for policy in function["Policies"] for statement in policy["Statement"]]
     # THEN it allows s3:ListBucket on the artifact bucket (without it S3 answers 403 for a missing key)
     listing = [s for s in statements if "s3:ListBucket" in s["Action"]]
     assert listing and listing[0]["Resource"] == {"Fn::GetAtt": ["ArtifactBucket", "Arn"]}

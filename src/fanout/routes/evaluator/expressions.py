@@ -320,9 +320,14 @@ class Compiler:
         if isinstance(node.this, exp.Column) and any(item == node.this for item in node.expressions):
             raise _reflexive(node.this)
         value = self(node.this)
-        # Flink casts each item to the type of the tested value (1 IN (1.4) is TRUE; a DOUBLE Infinity
-        # tested against a DECIMAL fails the job), then tests them in order like an OR.
-        tests = [_compare(value, self._in_item(self(item), value.ftype), "=") for item in node.expressions]
+        if value.ftype.is_string and node.find(exp.Column) is None:
+            # Calcite folds a constant IN with its own comparison: '' IN ('-7.5') is FALSE (not cut to CHAR(0))
+            texts = [self(item) for item in node.expressions]
+            tests = [_strict(lambda x, y: x.rstrip(" ") == y.rstrip(" "), value, item) for item in texts]
+        else:
+            # Flink casts each item to the type of the tested value (1 IN (1.4) is TRUE; a DOUBLE Infinity
+            # tested against a DECIMAL fails the job), then tests them in order like an OR.
+            tests = [_compare(value, self._in_item(self(item), value.ftype), "=") for item in node.expressions]
 
         def member(env: Env) -> Any:
             unknown = False
@@ -389,7 +394,27 @@ class Compiler:
         operator = _ARITHMETIC[type(node)]
         left, right = self(node.this), self(node.expression)
         result = t.arithmetic(operator, left.ftype, right.ftype)
+        if operator == "/" and node.find(exp.Column) is None:
+            self._check_constant_division(node, right)
         return Expr(_strict(_operation(operator, left.ftype, right.ftype, result), left, right), result)
+
+    def _check_constant_division(self, node: exp.Expr, divisor: Expr) -> None:
+        """Refuse a constant division Flink's planner fails on: its ExpressionReducer takes the divisor for a
+        literal (ClassCastException on 1 / ABS(2), seen in Flink 1.20.5) and rejects a zero one."""
+        literal = node.expression
+        while isinstance(literal, exp.Paren | exp.Neg | exp.Cast) and not isinstance(literal, exp.TryCast):
+            literal = literal.this
+        if not isinstance(literal, exp.Literal | exp.Null):
+            raise UnsupportedConstructError(
+                f"the constant division {node.sql()}",
+                "Flink's planner fails on a constant division whose divisor is not a literal (RexCall cannot be "
+                "cast to RexLiteral); write the divisor's value as a literal",
+            )
+        known, value = self.constant(node.expression)
+        if known and value is not None and value == 0:
+            raise UnsupportedConstructError(
+                f"the constant division {node.sql()} by zero", "Flink's planner rejects it (Division by zero)"
+            )
 
     def _neg(self, node: exp.Neg) -> Expr:
         literal = node.this.unnest() if isinstance(node.this, exp.Paren) else node.this
@@ -475,7 +500,7 @@ class Compiler:
     def _nullif(self, node: exp.Nullif) -> Expr:
         left, right = self(node.this), self(node.expression)
         equal = _compare(left, right, "=")
-        a = left.fn
+        a = _fitted(left, left.ftype)  # a CASE for Calcite: a DECIMAL too long for its type is NULL there
         return Expr(lambda env: None if equal(env) is True else a(env), left.ftype)
 
     # ------------------------------------------------------------------ casts
