@@ -32,7 +32,10 @@ LIFECYCLE_ACTIONS = {
         "kinesisanalytics:DescribeApplicationOperation",
         "kinesisanalytics:DeleteApplication",
     },
-    "PruneSnapshotsFunction": {"kinesisanalytics:ListApplicationSnapshots", "kinesisanalytics:DeleteApplicationSnapshot"},
+    "PruneSnapshotsFunction": {
+        "kinesisanalytics:ListApplicationSnapshots",
+        "kinesisanalytics:DeleteApplicationSnapshot",
+    },
 }
 # Actions AWS offers no resource-level permission for: the only ones allowed on "*".
 UNSCOPED = {

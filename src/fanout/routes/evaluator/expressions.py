@@ -146,11 +146,12 @@ class Compiler:
                 raise UnsupportedConstructError(f"function {node.name.upper()}")
             raise UnsupportedConstructError(node.key.upper())
         compiled = handler(self, node)
-        if compiled.ftype.kind in t.APPROXIMATE and node.find(exp.Column) is None:
+        if compiled.ftype.kind in t.APPROXIMATE and _folds(compiled):
             # Calcite folds a constant into a literal held as a BigDecimal, which has no -0.0: -(ROUND(0.1e0))
-            # is 0.0 (seen in Flink)
-            fn = compiled.fn
-            return replace(compiled, fn=lambda env: value + 0.0 if (value := fn(env)) is not None else None)
+            # is 0.0; and a FLOAT one keeps 7 significant digits: COALESCE(-2147483648, f) is -2.1474839E9
+            # (both seen in Flink)
+            fn, single = compiled.fn, compiled.ftype.kind == "FLOAT"
+            return replace(compiled, fn=lambda env: _folded(fn(env), single))
         return compiled
 
     # ------------------------------------------------------------------ leaves
@@ -878,6 +879,21 @@ class _Unread(list[Any]):
         if index != 0:
             raise LookupError(index)
         return super().__getitem__(0)
+
+
+def _folded(value: float | None, single: bool) -> float | None:
+    """An approximate value as Calcite's planner folds it into a literal (see Compiler.__call__)."""
+    if value is None or not math.isfinite(value):
+        return value
+    if single and value != 0:
+        value = java.to_float32(
+            float(
+                java.CONTEXT.create_decimal(repr(value)).quantize(
+                    Decimal(1).scaleb(Decimal(repr(value)).adjusted() - 6), rounding=ROUND_HALF_UP
+                )
+            )
+        )
+    return value + 0.0
 
 
 def _folds(expr: Expr) -> bool:
