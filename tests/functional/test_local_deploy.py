@@ -19,8 +19,10 @@ TEMPLATE = ROOT / "template.yaml"
 def _template_copy(tmp_path: Path, function_properties: dict[str, object]) -> Path:
     """template.yaml beside links to the project's code, with extra properties on the positive consumer."""
     text = TEMPLATE.read_text()
-    marker = "  PositiveConsumerFunction:\n    Type: AWS::Serverless::Function\n    Properties:\n"
-    assert marker in text, "the template's positive consumer moved: update this test"
+    header = "  PositiveConsumerFunction:\n    Type: AWS::Serverless::Function\n"
+    assert header in text, "the template's positive consumer moved: update this test"
+    start = text.index(header)
+    marker = text[start : text.index("    Properties:\n", start) + len("    Properties:\n")]
     lines = "".join(
         f"      {key}: {yaml.safe_dump(value, default_flow_style=True).strip()}\n"
         for key, value in function_properties.items()

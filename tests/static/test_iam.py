@@ -86,9 +86,13 @@ def test_no_statement_allows_every_action_or_every_resource_but_unscoped_actions
 @pytest.mark.parametrize("function", sorted(LIFECYCLE_ACTIONS))
 def test_each_lifecycle_step_may_do_exactly_what_it_calls(function: str) -> None:
     # GIVEN a lifecycle step's role WHEN its actions are read (logs and traces aside)
-    allowed = role_actions(function_roles()[function]) - set().union(*MANAGED_POLICIES.values())
-    # THEN they are the calls its handler makes, nothing more
-    assert allowed == LIFECYCLE_ACTIONS[function]
+    role = function_roles()[function]
+    allowed = role_actions(role) - set().union(*MANAGED_POLICIES.values())
+    # THEN they are the calls its handler makes, and the sending of a failed asynchronous event to the
+    # functions' dead-letter queue (SAM's grant for DeadLetterQueue), nothing more
+    assert allowed == LIFECYCLE_ACTIONS[function] | {"sqs:SendMessage"}
+    sends = [s for s in statements(role) if "sqs:SendMessage" in str(s["Action"])]
+    assert [s["Resource"] for s in sends] == [{"Fn::GetAtt": ["FunctionDeadLetterQueue", "Arn"]}]
 
 
 @pytest.mark.parametrize("route", ["Positive", "Negative", "Rejected"])

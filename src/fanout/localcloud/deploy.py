@@ -138,7 +138,7 @@ _NOT_EMULATED = {
     "AWS::S3::BucketPolicy": "bucket policies are not enforced offline",
     "AWS::SQS::QueuePolicy": "queue policies are not enforced offline",
     "AWS::IAM::ManagedPolicy": "IAM is not enforced offline",
-    "AWS::KMS::Key": "KMS keys are not created offline; the topic they encrypt is created unencrypted",
+    "AWS::KMS::Key": "KMS keys are not created offline; what they encrypt (topic, log groups) is not encrypted",
 }
 
 _ORDER = [
@@ -397,6 +397,7 @@ _FUNCTION_NOT_EMULATED = {
     "ReservedConcurrentExecutions": "concurrency is not limited offline",
     "EphemeralStorage": "handlers use this machine's temporary folder",
     "KmsKeyArn": "KMS is not emulated offline",
+    "DeadLetterQueue": "functions are invoked synchronously offline; nothing goes to the dead-letter queue",
 }
 
 _EVENT_SOURCE_SETTINGS = frozenset(
