@@ -111,6 +111,19 @@ def trim_spaces(text: RawText, leading: bool, trailing: bool) -> str:
     return RawText.of(data)
 
 
+def position(text: str, search: str) -> int:
+    """``POSITION(search IN text)``: ``BinaryStringData.indexOf`` + 1, comparing bytes at each character."""
+    data, needle = utf8(text), utf8(search)
+    if not needle:
+        return 1
+    for number, (start, _) in enumerate(chars(data)):
+        if start + len(needle) > len(data):
+            return 0
+        if data[start : start + len(needle)] == needle:
+            return number + 1
+    return 0
+
+
 def concat(values: list[str]) -> str:
     """``||``: the bytes joined (a split character may become whole again)."""
     return RawText.of(b"".join(utf8(value) for value in values))

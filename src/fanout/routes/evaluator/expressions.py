@@ -267,6 +267,8 @@ class Compiler:
         left, right = self(node.this), self(node.expression)
         if isinstance(node.this, exp.Column) and node.this == node.expression:
             raise _reflexive(node.this)
+        if any(self.constant(side) == (True, None) for side in (node.this, node.expression)):
+            return Expr(lambda env: None, t.BOOLEAN)  # Calcite makes x >= NULL NULL: x is not evaluated
         return Expr(_compare(left, right, operator), t.BOOLEAN)
 
     def _null_safe(self, node: exp.Expr) -> Expr:
@@ -313,7 +315,9 @@ class Compiler:
                 return False
             return None if first is None or second is None else True
 
-        return Expr(between, t.BOOLEAN)
+        # x >= NULL AND x <= b is never TRUE: in a WHERE, Calcite makes it FALSE and evaluates nothing
+        null_bound = any(self.constant(bound) == (True, None) for bound in (node.args["low"], node.args["high"]))
+        return Expr(between, t.BOOLEAN, always_false=null_bound)
 
     def _in(self, node: exp.In) -> Expr:
         if node.args.get("query") or not node.expressions:
@@ -321,10 +325,14 @@ class Compiler:
         if isinstance(node.this, exp.Column) and any(item == node.this for item in node.expressions):
             raise _reflexive(node.this)
         value = self(node.this)
-        if value.ftype.is_string and node.find(exp.Column) is None:
-            # Calcite folds a constant IN with its own comparison: '' IN ('-7.5') is FALSE (not cut to CHAR(0))
-            texts = [self(item) for item in node.expressions]
-            tests = [_strict(lambda x, y: x.rstrip(" ") == y.rstrip(" "), value, item) for item in texts]
+        if node.find(exp.Column) is None:
+            # Calcite folds a constant IN with its own comparison, no item cast to the value's type: '' IN
+            # ('-7.5') is FALSE (not cut to CHAR(0)), 2.25 IN (2147483648) is FALSE (not a failed cast)
+            items = [self(item) for item in node.expressions]
+            if value.ftype.is_string:
+                tests = [_strict(lambda x, y: x.rstrip(" ") == y.rstrip(" "), value, item) for item in items]
+            else:
+                tests = [_compare(value, item, "=") for item in items]
         else:
             # Flink casts each item to the type of the tested value (1 IN (1.4) is TRUE; a DOUBLE Infinity
             # tested against a DECIMAL fails the job), then tests them in order like an OR.
@@ -665,7 +673,7 @@ class Compiler:
             )
         haystack = self._string_operand(node.this, "POSITION")
         needle = self._string_operand(node.args["substr"], "POSITION")
-        return Expr(_strict(lambda text, sub: text.find(sub) + 1, haystack, needle), t.INT)
+        return Expr(_strict(_position, haystack, needle), t.INT)
 
     # ------------------------------------------------------------------ numeric functions
 
@@ -1104,6 +1112,12 @@ def _double_round(value: float, places: int, single: bool) -> float:
 
 def _char_length(text: str) -> int:
     return binarystring.char_length(text) if isinstance(text, RawText) else len(text)
+
+
+def _position(text: str, search: str) -> int:
+    if isinstance(text, RawText) or isinstance(search, RawText):
+        return binarystring.position(text, search)  # Flink compares the bytes
+    return text.find(search) + 1
 
 
 def _join_text(*values: str) -> str:

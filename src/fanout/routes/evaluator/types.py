@@ -177,13 +177,18 @@ def _approximate(kinds: list[str], first_wins: bool = True) -> FType:
     """A FLOAT stays FLOAT with integers (17 + 0.1f is 17.1f) and is a DOUBLE with a DECIMAL. Between FLOAT and
     DOUBLE the first one wins (Calcite's least restrictive type of two approximate types of one precision, seen
     in Flink: FLOAT + DOUBLE, CASE, IF, = and NULLIF are FLOAT when the FLOAT comes first), except in COALESCE
-    (``first_wins`` False: Flink's own inference makes it a DOUBLE)."""
+    (``first_wins`` False: Flink's own inference makes it a DOUBLE with a DOUBLE or a DECIMAL after the FLOAT,
+    else a FLOAT: COALESCE(d, f) of DECIMAL -2147483649.00 is the FLOAT -2.14748365E9, all seen in Flink)."""
+    approximate = [kind for kind in kinds if kind in APPROXIMATE]
+    if not first_wins:
+        if "DOUBLE" in approximate:
+            return DOUBLE
+        # pairwise from the left: a FLOAT after a DECIMAL stays FLOAT, a DECIMAL after a FLOAT makes a DOUBLE
+        first = kinds.index("FLOAT")
+        return DOUBLE if "DECIMAL" in kinds[first:] else FType("FLOAT")
     if "DECIMAL" in kinds:
         return DOUBLE
-    approximate = [kind for kind in kinds if kind in APPROXIMATE]
-    if first_wins:
-        return FType(approximate[0])
-    return DOUBLE if "DOUBLE" in approximate else FType("FLOAT")
+    return FType(approximate[0])
 
 
 def common(types: list[FType], what: str) -> FType:
