@@ -267,11 +267,13 @@ class Compiler:
         left, right = self(node.this), self(node.expression)
         if isinstance(node.this, exp.Column) and node.this == node.expression:
             raise _reflexive(node.this)
+        self._check_not_itself(node)
         if any(self.constant(side) == (True, None) for side in (node.this, node.expression)):
             return Expr(lambda env: None, t.BOOLEAN)  # Calcite makes x >= NULL NULL: x is not evaluated
         return Expr(_compare(left, right, operator), t.BOOLEAN)
 
     def _null_safe(self, node: exp.Expr) -> Expr:
+        self._check_not_itself(node)
         sides = [_without_identity(side) for side in (node.this, node.expression)]
         if all(isinstance(side, exp.TryCast) for side in sides) and sides[0].this == sides[1].this:
             raise UnsupportedConstructError(
@@ -296,6 +298,27 @@ class Compiler:
             return bool(equal(env)) != distinct
 
         return Expr(same, t.BOOLEAN)
+
+    def _plain(self, node: exp.Expr) -> exp.Expr:
+        """``node`` as Calcite simplifies it before comparing: no parentheses, CASE WHEN TRUE THEN x is x, a
+        CAST to the type the value has is the value."""
+        while True:
+            node = node.unnest() if isinstance(node, exp.Paren) else node
+            if isinstance(node, exp.Case) and node.this is None and node.args.get("ifs"):
+                first = node.args["ifs"][0]
+                if isinstance(first.this, exp.Boolean) and first.this.this:
+                    node = first.args["true"]
+                    continue
+            if type(node) is exp.Cast and self(node.this).ftype == t.from_sql(node.to):
+                node = node.this
+                continue
+            return node
+
+    def _check_not_itself(self, node: exp.Expr) -> None:
+        """Refuse a comparison of a value with itself once Calcite simplifies both sides (see _reflexive)."""
+        left, right = self._plain(node.this), self._plain(node.expression)
+        if left == right and isinstance(left, exp.Column):
+            raise _reflexive(left)
 
     def _between(self, node: exp.Between) -> Expr:
         if node.args.get("symmetric"):
