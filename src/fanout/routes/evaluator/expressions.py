@@ -146,7 +146,7 @@ class Compiler:
                 raise UnsupportedConstructError(f"function {node.name.upper()}")
             raise UnsupportedConstructError(node.key.upper())
         compiled = handler(self, node)
-        if compiled.ftype.kind in t.APPROXIMATE and _folds(compiled):
+        if compiled.ftype.kind in t.APPROXIMATE and folds(compiled):
             # Calcite folds a constant into a literal held as a BigDecimal, which has no -0.0: -(ROUND(0.1e0))
             # is 0.0; and a FLOAT one keeps 7 significant digits: COALESCE(-2147483648, f) is -2.1474839E9
             # (both seen in Flink)
@@ -348,10 +348,10 @@ class Compiler:
         if isinstance(node.this, exp.Column) and any(item == node.this for item in node.expressions):
             raise _reflexive(node.this)
         value = self(node.this)
-        if node.find(exp.Column) is None:
-            # Calcite folds a constant IN with its own comparison, no item cast to the value's type: '' IN
-            # ('-7.5') is FALSE (not cut to CHAR(0)), 2.25 IN (2147483648) is FALSE (not a failed cast)
-            items = [self(item) for item in node.expressions]
+        items = [self(item) for item in node.expressions]
+        if folds(value) and all(folds(item) for item in items):
+            # Calcite folds a constant IN (view columns inlined) with its own comparison, no item cast to the
+            # value's type: '' IN ('-7.5') is FALSE (not cut to CHAR(0)), 2.25 IN (2147483648) is FALSE
             if value.ftype.is_string:
                 tests = [_strict(lambda x, y: x.rstrip(" ") == y.rstrip(" "), value, item) for item in items]
             else:
@@ -559,7 +559,7 @@ class Compiler:
             )
         convert = converter(operand.ftype, target)
         safe = isinstance(node, exp.TryCast)
-        if target.is_integer and operand.ftype.is_numeric and _folds(operand):
+        if target.is_integer and operand.ftype.is_numeric and folds(operand):
             value = operand.fn([{}, None])
             if value is not None and not (math.isfinite(value) and java.fits(int(value), target.kind)):
                 raise UnsupportedConstructError(
@@ -567,7 +567,7 @@ class Compiler:
                     "Flink folds it at planning by other rules than Java's narrowing (TRY_CAST(COALESCE("
                     "99999999.99, x) AS TINYINT) wrote 0, not -1); write the value you mean",
                 )
-        if safe and target.kind == "FLOAT" and operand.ftype.is_numeric and _folds(operand):
+        if safe and target.kind == "FLOAT" and operand.ftype.is_numeric and folds(operand):
             raise UnsupportedConstructError(
                 f"TRY_CAST of a constant AS {target}",
                 "Flink folds it at planning through another rounding (TRY_CAST(2147483647 AS FLOAT) wrote "
@@ -927,7 +927,7 @@ def _folded(value: float | None, single: bool) -> float | None:
     return value + 0.0
 
 
-def _folds(expr: Expr) -> bool:
+def folds(expr: Expr) -> bool:
     """Whether Calcite folds ``expr`` into a constant: it reads no record (COALESCE(2147483648, x) does not
     read x) and does not fail."""
     try:

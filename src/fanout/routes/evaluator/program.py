@@ -15,7 +15,7 @@ from sqlglot import exp
 
 from fanout.routes.evaluator import types as t
 from fanout.routes.evaluator.casts import RawText
-from fanout.routes.evaluator.expressions import UNSET, Compiler, Env, Expr, Fn, Hazard, JobFailure, condition
+from fanout.routes.evaluator.expressions import UNSET, Compiler, Env, Expr, Fn, Hazard, JobFailure, condition, folds
 from fanout.routes.evaluator.sinks import assignable, json_encoder, json_row, raw_value
 from fanout.routes.exceptions import (
     RouteExecutionError,
@@ -104,7 +104,9 @@ class Program:
         scope: dict[str, Expr] = {}
         for name, item in _items(query, parent.scope):
             compiled = compile_(item)
-            scope[name] = compiled if isinstance(item, exp.Column) else replace(compiled, fn=self._lazy(compiled.fn))
+            # a constant stays one through the view (Calcite inlines it), so what uses it can fold it
+            direct = isinstance(item, exp.Column) or folds(compiled)
+            scope[name] = compiled if direct else replace(compiled, fn=self._lazy(compiled.fn))
         return Relation(scope, conjuncts)
 
     def _route(
