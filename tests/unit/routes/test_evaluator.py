@@ -310,6 +310,9 @@ def test_sql_check_rejects_a_cast_of_record_data_that_can_fail() -> None:
         # Calcite folds COALESCE(constant, x) to the constant, then the narrowing by its own rules (0, not -1)
         ("TRY_CAST(COALESCE(99999999.99, TRY_CAST(JSON_VALUE(payload, '$.f') AS FLOAT)) AS TINYINT)", "cannot hold"),
         ("TRY_CAST(-(COALESCE(2147483648, TRY_CAST(payload AS DECIMAL(5, 2)))) AS FLOAT)", "constant AS FLOAT"),
+        # a comparison of two TRY_CASTs of one value: (a > b) IS NULL was FALSE in a WHERE where b was NULL
+        ("(TRY_CAST(JSON_VALUE(payload, '$.m') AS INT) > TRY_CAST(JSON_VALUE(payload, '$.m') AS TINYINT)) IS NULL",
+         "two TRY_CASTs of the same value"),
         # CASE WHEN TRUE THEN x and a CAST to x's own type are x: a column compared with itself again
         ("(CASE WHEN TRUE THEN CAST(payload AS STRING) ELSE payload END) IS DISTINCT FROM payload", "itself"),
         # CEIL of an integer is the integer: two TRY_CASTs of one value again

@@ -132,6 +132,6 @@ def concat(values: list[str]) -> str:
 def change_case(text: RawText, upper: bool) -> str:
     """``toUpperCase``/``toLowerCase``: byte by byte (ASCII letters change, other single bytes such as 0xFF
     stay as they are) while every byte is a character on its own; else Java's String case of the text."""
-    if all(_char_bytes(byte) == 1 for byte in text.raw):
+    if not text.decoded and all(_char_bytes(byte) == 1 for byte in text.raw):
         return RawText.of(text.raw.upper() if upper else text.raw.lower())
     return str.upper(text) if upper else str.lower(text)

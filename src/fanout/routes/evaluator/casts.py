@@ -26,6 +26,9 @@ class RawText(str):
     """
 
     raw: bytes
+    # Flink's BinaryStringData keeps the Java String once a function decoded it (JSON_VALUE, ||, LIKE, ...);
+    # UPPER and LOWER then change the String, not the bytes
+    decoded: bool = False
 
     @classmethod
     def of(cls, data: bytes) -> str:

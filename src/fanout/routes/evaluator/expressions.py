@@ -268,19 +268,25 @@ class Compiler:
         if isinstance(node.this, exp.Column) and node.this == node.expression:
             raise _reflexive(node.this)
         self._check_not_itself(node)
+        self._check_try_cast_pair(node)
         if any(self.constant(side) == (True, None) for side in (node.this, node.expression)):
             return Expr(lambda env: None, t.BOOLEAN)  # Calcite makes x >= NULL NULL: x is not evaluated
         return Expr(_compare(left, right, operator), t.BOOLEAN)
 
-    def _null_safe(self, node: exp.Expr) -> Expr:
-        self._check_not_itself(node)
+    def _check_try_cast_pair(self, node: exp.Expr) -> None:
+        """Refuse a comparison of two TRY_CASTs of one value (Calcite takes them to be NULL together)."""
         sides = [_without_identity(side) for side in (node.this, node.expression)]
         if all(isinstance(side, exp.TryCast) for side in sides) and sides[0].this == sides[1].this:
             raise UnsupportedConstructError(
-                "IS [NOT] DISTINCT FROM between two TRY_CASTs of the same value",
+                "IS [NOT] DISTINCT FROM or a comparison between two TRY_CASTs of the same value",
                 "in a WHERE, Calcite takes them to be NULL together, so a value one type cannot hold (NULL) and "
-                "the other can compares as not distinct; test the TRY_CAST you mean with IS NULL",
+                "the other can compares as not distinct, and (a > b) IS NULL is FALSE; test the TRY_CAST you "
+                "mean with IS NULL",
             )
+
+    def _null_safe(self, node: exp.Expr) -> Expr:
+        self._check_not_itself(node)
+        self._check_try_cast_pair(node)
         left, right = self(node.this), self(node.expression)
         kinds = {left.ftype.kind, right.ftype.kind}
         if "DECIMAL" in kinds and kinds & set(t.APPROXIMATE):
@@ -418,7 +424,7 @@ class Compiler:
             raise UnsupportedConstructError("LIKE with a non-literal pattern")
         regex = _like_regex(pattern.name, escape)
         negate = bool(node.args.get("negate"))
-        return Expr(_strict(lambda text: (regex.fullmatch(text) is not None) != negate, value), t.BOOLEAN)
+        return Expr(_strict(lambda text: (regex.fullmatch(_decoded(text)) is not None) != negate, value), t.BOOLEAN)
 
     # ------------------------------------------------------------------ arithmetic
 
@@ -540,11 +546,13 @@ class Compiler:
     def _cast(self, node: exp.Cast) -> Expr:
         target = t.from_sql(node.to)
         inner = node.this.unnest() if isinstance(node.this, exp.Paren) else node.this
-        if type(node) is exp.Cast and type(inner) is exp.Cast and self.lossless(inner):
+        if type(node) is exp.Cast and type(inner) is exp.Cast and target.is_numeric and self.lossless(inner):
             # Calcite drops a CAST between two CASTs that it deems lossless: CAST(CAST(d AS VARCHAR(3)) AS INT)
             # is CAST(d AS INT) in Flink, whatever the digits VARCHAR(3) would have cut.
             return self._cast(exp.Cast(this=inner.this, to=node.to))
         operand = self(node.this)
+        if type(node) is exp.Cast and operand.ftype == target:
+            return operand  # Calcite drops a CAST to the type the value has (a too long DECIMAL stays as it is)
         if operand.ftype.kind == "FLOAT" and target.kind in ("DOUBLE", "DECIMAL") and self.constant(node.this)[0]:
             raise UnsupportedConstructError(
                 f"CAST of a constant FLOAT AS {target}",
@@ -1144,7 +1152,7 @@ def _position(text: str, search: str) -> int:
 
 
 def _join_text(*values: str) -> str:
-    return "".join(values)  # a plain str: a RawText's decoded text, not its bytes
+    return "".join(_decoded(value) for value in values)  # a plain str: a RawText's decoded text, not its bytes
 
 
 def _concat(*values: str) -> str:
@@ -1170,6 +1178,7 @@ def _substring(text: str, start: int, length: int | None) -> str | None:
 
 def _replace(text: str, search: str, replacement: str) -> str:
     """Java's ``String.replace``: an empty search puts the replacement around every UTF-16 unit."""
+    text = _decoded(text)
     if search:
         return text.replace(search, replacement)
     data = text.encode("utf-16-le", "surrogatepass")
@@ -1243,7 +1252,15 @@ _NOT_JSON = object()
 MEMO = 0  # env[MEMO]: the record's parsed JSON documents, by text (a record parses each text once)
 
 
+def _decoded(text: str) -> str:
+    """``text`` read as a Java String (a RawText remembers it, see RawText.decoded)."""
+    if isinstance(text, RawText):
+        text.decoded = True
+    return text
+
+
 def _parsed(env: Env, text: str) -> Any:
+    _decoded(text)
     memo = env[MEMO]
     document = memo.get(text, UNSET)
     if document is UNSET:

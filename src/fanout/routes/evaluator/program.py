@@ -163,7 +163,10 @@ class Program:
         env: Env = [{}, payload if self.binary else RawText.of(payload)]
         env.extend([UNSET] * (self.slots - 2))
         rows = []
+        source = env[SOURCE]
         for route in self.routes:
+            if isinstance(source, RawText):
+                source.decoded = False  # each sink's operator gets its own copy of the record (bytes only)
             if route.keep(env) is True:
                 rows.append((route.sink, route.write(env)))
         return rows, env[0].get(ORDER_DEPENDENT)
