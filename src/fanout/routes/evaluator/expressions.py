@@ -48,6 +48,8 @@ class Expr:
     not_null_test: bool = False
     terms: tuple[Expr, ...] = ()
     always_false: bool = False
+    # A view column's NOT as Calcite rewrites it once it inlines the view (see ``negated``), when it has one.
+    negation: Callable[[], Expr] | None = None
 
 
 def condition(expr: Expr, where: str) -> Fn:
@@ -250,6 +252,11 @@ class Compiler:
         pushed = negated(node.this)
         if pushed is not None:
             return self(pushed)
+        inner = node.this.unnest() if isinstance(node.this, exp.Paren) else node.this
+        if isinstance(inner, exp.Column):
+            column = self(inner)
+            if column.negation is not None:
+                return column.negation()  # NOT of a view column that is a comparison: d >= 0 for d < 0
         operand = self._boolean_operand(node.this, "NOT")
         inner = node.this
         is_null = isinstance(inner, exp.Is) and isinstance(inner.expression, exp.Null)
@@ -360,8 +367,8 @@ class Compiler:
             # value's type: '' IN ('-7.5') is FALSE (not cut to CHAR(0)), 2.25 IN (2147483648) is FALSE
             if value.ftype.is_string:
                 tests = [_strict(lambda x, y: x.rstrip(" ") == y.rstrip(" "), value, item) for item in items]
-            else:
-                tests = [_compare(value, item, "=") for item in items]
+            else:  # each item cast to the value's type (-2 IN (-2.25) is TRUE); one it cannot hold matches nothing
+                tests = [_strict(_same, value, _folded_item(item, value.ftype)) for item in items]
         else:
             # Flink casts each item to the type of the tested value (1 IN (1.4) is TRUE; a DOUBLE Infinity
             # tested against a DECIMAL fails the job), then tests them in order like an OR.
@@ -1250,6 +1257,33 @@ def _json_scalar_text(value: Any) -> str:
 
 _NOT_JSON = object()
 MEMO = 0  # env[MEMO]: the record's parsed JSON documents, by text (a record parses each text once)
+
+
+def _folded_item(item: Expr, ftype: t.FType) -> Expr:
+    """A constant IN item as Calcite's folding casts it to the tested value's type: a value the type cannot hold
+    (an overflow, a NaN) is no match (FALSE), not NULL."""
+    if not (item.ftype.is_numeric and ftype.is_numeric) or item.ftype == ftype:
+        return item
+    convert, a = converter(item.ftype, ftype), item.fn
+
+    def cast(env: Env) -> Any:
+        value = a(env)
+        if value is None:
+            return None
+        try:
+            converted = convert(value)
+        except (CastFailure, UncaughtCastFailure):
+            return _NO_MATCH
+        return _NO_MATCH if converted is None else converted
+
+    return Expr(cast, ftype)
+
+
+_NO_MATCH = object()  # an item equal to nothing (see _folded_item)
+
+
+def _same(value: Any, item: Any) -> bool:
+    return item is not _NO_MATCH and value == item
 
 
 def _decoded(text: str) -> str:

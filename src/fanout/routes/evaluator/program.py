@@ -9,13 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from sqlglot import exp
 
 from fanout.routes.evaluator import types as t
 from fanout.routes.evaluator.casts import RawText
-from fanout.routes.evaluator.expressions import UNSET, Compiler, Env, Expr, Fn, Hazard, JobFailure, condition, folds
+from fanout.routes.evaluator.expressions import (
+    UNSET,
+    Compiler,
+    Env,
+    Expr,
+    Fn,
+    Hazard,
+    JobFailure,
+    condition,
+    folds,
+    negated,
+)
 from fanout.routes.evaluator.sinks import assignable, json_encoder, json_row, raw_value
 from fanout.routes.exceptions import (
     RouteExecutionError,
@@ -106,6 +118,9 @@ class Program:
             compiled = compile_(item)
             # a constant stays one through the view (Calcite inlines it), so what uses it can fold it
             direct = isinstance(item, exp.Column) or folds(compiled)
+            if not direct and negated(item) is not None:
+                # NOT of this column is the rewritten NOT of its expression (NOT (a < b) is a >= b)
+                compiled = replace(compiled, negation=partial(compile_, exp.Not(this=item.copy())))
             scope[name] = compiled if direct else replace(compiled, fn=self._lazy(compiled.fn))
         return Relation(scope, conjuncts)
 
