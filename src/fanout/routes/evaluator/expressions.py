@@ -1013,6 +1013,8 @@ def _compare(left: Expr, right: Expr, operator: str) -> Fn:
         # 0.00 and NaN > 99.5 are TRUE); = and <> stay primitive (-0.0 = 0.00 is TRUE)
         holds = _ORDERINGS[operator]
         return _strict(lambda x, y: holds(_total_order(float(x), float(y))), left, right)
+    if operator in _ORDERINGS and kinds == set(t.APPROXIMATE):
+        domain = t.DOUBLE  # Java compares a float with a double as doubles (= is cast to the first's type)
     if domain.is_numeric:
         a, b = _numeric_value(left.ftype, domain), _numeric_value(right.ftype, domain)
     else:
