@@ -61,6 +61,7 @@ class UncaughtCastFailure(ValueError):
 
 # Double.parseDouble's grammar (hexadecimal floats aside): NaN, Infinity, or a decimal with f/d suffix.
 _DOUBLE = re.compile(r"[+-]?(?:NaN|Infinity|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[fFdD]?)")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _TRUE = {"t", "true", "y", "yes", "1"}
 _FALSE = {"f", "false", "n", "no", "0"}
 
@@ -264,11 +265,12 @@ def _to_double(value: Any, source: FType, target: FType) -> float:
 
 
 def _fit_length(text: str, target: FType) -> str:
-    """CHAR(n) pads with spaces and truncates, VARCHAR(n) truncates (code points)."""
+    """CHAR(n) pads with spaces and truncates, VARCHAR(n) truncates (code points). A cut or padded value is
+    Flink's bytes from then on: a lone surrogate (REPLACE of '' splits pairs) is '?' there (seen in Flink)."""
     if len(text) > target.precision:
-        return text[: target.precision]
-    if target.kind == "CHAR":
-        return text.ljust(target.precision)
+        return _LONE_SURROGATE.sub("?", text[: target.precision])
+    if target.kind == "CHAR" and len(text) < target.precision:
+        return _LONE_SURROGATE.sub("?", text.ljust(target.precision))
     return text
 
 

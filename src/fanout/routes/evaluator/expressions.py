@@ -439,7 +439,7 @@ class Compiler:
         operator = _ARITHMETIC[type(node)]
         left, right = self(node.this), self(node.expression)
         result = t.arithmetic(operator, left.ftype, right.ftype)
-        if operator == "/" and node.find(exp.Column) is None:
+        if operator == "/" and all(_reads_nothing(side) for side in (node.this, node.expression)):
             self._check_constant_division(node, right)
         return Expr(_strict(_operation(operator, left.ftype, right.ftype, result), left, right), result)
 
@@ -916,6 +916,20 @@ def _without_identity(node: exp.Expr) -> exp.Expr:
             node = inner
             continue
         return node
+
+
+def _reads_nothing(node: exp.Expr) -> bool:
+    """Whether ``node`` is a constant for Calcite's reduction: no column (a view's counts), once a COALESCE whose
+    first operand is a non-NULL constant is that operand (COALESCE(0.1, c) / ABS(3) is a constant division)."""
+    node = node.copy()
+    for coalesce in list(node.find_all(exp.Coalesce)):
+        first = coalesce.this
+        if first is not None and first.find(exp.Column) is None and not isinstance(first.unnest(), exp.Null):
+            if coalesce is node:
+                node = first
+            else:
+                coalesce.replace(first)
+    return node.find(exp.Column) is None
 
 
 class _Unread(list[Any]):

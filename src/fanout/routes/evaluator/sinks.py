@@ -16,7 +16,7 @@ from typing import Any
 
 from fanout.routes.evaluator import java
 from fanout.routes.evaluator import types as t
-from fanout.routes.evaluator.casts import utf8
+from fanout.routes.evaluator.casts import converter, utf8
 from fanout.routes.exceptions import UnsupportedConstructError
 from fanout.routes.formats import jackson_string
 
@@ -34,7 +34,10 @@ def assignable(source: t.FType, target: t.FType, where: str) -> Callable[[Any], 
         if target.precision == t.MAX_LENGTH:
             return lambda value: value
         length = target.precision  # Flink's sink cuts a longer value to the column's length
-        return lambda value: value if len(value) <= length else value[:length]
+        if target.kind == "VARBINARY":
+            return lambda value: value if len(value) <= length else value[:length]
+        cut = converter(source, target)  # the CAST's cut (a lone surrogate becomes '?' there)
+        return lambda value: value if len(value) <= length else cut(value)
     if source.is_numeric and target.is_numeric:
         order = [*t.INTEGERS, "DECIMAL", "FLOAT", "DOUBLE"]
         if order.index(source.kind) <= order.index(target.kind):
