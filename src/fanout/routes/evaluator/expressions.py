@@ -152,8 +152,8 @@ class Compiler:
             # Calcite folds a constant into a literal held as a BigDecimal, which has no -0.0: -(ROUND(0.1e0))
             # is 0.0; and a FLOAT one keeps 7 significant digits: COALESCE(-2147483648, f) is -2.1474839E9
             # (both seen in Flink)
-            fn, single = compiled.fn, compiled.ftype.kind == "FLOAT"
-            return replace(compiled, fn=lambda env: _folded(fn(env), single))
+            value = _folded(compiled.fn(NoRecord([{}])), compiled.ftype.kind == "FLOAT")
+            return replace(compiled, fn=lambda env: value)
         return compiled
 
     # ------------------------------------------------------------------ leaves
@@ -471,13 +471,13 @@ class Compiler:
         if not ftype.is_numeric:
             raise UnsupportedConstructError(f"unary minus on a {ftype}")
         if ftype.is_integer:
-            known, value = self.constant(node.this)
-            if known and value is not None and not java.fits(-value, ftype.kind):
-                raise UnsupportedConstructError(
-                    f"-({value}) ({ftype.kind})",
-                    "it overflows, and Flink folds constants at planning without Java's wrap-around (it wrote "
-                    "2147483648 for -(-2147483648)); write the literal you mean",
-                )
+            self._check_negation_fits(
+                node.this,
+                ftype,
+                "-({value}) ({kind})",
+                "it overflows, and Flink folds constants at planning without Java's wrap-around (it wrote "
+                "2147483648 for -(-2147483648)); write the literal you mean",
+            )
             return Expr(_strict(lambda value: java.wrap(-value, ftype.kind), operand), ftype)
         if ftype.kind == "DECIMAL":
             return Expr(_strict(lambda value: -value if value else abs(value), operand), ftype)
@@ -721,17 +721,23 @@ class Compiler:
             raise UnsupportedConstructError(f"{function} of a {compiled.ftype}", "a number is needed")
         return compiled
 
+    def _check_negation_fits(self, node: exp.Expr, ftype: t.FType, construct: str, why: str) -> None:
+        """Refuse negating (in - or ABS) an integer constant whose negation overflows ``ftype``."""
+        known, value = self.constant(node)
+        if known and value is not None and not java.fits(-value, ftype.kind):
+            raise UnsupportedConstructError(construct.format(value=value, kind=ftype.kind), why)
+
     def _abs(self, node: exp.Abs) -> Expr:
         operand = self._numeric_operand(node.this, "ABS")
         ftype = operand.ftype
         if ftype.is_integer:
-            known, value = self.constant(node.this)
-            if known and value is not None and not java.fits(-value, ftype.kind):
-                raise UnsupportedConstructError(
-                    f"ABS of the constant {value} ({ftype.kind})",
-                    "it overflows, and Flink folds it at planning to a value it then writes inconsistently (a "
-                    "FLOAT column got -2.1474839E9); write the literal you mean",
-                )
+            self._check_negation_fits(
+                node.this,
+                ftype,
+                "ABS of the constant {value} ({kind})",
+                "it overflows, and Flink folds it at planning to a value it then writes inconsistently (a "
+                "FLOAT column got -2.1474839E9); write the literal you mean",
+            )
             return Expr(_strict(lambda value: java.wrap(abs(value), ftype.kind), operand), ftype)
         return Expr(_strict(abs, operand), ftype)
 
@@ -932,12 +938,16 @@ def _reads_nothing(node: exp.Expr) -> bool:
     return node.find(exp.Column) is None
 
 
-class _Unread(list[Any]):
-    """An environment without a record: reading the record or a view's value raises LookupError."""
+class ReadsRecordError(LookupError):
+    """A closure run in a NoRecord environment read the record: it is not a constant."""
+
+
+class NoRecord(list[Any]):
+    """An environment without a record: reading the record or a view's value raises ReadsRecordError."""
 
     def __getitem__(self, index: Any) -> Any:
         if index != 0:
-            raise LookupError(index)
+            raise ReadsRecordError(index)
         return super().__getitem__(0)
 
 
@@ -946,13 +956,8 @@ def _folded(value: float | None, single: bool) -> float | None:
     if value is None or not math.isfinite(value):
         return value
     if single and value != 0:
-        value = java.to_float32(
-            float(
-                java.CONTEXT.create_decimal(repr(value)).quantize(
-                    Decimal(1).scaleb(Decimal(repr(value)).adjusted() - 6), rounding=ROUND_HALF_UP
-                )
-            )
-        )
+        exact = Decimal(repr(value))
+        value = java.to_float32(float(exact.quantize(Decimal(1).scaleb(exact.adjusted() - 6), ROUND_HALF_UP)))
     return value + 0.0
 
 
@@ -960,7 +965,7 @@ def folds(expr: Expr) -> bool:
     """Whether Calcite folds ``expr`` into a constant: it reads no record (COALESCE(2147483648, x) does not
     read x) and does not fail."""
     try:
-        expr.fn(_Unread([{}]))
+        expr.fn(NoRecord([{}]))
     except (LookupError, JobFailure, ArithmeticError, ValueError, TypeError):
         return False
     return True

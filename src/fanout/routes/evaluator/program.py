@@ -24,6 +24,8 @@ from fanout.routes.evaluator.expressions import (
     Fn,
     Hazard,
     JobFailure,
+    NoRecord,
+    ReadsRecordError,
     condition,
     folds,
     negated,
@@ -294,36 +296,23 @@ def _is_null(node: exp.Expr) -> bool:
     return isinstance(node, exp.Null)
 
 
-class _ReadsRecordError(Exception):
-    """A term read the record: it is not a constant."""
-
-
-class _NoRecord(list[Any]):
-    """An environment without a record: reading the record or a view's value raises _ReadsRecordError."""
-
-    def __getitem__(self, index: Any) -> Any:
-        if index != 0:
-            raise _ReadsRecordError
-        return super().__getitem__(0)
-
-
 def _constant(term: Expr) -> tuple[bool, Any]:
     """Whether ``term`` is a constant that Calcite folds (it reads no record and does not fail), and its value."""
     if term.always_false:
         return True, False
     try:
-        return True, term.fn(_NoRecord([{}]))
-    except (_ReadsRecordError, JobFailure):
+        return True, term.fn(NoRecord([{}]))
+    except (ReadsRecordError, JobFailure):
         return False, None
 
 
 def _fails_constantly(term: Expr) -> bool:
     """Whether ``term`` reads no record and fails the job (``CAST('x' AS BOOLEAN)``): Flink runs it first."""
     try:
-        term.fn(_NoRecord([{}]))
+        term.fn(NoRecord([{}]))
     except JobFailure:
         return True
-    except _ReadsRecordError:
+    except ReadsRecordError:
         return False
     return False
 
