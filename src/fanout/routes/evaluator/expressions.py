@@ -50,6 +50,10 @@ class Expr:
     always_false: bool = False
     # A view column's NOT as Calcite rewrites it once it inlines the view (see ``negated``), when it has one.
     negation: Callable[[], Expr] | None = None
+    # A view column computed by a function (NULLIF, CASE, SUBSTRING...), not a literal (see Compiler.computed),
+    # and one that is a constant NULLIF or CASE of a nullable type (see Compiler.simplified_nullable).
+    computed: bool = False
+    simplified_nullable: bool = False
 
 
 def condition(expr: Expr, where: str) -> Fn:
@@ -329,15 +333,18 @@ class Compiler:
 
     def _check_not_itself(self, node: exp.Expr) -> None:
         """Refuse a comparison of a value with itself once Calcite simplifies both sides (see _reflexive)."""
-        left, right = self._plain(node.this), self._plain(node.expression)
-        if left == right and isinstance(left, exp.Column):
-            raise _reflexive(left)
+        self._check_not_in(node.this, [node.expression])
+
+    def _check_not_in(self, value: exp.Expr, others: list[exp.Expr]) -> None:
+        """Refuse a column compared with itself (=, IN, BETWEEN) once Calcite simplifies both sides."""
+        plain = self._plain(value)
+        if isinstance(plain, exp.Column) and any(self._plain(other) == plain for other in others):
+            raise _reflexive(plain)
 
     def _between(self, node: exp.Between) -> Expr:
         if node.args.get("symmetric"):
             raise UnsupportedConstructError("BETWEEN SYMMETRIC")
-        if isinstance(node.this, exp.Column) and node.this in (node.args["low"], node.args["high"]):
-            raise _reflexive(node.this)
+        self._check_not_in(node.this, [node.args["low"], node.args["high"]])
         value, low, high = self(node.this), self(node.args["low"]), self(node.args["high"])
         above = _compare(value, low, ">=")
         below = _compare(value, high, "<=")
@@ -358,15 +365,24 @@ class Compiler:
     def _in(self, node: exp.In) -> Expr:
         if node.args.get("query") or not node.expressions:
             raise UnsupportedConstructError("IN with a subquery")
-        if isinstance(node.this, exp.Column) and any(item == node.this for item in node.expressions):
-            raise _reflexive(node.this)
+        self._check_not_in(node.this, node.expressions)
         value = self(node.this)
         items = [self(item) for item in node.expressions]
         if folds(value) and all(folds(item) for item in items):
             # Calcite folds a constant IN (view columns inlined) with its own comparison, no item cast to the
             # value's type: '' IN ('-7.5') is FALSE (not cut to CHAR(0)), 2.25 IN (2147483648) is FALSE
+            if value.ftype.is_string and self.computed(node.this):
+                self._check_uncut(
+                    value, [item for item, n in zip(items, node.expressions, strict=True) if self.computed(n)]
+                )
             if value.ftype.is_string:
-                tests = [_strict(lambda x, y: x.rstrip(" ") == y.rstrip(" "), value, item) for item in items]
+                # a literal item is compared as it is ('%_!' IN ('%_!true') is FALSE), a computed one cast to the
+                # value's type first ('%_!' IN (TRIM('%_!true')) is TRUE, cut to CHAR(3)): seen in Flink 1.20.5
+                fitted = [
+                    self._implicit_cast(item, value.ftype) if self.computed(item_node) else item
+                    for item, item_node in zip(items, node.expressions, strict=True)
+                ]
+                tests = [_strict(lambda x, y: x.rstrip(" ") == y.rstrip(" "), value, item) for item in fitted]
             else:  # each item cast to the value's type (-2 IN (-2.25) is TRUE); one it cannot hold matches nothing
                 tests = [_strict(_same, value, _folded_item(item, value.ftype)) for item in items]
         else:
@@ -384,6 +400,23 @@ class Compiler:
             return None if unknown else False
 
         return Expr(member, t.BOOLEAN)
+
+    def _check_uncut(self, value: Expr, items: list[Expr]) -> None:
+        """Refuse a computed string constant IN a computed item that a cut to the value's length would match: Calcite
+        casts the item to a CHAR(n) type of the value that the evaluator does not track (seen: LOWER('ab') IN
+        (TRIM('abc')) is TRUE)."""
+        tested = value.fn(NoRecord([{}]))
+        for item in items:
+            found = item.fn(NoRecord([{}]))
+            if tested is None or found is None:
+                continue
+            v, i = str(tested).rstrip(" "), str(found)
+            if (i[: len(str(tested))].rstrip(" ") == v) != (i.rstrip(" ") == v):
+                raise UnsupportedConstructError(
+                    f"the constant {tested!r} IN a list with the computed {found!r}",
+                    "Calcite casts the item to a type of the value that the evaluator does not track; write "
+                    "literals, or test a column",
+                )
 
     def _in_item(self, item: Expr, value: t.FType) -> Expr:
         """An IN item as Flink tests it: cast to the tested value's type, except a DECIMAL against a DECIMAL,
@@ -520,9 +553,53 @@ class Compiler:
         test, yes, no = condition(test_expr, "an IF condition"), _coerce(true, ftype), _coerce(false, ftype)
         return Expr(lambda env: yes(env) if test(env) is True else no(env), ftype)
 
+    def computed(self, node: exp.Expr) -> bool:
+        """Whether ``node`` is computed by a function, not only literals (through parentheses, minus, ``||`` and
+        CAST, which Calcite folds as it converts the SQL, keeping a literal's NOT NULL type)."""
+        if isinstance(node, exp.Column):
+            return self(node).computed
+        if isinstance(node, (exp.Literal, exp.Boolean, exp.Null)):
+            return False
+        if isinstance(node, (exp.Paren, exp.Neg, exp.DPipe)) or type(node) is exp.Cast:
+            return any(self.computed(child) for child in node.iter_expressions() if not isinstance(child, exp.DataType))
+        return True
+
+    def simplified_nullable(self, node: exp.Expr) -> bool:
+        """Whether ``node`` is a NULLIF or CASE (under parentheses and CASTs) that is a constant, not NULL, of a
+        type that is: one RexSimplify reduces to its value, NOT NULL (seen: NULLIF('a', 'b'), CASE WHEN TRUE THEN
+        'a' END, CAST(NULLIF('a', 'b') AS STRING), CASE WHEN TRUE THEN 'a' ELSE SUBSTRING('', -3) END)."""
+        while isinstance(node, exp.Paren) or type(node) is exp.Cast:
+            node = node.this
+        if isinstance(node, exp.Column):
+            return self(node).simplified_nullable
+        if not isinstance(node, (exp.Nullif, exp.Case)):
+            return False
+        if isinstance(node, exp.Case):
+            default = node.args.get("default")
+            branches = [branch.args["true"] for branch in node.args.get("ifs", [])] + [default]
+            if default is not None and not any(self.computed(branch) for branch in branches):
+                return False
+        compiled = self(node)
+        return folds(compiled) and compiled.fn(NoRecord([{}])) is not None
+
     def _coalesce(self, node: exp.Coalesce) -> Expr:
         nodes = [node.this, *node.expressions]
         operands = [self(e) for e in nodes]
+        first = next(
+            (n for n, o in zip(nodes, operands, strict=True) if not (folds(o) and o.fn(NoRecord([{}])) is None)), None
+        )
+        not_null = any(
+            folds(o) and o.fn(NoRecord([{}])) is not None and not self.computed(n)
+            for n, o in zip(nodes, operands, strict=True)
+        )
+        if first is not None and not not_null and self.simplified_nullable(first):
+            # seen in Flink 1.20.5: COALESCE(NULLIF('ab', 'abc'), c) fails planning ("AssertionError: Cannot add
+            # expression of different type to set"): RexSimplify makes it 'ab', NOT NULL where it was not
+            raise UnsupportedConstructError(
+                f"COALESCE starting with the constant {first.sql()}",
+                "Flink's planner fails on it (AssertionError: Cannot add expression of different type to set); "
+                "write the constant's value as a literal",
+            )
         ftype = t.common([o.ftype for o in operands], "COALESCE")
         # Flink evaluates every operand (COALESCE is a function, not a CASE), but Calcite first drops the
         # operands after a constant that is not NULL, and the constant NULLs.

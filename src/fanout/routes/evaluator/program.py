@@ -123,6 +123,9 @@ class Program:
             if not direct and negated(item) is not None:
                 # NOT of this column is the rewritten NOT of its expression (NOT (a < b) is a >= b)
                 compiled = replace(compiled, negation=partial(compile_, exp.Not(this=item.copy())))
+            if folds(compiled):
+                computed, nullable = compile_.computed(item), compile_.simplified_nullable(item)
+                compiled = replace(compiled, computed=computed, simplified_nullable=nullable)
             scope[name] = compiled if direct else replace(compiled, fn=self._lazy(compiled.fn))
         return Relation(scope, conjuncts)
 
