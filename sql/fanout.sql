@@ -21,6 +21,7 @@ CREATE TABLE transactions (
     'stream.arn' = '${input.stream.arn}',
     'aws.region' = '${aws.region}',
     'source.init.position' = '${source.init.position}',
+    'source.init.timestamp' = '${source.init.timestamp}',
     'format' = 'raw'
 );
 

@@ -27,6 +27,7 @@ CREATE TABLE source_sql_stream (
     'stream.arn' = '${input.stream.arn}',
     'aws.region' = '${aws.region}',
     'source.init.position' = '${source.init.position}',
+    'source.init.timestamp' = '${source.init.timestamp}',
     'format' = 'raw'
 );
 

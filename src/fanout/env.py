@@ -26,6 +26,10 @@ LOG_STREAM_ARN = "LOG_STREAM_ARN"
 FLINK_APPLICATION_PROPERTIES = "FLINK_APPLICATION_PROPERTIES"
 """JSON object of the runtime properties the PyFlink job reads (stream ARNs, region, start position)."""
 SNAPSHOTS_TO_KEEP = "SNAPSHOTS_TO_KEEP"
+RESUME_POSITION_PARAMETER = "RESUME_POSITION_PARAMETER"
+"""The SSM parameter holding when the last clean stop began (fanout.lifecycle.position)."""
+RESUME_MARGIN_SECONDS = "RESUME_MARGIN_SECONDS"
+"""How long before that stop a re-created application starts reading (0 to 86400; default 300)."""
 
 # Consumers
 CONSUMER_ROUTE = "CONSUMER_ROUTE"

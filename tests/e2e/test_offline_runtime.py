@@ -18,7 +18,8 @@ from fanout.localcloud import moto_ext
 from fanout.localcloud.flink import TransitionDelays
 from fanout.localcloud.runtime import LocalRuntime
 from fanout.producer import Entry, labelled_transactions, partition_key_for, put_records
-from tests.support import states_entered, wait_for_execution
+from tests.conftest import set_function_env
+from tests.support import history, states_entered, wait_for_execution
 
 FAST = TransitionDelays(start=0.5, stop=0.5, update=0.2, delete=0.3)
 
@@ -256,3 +257,61 @@ def _key(record: bytes) -> object:
         return json.loads(record)["id"]
     except (ValueError, KeyError, TypeError):
         return record
+
+
+def test_an_application_deleted_mid_window_resumes_at_the_last_clean_stop_not_the_start_of_the_stream(
+    harness: Harness,
+) -> None:
+    # GIVEN a first window that routed 100 records and stopped cleanly, and no replay margin (records arrive
+    # only while the job keeps up, so the stop's moment is exact here)
+    set_function_env(harness.rt.deployment, RESUME_MARGIN_SECONDS="0")
+    sfn = harness.rt.client("stepfunctions")
+    kinesis, kda = harness.rt.client("kinesis"), harness.rt.client("kinesisanalyticsv2")
+    app = "fanout-e2e-fanout"
+    assert harness.put(100, 1).complete
+    first = harness.run("clean", {"action": "run", "duration": "PT2S"})
+    assert wait_for_execution(sfn, first)["status"] == "SUCCEEDED"
+    assert "Record the resume position" in states_entered(sfn, first)
+    # AND a second window, which routes 100 more, then loses its application behind its back
+    assert harness.put(100, 1000).complete
+    second = harness.run("vanishes", {"action": "run", "duration": "PT8S"})
+    deadline = time.monotonic() + 30
+    while "Wait out the run window" not in states_entered(sfn, second):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert harness.rt.jobs is not None
+    _wait(lambda: harness.rt.jobs.jobs[app].stats.records_in == 100)
+    kda.stop_application(ApplicationName=app, Force=True)
+    harness.wait_status("READY")
+    created = kda.describe_application(ApplicationName=app)["ApplicationDetail"]["CreateTimestamp"]
+    kda.delete_application(ApplicationName=app, CreateTimestamp=created)
+    result = wait_for_execution(sfn, second)
+    assert (result["status"], result["error"]) == ("FAILED", "ApplicationVanishedError")
+    assert states_entered(sfn, second)[-2:] == ["Notify failure", "Lifecycle failed"]
+    # WHEN 100 more records arrive and the next window re-creates the application
+    assert harness.put(100, 2000).complete
+    third = harness.run("recreated", {"action": "run", "duration": "PT2S"})
+    result = wait_for_execution(sfn, third)
+    # THEN it SUCCEEDS, and its history says it read from AT_TIMESTAMP of the first window's stop
+    assert result["status"] == "SUCCEEDED", result.get("cause")
+    ensured = next(
+        json.loads(event["stateExitedEventDetails"]["output"])["application"]
+        for event in history(sfn, third)
+        if event["type"] == "TaskStateExited"
+        and event["stateExitedEventDetails"]["name"] == "Ensure application exists"
+    )
+    stop_began = next(
+        json.loads(event["stateExitedEventDetails"]["output"])["resumePosition"]["stopBegan"]
+        for event in history(sfn, first)
+        if event["type"] == "TaskStateExited"
+        and event["stateExitedEventDetails"]["name"] == "Record the resume position"
+    )
+    assert ensured["action"] == "created" and ensured["startPosition"]["type"] == "AT_TIMESTAMP"
+    assert ensured["startPosition"]["timestamp"][:19] == stop_began[:19]
+    # AND nothing is lost; the first window's records are not emitted again (TRIM_HORIZON would have); the
+    # replay is bounded by the vanished window: its records are emitted twice, the last ones once
+    streams = [harness.outputs[f"{route}TransactionsStreamName"] for route in ("Positive", "Negative", "Rejected")]
+    written = Counter(_key(record) for stream in streams for record in _read_all(kinesis, stream))
+    for start_id, times in ((1, 1), (1000, 2), (2000, 1)):
+        for data, _ in labelled_transactions(100, seed=start_id, malformed_ratio=0.1, start_id=start_id):
+            assert written[_key(data)] == times, (start_id, data)

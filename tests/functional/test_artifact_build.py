@@ -38,6 +38,7 @@ from fanout.artifact import (
 )
 from fanout.artifact.connector import fetch_jar
 from fanout.artifact.layout import SHIPPED_MODULES
+from fanout.lifecycle.position import UNUSED_TIMESTAMP
 from tests.conftest import Cloud
 from tests.support import ROOT
 
@@ -205,7 +206,9 @@ def unzipped(repository: Repository, tmp_path: Path) -> Path:
         name: f"arn:aws:kinesis:us-east-1:123456789012:stream/{name.split('.')[0]}"
         for name in ("input.stream.arn", "positive.stream.arn", "negative.stream.arn", "rejected.stream.arn")
     }
-    props.update({"aws.region": "us-east-1", "source.init.position": "LATEST"})
+    props.update(
+        {"aws.region": "us-east-1", "source.init.position": "LATEST", "source.init.timestamp": UNUSED_TIMESTAMP}
+    )
     (folder / "props.json").write_text(json.dumps([{"PropertyGroupId": "fanout", "PropertyMap": props}]))
     return folder
 

@@ -165,9 +165,9 @@ def test_sql_run_warns_about_what_flink_would_reject_but_the_executor_runs(tmp_p
     machines = runner.invoke(app, ["sql", "run", str(script), "--input", str(records), "--json"])
     # THEN the routes still run (exit 0) but stderr warns that Flink would reject the script, with its position
     assert people.exit_code == 0 and machines.exit_code == 0, people.output
-    assert f"warning: {script}:30:5: 'value' is a reserved word" in " ".join(people.stderr.split())
+    assert f"warning: {script}:31:5: 'value' is a reserved word" in " ".join(people.stderr.split())
     [finding] = json.loads(machines.stdout)["flink_would_reject"]
-    assert (finding["code"], finding["line"]) == ("reserved-word", 30)
+    assert (finding["code"], finding["line"]) == ("reserved-word", 31)
 
 
 def test_sql_run_reference_script_has_nothing_flink_would_reject(tmp_path: Path) -> None:

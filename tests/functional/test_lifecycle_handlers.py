@@ -246,3 +246,76 @@ def test_force_stop_of_a_stuck_start_skips_the_snapshot_and_check_ready_settles(
     result = call(deployment, monkeypatch, "CheckProgressFunction", load_event("lifecycle/check_ready"))
     assert (result["state"], result["status"]) == ("SETTLED", "READY")
     assert cloud.flink.describe(APP).snapshots == []
+
+
+def test_record_then_ensure_creates_the_application_at_the_last_clean_stop_less_the_margin(
+    cloud: Cloud, deployment: LocalDeployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a clean stop recorded by the step after it (the sample event: a stop that began at 17:00 UTC)
+    recorded = call(deployment, monkeypatch, "RecordResumePositionFunction", load_event("lifecycle/position"))
+    assert recorded["stopBegan"] == "2026-12-01T17:00:00+00:00"
+    # WHEN the application, gone with its snapshots, is created again with a margin of 120 s
+    monkeypatch.setenv("RESUME_MARGIN_SECONDS", "120")
+    fn = deployment.functions["EnsureApplicationFunction"]
+    for key, value in fn.environment.items():
+        if key != "RESUME_MARGIN_SECONDS":
+            monkeypatch.setenv(key, value)
+    result = load_handler(fn.code_dir, fn.handler)(load_event("lifecycle/ensure"), lambda_context(fn.name))
+    # THEN it reads from AT_TIMESTAMP 16:58, in the connector's default timestamp format, and says so
+    assert result["action"] == "created"
+    assert result["startPosition"] == {"type": "AT_TIMESTAMP", "timestamp": "2026-12-01T16:58:00.000Z"}
+    detail = cloud.client("kinesisanalyticsv2").describe_application(ApplicationName=APP)["ApplicationDetail"]
+    groups = detail["ApplicationConfigurationDescription"]["EnvironmentPropertyDescriptions"]
+    fanout = next(g for g in groups["PropertyGroupDescriptions"] if g["PropertyGroupId"] == "fanout")["PropertyMap"]
+    assert fanout["source.init.position"] == "AT_TIMESTAMP"
+    assert fanout["source.init.timestamp"] == "2026-12-01T16:58:00.000Z"
+
+
+def test_ensure_before_any_clean_stop_uses_the_stacks_initial_position(
+    cloud: Cloud, deployment: LocalDeployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN no position recorded yet WHEN the application is created
+    result = call(deployment, monkeypatch, "EnsureApplicationFunction", load_event("lifecycle/ensure"))
+    # THEN it starts where the stack says (TRIM_HORIZON), with no timestamp
+    assert result["action"] == "created"
+    assert result["startPosition"] == {"type": "TRIM_HORIZON", "timestamp": None}
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "match"),
+    [
+        ("not json", "InvalidResumePositionError", "does not hold a resume position"),
+        ('{"application": "fanout-fanout"}', "InvalidResumePositionError", "does not hold a resume position"),
+    ],
+)
+def test_a_damaged_resume_position_is_a_named_error_not_a_guess(
+    cloud: Cloud, deployment: LocalDeployment, monkeypatch: pytest.MonkeyPatch, value: str, error: str, match: str
+) -> None:
+    # GIVEN a parameter somebody overwrote with something that is not a position
+    name = deployment.functions["EnsureApplicationFunction"].environment["RESUME_POSITION_PARAMETER"]
+    cloud.client("ssm").put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
+    # WHEN the application is ensured THEN it fails with the named error, creating nothing
+    with pytest.raises(Exception, match=match) as caught:
+        call(deployment, monkeypatch, "EnsureApplicationFunction", load_event("lifecycle/ensure"))
+    assert type(caught.value).__name__ == error
+    assert cloud.client("kinesisanalyticsv2").list_applications()["ApplicationSummaries"] == []
+
+
+@pytest.mark.parametrize(("margin", "stop"), [("-1", "2026-12-01T17:00:00Z"), ("90000", "2026-12-01T17:00:00Z")])
+def test_a_margin_out_of_bounds_is_refused(
+    deployment: LocalDeployment, monkeypatch: pytest.MonkeyPatch, margin: str, stop: str, cloud: Cloud
+) -> None:
+    call(deployment, monkeypatch, "RecordResumePositionFunction", {"applicationName": APP, "stopBegan": stop})
+    fn = deployment.functions["EnsureApplicationFunction"]
+    for key, value in fn.environment.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("RESUME_MARGIN_SECONDS", margin)
+    with pytest.raises(InvalidRequestError, match="resume margin must be 0 to 86400"):
+        load_handler(fn.code_dir, fn.handler)(load_event("lifecycle/ensure"), lambda_context(fn.name))
+
+
+def test_record_refuses_a_stop_time_that_is_not_one(
+    deployment: LocalDeployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(InvalidRequestError, match="'stopBegan' must be an ISO 8601 time"):
+        call(deployment, monkeypatch, "RecordResumePositionFunction", {"applicationName": APP, "stopBegan": "soon"})

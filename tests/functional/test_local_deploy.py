@@ -41,7 +41,7 @@ def test_the_templates_function_properties_are_applied_or_named_as_not_emulated(
     # THEN the function properties without a local effect are named, with their reason
     lines = deployment.not_emulated_by_reason()
     assert any(line.startswith("X-Ray tracing is off offline") for line in lines)
-    assert any(line.startswith("LoggingConfig of 10 functions (function property)") for line in deployment.not_emulated)
+    assert any(line.startswith("LoggingConfig of 11 functions (function property)") for line in deployment.not_emulated)
 
 
 @pytest.mark.parametrize(

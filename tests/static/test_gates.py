@@ -255,4 +255,4 @@ def test_every_function_logs_to_a_log_group_of_the_stack_with_retention() -> Non
         assert group in resources, f"{name}: no LoggingConfig.LogGroup of this stack"
         assert resources[group]["Type"] == "AWS::Logs::LogGroup", name
         assert resources[group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}, name
-    assert len(functions) == 10
+    assert len(functions) == 11

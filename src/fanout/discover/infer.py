@@ -158,7 +158,8 @@ class DiscoveredSchema:
         return (
             f"CREATE TABLE {ident(table)} (\n{columns}\n) WITH (\n    'connector' = 'kinesis',\n"
             f"    'stream.arn' = '${{{placeholder}}}',\n    'aws.region' = '${{aws.region}}',\n"
-            "    'source.init.position' = '${source.init.position}',\n    'format' = 'json'\n);"
+            "    'source.init.position' = '${source.init.position}',\n"
+            "    'source.init.timestamp' = '${source.init.timestamp}',\n    'format' = 'json'\n);"
         )
 
     def projections(self) -> str:

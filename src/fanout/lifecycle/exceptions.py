@@ -72,6 +72,10 @@ RETRYABLE_ERRORS: tuple[str, ...] = (
 class ApplicationVanishedError(LifecycleError):
     """The application this run started is gone at the end of its window (deleted behind the lifecycle's back).
 
-    Its snapshots went with it: the next run creates it again and reads from the stream's initial position,
-    so the failure is reported, never taken for a clean stop.
+    Its snapshots went with it: the next run creates it again and reads from the resume position (the last
+    clean stop, see fanout.lifecycle.position), so the failure is reported, never taken for a clean stop.
     """
+
+
+class InvalidResumePositionError(LifecycleError):
+    """The recorded resume position cannot be read: guessing one would replay or skip records."""

@@ -233,7 +233,8 @@ def stop_application(
         if must_exist:
             raise ApplicationVanishedError(
                 f"application {name!r} is gone at the end of its run window: it was deleted while it ran, with its "
-                "snapshots; the next run creates it again and reads from the stream's initial position"
+                "snapshots; the next run creates it again and reads from the last clean stop (less the resume "
+                "margin), so what this window routed is routed again"
             )
         return {"action": "none", "status": "DELETED", "operationId": None, "since": _now()}
     if state.status in {"READY", "STOPPING", "FORCE_STOPPING"}:

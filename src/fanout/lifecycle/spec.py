@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from fanout import env
 from fanout.exceptions import ConfigurationError
+from fanout.lifecycle.position import INIT_TIMESTAMP, UNUSED_TIMESTAMP
 
 RUN_OPTIONS_GROUP = "kinesis.analytics.flink.run.options"
 """Property group Managed Flink reads to find the PyFlink entry point and the connector jar."""
@@ -90,7 +91,11 @@ class ApplicationSpec(BaseModel):
                 "PropertyGroupId": RUN_OPTIONS_GROUP,
                 "PropertyMap": {"python": self.python_entry, "jarfile": self.jar_file},
             },
-            {"PropertyGroupId": APPLICATION_PROPERTIES_GROUP, "PropertyMap": dict(self.properties)},
+            # source.init.timestamp is read only when source.init.position is AT_TIMESTAMP
+            {
+                "PropertyGroupId": APPLICATION_PROPERTIES_GROUP,
+                "PropertyMap": {INIT_TIMESTAMP: UNUSED_TIMESTAMP, **self.properties},
+            },
         ]
 
     def create_request(self, object_version: str | None) -> dict[str, Any]:

@@ -15,6 +15,7 @@ import uuid
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from fanout.lifecycle.spec import APPLICATION_PROPERTIES_GROUP
@@ -67,6 +68,27 @@ def load_application_sql(s3: Any, app: LocalApplication) -> str:
     return substitute(sql, app.property_groups().get(APPLICATION_PROPERTIES_GROUP, {}))
 
 
+INIT_POSITIONS = frozenset({"TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"})
+
+
+def _init_timestamp(options: dict[str, str]) -> datetime:
+    """``source.init.timestamp`` as the connector reads it: its default format (``yyyy-MM-dd'T'HH:mm:ss.SSSXXX``),
+    else seconds since the epoch; LocalCloudError when it is neither (the connector refuses to start)."""
+    text = options.get("source.init.timestamp", "")
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromtimestamp(float(text), UTC)
+    except ValueError:
+        raise LocalCloudError(
+            f"source.init.position is AT_TIMESTAMP but source.init.timestamp is {text!r}: neither "
+            "yyyy-MM-ddTHH:mm:ss.SSSXXX nor seconds since the epoch"
+        ) from None
+
+
 class LocalJob:
     """One running job: a thread that routes the source's shards into the sinks."""
 
@@ -89,7 +111,9 @@ class LocalJob:
         if len(sources) != 1:
             raise LocalCloudError(f"expected one source table, found {[t.name for t in sources]}")
         self.source = _stream_name(sources[0].options.get("stream.arn", ""))
-        self.init_position = sources[0].options.get("source.init.position", "LATEST").upper()
+        options = sources[0].options
+        self.init_position = options.get("source.init.position", "LATEST").upper()
+        self.init_timestamp = _init_timestamp(options) if self.init_position == "AT_TIMESTAMP" else None
         self.sinks = {name: _stream_name(script.tables[name].options.get("stream.arn", "")) for name in sinks}
         self.positions = dict(positions)
         self.stats = JobStats(records_out={name: 0 for name in sinks})
@@ -119,7 +143,9 @@ class LocalJob:
         if shard in self.positions:
             args.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", StartingSequenceNumber=self.positions[shard])
         else:
-            args["ShardIteratorType"] = "TRIM_HORIZON" if self.init_position == "TRIM_HORIZON" else "LATEST"
+            args["ShardIteratorType"] = self.init_position if self.init_position in INIT_POSITIONS else "LATEST"
+            if self.init_timestamp is not None:
+                args["Timestamp"] = self.init_timestamp
         return str(self._kinesis.get_shard_iterator(**args)["ShardIterator"])
 
     def _run(self) -> None:

@@ -263,7 +263,10 @@ class _Writer:
         return f"CREATE TABLE {ident(name)} (\n{body}\n) WITH (\n" + ",\n".join(f"    {o}" for o in options) + "\n);"
 
     def _source(self) -> str:
-        extra = ("'source.init.position' = '${source.init.position}'",)
+        extra = (
+            "'source.init.position' = '${source.init.position}'",
+            "'source.init.timestamp' = '${source.init.timestamp}'",
+        )
         return self._table(self.source, ["payload BYTES"], self.options.input_property, extra, "raw")
 
     def _sinks(self) -> list[str]:

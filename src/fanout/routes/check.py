@@ -120,6 +120,7 @@ def check_sql(sql: str, template: Mapping[str, Any] | None = None) -> CheckRepor
         source = script.tables[executor.source.name]
         report.findings += _check_streams(script, source, properties, kinesis_streams(template))
     report.findings += _check_declared(script)
+    report.findings += _check_resume(script.tables[executor.source.name])
     probes, skipped = build_probes(script)
     report.probes = len(probes)
     report.findings += [
@@ -297,6 +298,23 @@ def _check_streams(
     for stream in sorted(streams - inputs - covered):
         findings.append(Finding("error", "unrouted-stream", f"output stream {stream} of the template has no route"))
     return findings
+
+
+def _check_resume(source: TableDef) -> list[Finding]:
+    """A source whose start position the lifecycle sets must take the timestamp too: a re-created application
+    starts AT_TIMESTAMP (the last clean stop), which the Kinesis connector refuses without one."""
+    position = source.options.get("source.init.position", "")
+    if "${source.init.position}" not in position or "source.init.timestamp" in source.options:
+        return []
+    return [
+        Finding(
+            "warning",
+            "no-resume-timestamp",
+            f"source {source.name!r} takes 'source.init.position' from the lifecycle but has no "
+            "'source.init.timestamp': an application re-created after a deletion starts AT_TIMESTAMP and would fail "
+            "to start; add 'source.init.timestamp' = '${source.init.timestamp}'",
+        )
+    ]
 
 
 def _check_declared(script: RouteScript) -> list[Finding]:

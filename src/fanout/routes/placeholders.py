@@ -25,6 +25,7 @@ RUNTIME_PROPERTIES: frozenset[str] = frozenset(
         "rejected.stream.arn",
         "aws.region",
         "source.init.position",
+        "source.init.timestamp",
     }
 )
 

@@ -72,9 +72,9 @@ def test_transitions_run_window_follows_the_asl_poll_loops() -> None:
     assert entered.count("Check start progress") == math.ceil(150 / 30)
     assert entered.count("Check stop progress") == math.ceil(60 / 30)
     assert entered[0] == "Validate request" and entered[-1] == "Done"
-    assert len(entered) == transitions(definition, "run", poll_seconds=30) == 37
+    assert len(entered) == transitions(definition, "run", poll_seconds=30) == 38
     # AND each extra poll costs three states (Wait, Check, Choice)
-    assert transitions(definition, "run", poll_seconds=10) - 37 == 3 * ((15 - 5) + (6 - 2))
+    assert transitions(definition, "run", poll_seconds=10) - 38 == 3 * ((15 - 5) + (6 - 2))
     # AND a safety stop of a READY application is short
     assert walk(definition, lifecycle_script("stop", poll_seconds=30))[-2:] == ["Prune old snapshots", "Done"]
 
@@ -93,8 +93,8 @@ def test_monthly_estimate_template_defaults_prices_every_line() -> None:
     for variant in (estimate.scheduled, estimate.always_on):
         assert _line(variant, "Kinesis shard-hours") == pytest.approx(4 * 730 * 0.015)
         assert _line(variant, "Kinesis extended retention") == pytest.approx(730 * 0.02)
-    # AND the transitions come from the ASL (37 per window) plus the daily safety stop
-    assert estimate.transitions_per_window == 37
+    # AND the transitions come from the ASL (38 per window) plus the daily safety stop
+    assert estimate.transitions_per_window == 38
     assert estimate.savings == pytest.approx(estimate.always_on.total - estimate.scheduled.total)
     assert "kinesis" in str(estimate.prices["shard_hour"]["source"])
 

@@ -36,4 +36,5 @@ def properties() -> dict[str, str]:
         "rejected.stream.arn": "arn:aws:kinesis:eu-west-1:123456789012:stream/rej",
         "aws.region": "eu-west-1",
         "source.init.position": "TRIM_HORIZON",
+        "source.init.timestamp": "1970-01-01T00:00:00.000Z",
     }

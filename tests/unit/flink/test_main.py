@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from fanout.artifact.layout import SQL_NAME
+from fanout.lifecycle.position import UNUSED_TIMESTAMP
 from fanout.lifecycle.spec import APPLICATION_PROPERTIES_GROUP, ApplicationSpec
 from fanout.routes import parse_script
 from fanout.routes.placeholders import find_placeholders
@@ -41,7 +42,8 @@ def test_read_properties_msf_shape_returns_groups_by_id(job: ModuleType, tmp_pat
     # WHEN the job reads it
     groups = job.read_properties(path)
     # THEN both groups are there, keyed by id
-    assert groups[job.PROPERTY_GROUP] == {"aws.region": "eu-west-1"}
+    # (with the start timestamp, which the connector reads only for AT_TIMESTAMP, and Managed Flink wants non-empty)
+    assert groups[job.PROPERTY_GROUP] == {"aws.region": "eu-west-1", "source.init.timestamp": UNUSED_TIMESTAMP}
     assert groups["kinesis.analytics.flink.run.options"]["python"] == "main.py"
 
 

@@ -156,6 +156,7 @@ def test_stream_properties_reference_template_maps_properties_to_streams(templat
         "negative.stream.arn": "NegativeTransactionsStream",
         "rejected.stream.arn": "RejectedTransactionsStream",
         "source.init.position": None,
+        "source.init.timestamp": None,
     }
 
 
@@ -197,3 +198,15 @@ def test_check_sql_placeholder_text_in_comments_is_not_flagged() -> None:
     sql = "-- fill ${input.stream.arn later\n/* and ${ this } */\n" + SQL
     # WHEN checked THEN no malformed placeholder
     assert codes(check_sql(sql), "error") == []
+
+
+def test_check_sql_source_without_the_resume_timestamp_warns(template: dict[str, Any]) -> None:
+    # GIVEN the reference script written before the resume position (no 'source.init.timestamp')
+    old = SQL.replace("    'source.init.timestamp' = '${source.init.timestamp}',\n", "")
+    assert old != SQL
+    # WHEN checked THEN a warning says a re-created application would fail to start, with the line to add
+    report = check_sql(old, template)
+    assert codes(report, "warning") == ["no-resume-timestamp"]
+    assert "'source.init.timestamp' = '${source.init.timestamp}'" in report.findings[0].message
+    # AND the reference script itself has it
+    assert "no-resume-timestamp" not in codes(check_sql(SQL, template), "warning")

@@ -1,0 +1,35 @@
+"""Step "Record the resume position": after a clean stop, note when it began, where a re-created application
+resumes (see fanout.lifecycle.position)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from fanout import env
+from fanout.exceptions import ConfigurationError
+from fanout.lifecycle import LifecycleSettings
+from fanout.lifecycle.exceptions import InvalidRequestError
+from fanout.lifecycle.position import ResumePosition, record_position
+from fanout.observability import logger, tracer
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Return ``{"application", "stopBegan", "parameter"}``; the event carries ``stopBegan`` (ISO 8601)."""
+    parameter = os.environ.get(env.RESUME_POSITION_PARAMETER)
+    if not parameter:
+        raise ConfigurationError(f"{env.RESUME_POSITION_PARAMETER} is not set")
+    name = event.get("applicationName") or LifecycleSettings.from_env(os.environ).application_name
+    try:
+        position = ResumePosition.model_validate({"application": name, "stopBegan": event.get("stopBegan")})
+    except ValidationError as exc:
+        raise InvalidRequestError(f"'stopBegan' must be an ISO 8601 time, got {event.get('stopBegan')!r}") from exc
+    record_position(boto3.client("ssm"), parameter, position)
+    logger.info("resume position recorded", extra={"position": position.to_json()})
+    return {"application": name, "stopBegan": position.stop_began.isoformat(), "parameter": parameter}
