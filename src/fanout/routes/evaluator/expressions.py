@@ -19,7 +19,7 @@ from sqlglot import exp
 
 from fanout.routes.evaluator import binarystring, jackson, java
 from fanout.routes.evaluator import types as t
-from fanout.routes.evaluator.casts import CastFailure, RawText, UncaughtCastFailure, converter
+from fanout.routes.evaluator.casts import CastFailure, RawText, UncaughtCastFailure, converter, utf8
 from fanout.routes.exceptions import RouteError, UnknownRelationError, UnsupportedConstructError
 
 Env = list[Any]
@@ -371,10 +371,6 @@ class Compiler:
         if folds(value) and all(folds(item) for item in items):
             # Calcite folds a constant IN (view columns inlined) with its own comparison, no item cast to the
             # value's type: '' IN ('-7.5') is FALSE (not cut to CHAR(0)), 2.25 IN (2147483648) is FALSE
-            if value.ftype.is_string and self.computed(node.this):
-                self._check_uncut(
-                    value, [item for item, n in zip(items, node.expressions, strict=True) if self.computed(n)]
-                )
             if value.ftype.is_string:
                 # a literal item is compared as it is ('%_!' IN ('%_!true') is FALSE), a computed one cast to the
                 # value's type first ('%_!' IN (TRIM('%_!true')) is TRUE, cut to CHAR(3)): seen in Flink 1.20.5
@@ -400,23 +396,6 @@ class Compiler:
             return None if unknown else False
 
         return Expr(member, t.BOOLEAN)
-
-    def _check_uncut(self, value: Expr, items: list[Expr]) -> None:
-        """Refuse a computed string constant IN a computed item that a cut to the value's length would match: Calcite
-        casts the item to a CHAR(n) type of the value that the evaluator does not track (seen: LOWER('ab') IN
-        (TRIM('abc')) is TRUE)."""
-        tested = value.fn(NoRecord([{}]))
-        for item in items:
-            found = item.fn(NoRecord([{}]))
-            if tested is None or found is None:
-                continue
-            v, i = str(tested).rstrip(" "), str(found)
-            if (i[: len(str(tested))].rstrip(" ") == v) != (i.rstrip(" ") == v):
-                raise UnsupportedConstructError(
-                    f"the constant {tested!r} IN a list with the computed {found!r}",
-                    "Calcite casts the item to a type of the value that the evaluator does not track; write "
-                    "literals, or test a column",
-                )
 
     def _in_item(self, item: Expr, value: t.FType) -> Expr:
         """An IN item as Flink tests it: cast to the tested value's type, except a DECIMAL against a DECIMAL,
@@ -732,7 +711,10 @@ class Compiler:
                 return binarystring.change_case(text, upper)
             return plain(text)
 
-        return Expr(_strict(case, operand), t.FType("VARCHAR", operand.ftype.precision))
+        # Calcite types UPPER/LOWER as their operand (ARG0_NULLABLE): of a CHAR(n), a CHAR(n), which an IN item
+        # is cut to (seen in Flink 1.20.5: UPPER('') IN (payload) is TRUE)
+        ftype = operand.ftype if operand.ftype.kind == "CHAR" else t.FType("VARCHAR", operand.ftype.precision)
+        return Expr(_strict(case, operand), ftype)
 
     def _length(self, node: exp.Length) -> Expr:
         operand = self._string_operand(node.this, "CHAR_LENGTH")
@@ -1113,6 +1095,10 @@ def _compare(left: Expr, right: Expr, operator: str) -> Fn:
         domain = t.DOUBLE  # Java compares a float with a double as doubles (= is cast to the first's type)
     if domain.is_numeric:
         a, b = _numeric_value(left.ftype, domain), _numeric_value(right.ftype, domain)
+    elif domain.is_string:
+        # BinaryStringData compares bytes: a String a function made (REPLACE of invalid UTF-8, a lone
+        # surrogate written '?') is not equal to the raw bytes it came from (seen in Flink 1.20.5)
+        a = b = utf8
     else:
         a = b = lambda value: value
     compare = {
