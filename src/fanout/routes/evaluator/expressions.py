@@ -54,6 +54,8 @@ class Expr:
     # and one that is a constant NULLIF or CASE of a nullable type (see Compiler.simplified_nullable).
     computed: bool = False
     simplified_nullable: bool = False
+    # A view column's IS NULL as RexSimplify expands it once it inlines the view (see Compiler.null_test).
+    null_test: Callable[[], Expr] | None = None
 
 
 def condition(expr: Expr, where: str) -> Fn:
@@ -408,10 +410,9 @@ class Compiler:
         kind = node.expression
         if isinstance(kind, exp.JSON):
             return self._is_json(node.this, kind)
-        operand = self(node.this)
         if isinstance(kind, exp.Null):
-            a = operand.fn
-            return Expr(lambda env: a(env) is None, t.BOOLEAN)
+            return self.null_test(node.this)
+        operand = self(node.this)
         if isinstance(kind, exp.Boolean):
             if operand.ftype.kind not in ("BOOLEAN", "NULL"):
                 raise UnsupportedConstructError(f"IS TRUE/FALSE of a {operand.ftype}")
@@ -424,6 +425,24 @@ class Compiler:
                 not_null_test=wanted and operand.not_null_test,
             )
         raise UnsupportedConstructError(f"IS {kind.sql()}")
+
+    def null_test(self, node: exp.Expr) -> Expr:
+        """``node IS NULL`` as Calcite's RexSimplify rewrites it: of an operator that is NULL exactly when an operand
+        is (+, -, *, /, comparisons, NOT, LIKE, TRIM, CEIL, FLOOR; not CAST, not a function), the OR of its operands'
+        IS NULL, which Flink's code evaluates in order and stops at the first TRUE (seen in Flink 1.20.5:
+        (n + CAST('abc' AS INT)) IS NULL is TRUE for a NULL n, and (5 / z) IS NULL is FALSE for z = 0, no failure)."""
+        compiled = self(node)  # the whole expression still compiles (types, refusals)
+        inner = node
+        while isinstance(inner, exp.Paren):
+            inner = inner.this
+        if isinstance(inner, exp.Column) and compiled.null_test is not None:
+            return compiled.null_test()
+        operands = _strong_operands(inner)
+        if operands is None:
+            a = compiled.fn
+            return Expr(lambda env: a(env) is None, t.BOOLEAN)
+        tests = [self.null_test(operand).fn for operand in operands]
+        return Expr(lambda env: any(test(env) for test in tests), t.BOOLEAN)
 
     def _like(self, node: exp.Expr) -> Expr:
         escape: str | None = None
@@ -911,6 +930,22 @@ def _simplified(compiler: Compiler, node: exp.Expr, neutral: exp.Expr) -> Expr |
     for one, other in ((node.this, node.expression), (node.expression, node.this)):
         if isinstance(other, exp.Boolean) and bool(other.this) == bool(neutral.this):
             return compiler._boolean_operand(one, node.key.upper())
+    return None
+
+
+def _strong_operands(node: exp.Expr) -> list[exp.Expr] | None:
+    """The operands of ``node`` in Calcite's order when its Strong policy is ANY (NULL exactly when an operand is
+    NULL), else None (Calcite 1.32's Strong map; RexSimplify leaves a CAST's IS NULL alone, as a cast may fail)."""
+    if isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Div, *_COMPARISONS)):
+        return [node.this, node.expression]
+    if isinstance(node, (exp.Neg, exp.Not)) or (
+        isinstance(node, (exp.Ceil, exp.Floor)) and not node.args.get("decimals")
+    ):
+        return [node.this]
+    if isinstance(node, exp.Like):
+        return [node.this, node.expression]
+    if isinstance(node, exp.Trim):
+        return [node.expression, node.this] if node.expression is not None else [node.this]
     return None
 
 

@@ -123,6 +123,8 @@ class Program:
             if not direct and negated(item) is not None:
                 # NOT of this column is the rewritten NOT of its expression (NOT (a < b) is a >= b)
                 compiled = replace(compiled, negation=partial(compile_, exp.Not(this=item.copy())))
+            if not direct:
+                compiled = replace(compiled, null_test=partial(compile_.null_test, item.copy()))
             if folds(compiled):
                 computed, nullable = compile_.computed(item), compile_.simplified_nullable(item)
                 compiled = replace(compiled, computed=computed, simplified_nullable=nullable)
