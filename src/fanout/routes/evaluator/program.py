@@ -291,7 +291,36 @@ def _unknown_as_false(node: exp.Expr) -> exp.Expr:
         tested = inner.this.unnest() if isinstance(inner.this, exp.Paren) else inner.this
         if isinstance(tested, exp.In) and any(_is_null(item) for item in tested.expressions):
             return exp.false()
-    return node
+    split = _case_split(inner)
+    return node if split is None else _unknown_as_false(split)
+
+
+_STRONG_TESTS = (exp.Like, exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
+
+
+def _case_split(node: exp.Expr) -> exp.Expr | None:
+    """A LIKE or comparison (or its NOT) of ``CASE WHEN c THEN x END`` as a WHERE term, where NULL is FALSE: ``c AND
+    <the test of x>``, two terms Calcite may order either way (seen in Flink 1.20.5: a failing ``c`` did not fail
+    the job where the test of ``x`` was NULL, and ``CASE WHEN c THEN '' END NOT LIKE '%'`` ran nothing)."""
+    negate = isinstance(node, exp.Not)
+    test = node.this.unnest() if negate and isinstance(node.this, exp.Paren) else (node.this if negate else node)
+    holder = test.this if isinstance(test, exp.Escape) else test
+    if not isinstance(holder, _STRONG_TESTS):
+        return None
+    for side in ("this", "expression"):
+        operand = holder.args.get(side)
+        operand = operand.unnest() if isinstance(operand, exp.Paren) else operand
+        if not isinstance(operand, exp.Case) or operand.this is not None:
+            continue
+        ifs, default = operand.args.get("ifs") or [], operand.args.get("default")
+        if len(ifs) == 1 and (default is None or isinstance(default, exp.Null)):
+            rest = test.copy()
+            target = rest.this if isinstance(rest, exp.Escape) else rest
+            assert isinstance(target, exp.Expr)
+            target.set(side, ifs[0].args["true"].copy())
+            body: exp.Expr = exp.Not(this=exp.Paren(this=rest)) if negate else rest
+            return exp.And(this=exp.Paren(this=ifs[0].this.copy()), expression=body)
+    return None
 
 
 def _is_null(node: exp.Expr) -> bool:
