@@ -143,6 +143,8 @@ class Compiler:
         self.scope = scope
         # Constructs whose job failures depend on where Calcite's rewrites evaluate them (see Hazard).
         self.hazards: list[Hazard] = [] if hazards is None else hazards
+        # Compiling the parts of a constant: Calcite folds the whole one into a literal, not each part.
+        self.in_constant = False
 
     def __call__(self, node: exp.Expr) -> Expr:
         """The compiled ``node``; UnsupportedConstructError outside the subset, UnknownRelationError for a name."""
@@ -153,11 +155,18 @@ class Compiler:
             if isinstance(node, exp.Anonymous):
                 raise UnsupportedConstructError(f"function {node.name.upper()}")
             raise UnsupportedConstructError(node.key.upper())
-        compiled = handler(self, node)
+        if self.in_constant:
+            return handler(self, node)  # part of a bigger constant, which Calcite folds as one
+        self.in_constant = _reads_nothing(node)
+        try:
+            compiled = handler(self, node)
+        finally:
+            self.in_constant = False
         if compiled.ftype.kind in t.APPROXIMATE and folds(compiled):
             # Calcite folds a constant into a literal held as a BigDecimal, which has no -0.0: -(ROUND(0.1e0))
-            # is 0.0; and a FLOAT one keeps 7 significant digits: COALESCE(-2147483648, f) is -2.1474839E9
-            # (both seen in Flink)
+            # is 0.0; and a FLOAT one keeps 7 significant digits: COALESCE(-2147483648, f) is -2.1474839E9;
+            # only the whole constant, not its parts: ROUND(COALESCE(COALESCE(2147483647, CAST(0.1 AS FLOAT)),
+            # 0.10)) is 2147483648 (all seen in Flink)
             value = _folded(compiled.fn(NoRecord([{}])), compiled.ftype.kind == "FLOAT")
             return replace(compiled, fn=lambda env: value)
         return compiled
