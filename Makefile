@@ -60,7 +60,8 @@ test-fast: venv ## Run the tests without the SAM CLI gates and without real Flin
 	$(BIN)/python -m pytest -m 'not static and not parity'
 
 lint: venv ## ruff and mypy
-	$(BIN)/ruff check src functions tests flink
+	$(BIN)/ruff check src functions tests benchmarks flink
+	$(BIN)/ruff format --check src functions tests benchmarks flink
 	$(BIN)/mypy
 
 validate: venv $(SAM_VENV)/.installed ## cfn-lint, sam validate and statelint

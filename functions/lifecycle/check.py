@@ -19,7 +19,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Return ``{"state": "IN_PROGRESS"|"SETTLED"|"TIMED_OUT", "status", "elapsedSeconds"}``."""
     settings = LifecycleSettings.from_env(os.environ)
     try:
-        target = Target(event.get("target"))
+        target = Target(str(event.get("target")))
     except ValueError as exc:
         targets = ", ".join(t.value for t in Target)
         raise InvalidRequestError(f"'target' must be one of {targets}, got {event.get('target')!r}") from exc

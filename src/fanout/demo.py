@@ -14,6 +14,7 @@ from typing import Any
 
 from fanout import executions
 from fanout.ledger import Ledger
+from fanout.lifecycle.status import ApplicationStatus
 from fanout.localcloud.flink import LocalApplication, TransitionDelays
 from fanout.localcloud.runtime import LocalRuntime
 from fanout.producer import Entry, labelled_transactions, partition_key_for, put_records
@@ -56,9 +57,9 @@ class _Demo:
     def on_status(self, app: LocalApplication, old: str, new: str) -> None:
         self.transitions.append({"at": round(time.monotonic() - self.t0, 2), "from": old, "to": new})
         self.emit("lifecycle", f"application {app.name}: {old} → {new}")
-        if new == "RUNNING":
+        if new == ApplicationStatus.RUNNING:
             self.running.set()
-        elif old == "RUNNING":
+        elif old == ApplicationStatus.RUNNING:
             self.running.clear()
 
     def put(self, rt: LocalRuntime, count: int, start_id: int, phase: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from fanout import aws_errors
 from fanout.artifact.connector import CONNECTOR, MavenJar, Opener, fetch_jar, file_digest, open_url
 from fanout.artifact.exceptions import ArtifactUploadError
 from fanout.artifact.layout import artifact_entries, find_project_root, jar_entry, write_zip
@@ -79,7 +80,7 @@ def upload_artifact(s3: Any, path: Path, bucket: str, key: str) -> UploadResult:
                 Bucket=bucket, Key=key, Body=body, ContentType="application/zip", Metadata={"sha256": sha256}
             )
     except ClientError as exc:
-        code = str(exc.response.get("Error", {}).get("Code", ""))
+        code = aws_errors.error_code(exc)
         if code in {"NoSuchBucket", "404"}:
             raise ArtifactUploadError(f"the artifact bucket {bucket!r} does not exist: deploy the stack first") from exc
         raise

@@ -16,6 +16,7 @@ from fanout.bench.data import reference_route, transactions
 from fanout.bench.offline import BenchRuntime
 from fanout.bench.targets import Target
 from fanout.ledger import Ledger
+from fanout.lifecycle.status import ApplicationStatus
 from fanout.producer import Entry, partition_key_for, put_records
 
 SHARD_RECORDS_PER_SECOND = 1_000
@@ -98,7 +99,7 @@ def _start_application(bench: BenchRuntime) -> None:
     sfn = bench.rt.client("stepfunctions")
     arn = bench.output("LifecycleStateMachineArn")
     sfn.start_execution(stateMachineArn=arn, name="bench-start", input='{"action": "start"}')
-    bench.wait_status("RUNNING", 60)
+    bench.wait_status(ApplicationStatus.RUNNING, 60)
     time.sleep(1.0)  # let the job and the mappings settle on their iterators
 
 

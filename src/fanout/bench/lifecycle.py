@@ -24,6 +24,7 @@ from typing import Any
 from fanout.bench.exceptions import BenchTimeoutError
 from fanout.bench.offline import BenchRuntime
 from fanout.bench.targets import Target
+from fanout.lifecycle.status import ApplicationStatus
 from fanout.localcloud.template import load_template
 
 PRICE_PER_TRANSITION = 0.025 / 1000
@@ -109,11 +110,11 @@ def run_lifecycle(bench: BenchRuntime, template: Path, settings: LifecycleSettin
     reached = {new: at for at, _, new in bench.transitions[seen:]}
     noticed = {name: at for name, at in entered}  # the last time each state was entered
     added = {
-        "start": round(noticed[NOTICED_RUNNING] - reached["RUNNING"], 2)
-        if NOTICED_RUNNING in noticed and "RUNNING" in reached
+        "start": round(noticed[NOTICED_RUNNING] - reached[ApplicationStatus.RUNNING], 2)
+        if NOTICED_RUNNING in noticed and ApplicationStatus.RUNNING in reached
         else None,
-        "stop": round(noticed[NOTICED_READY] - reached["READY"], 2)
-        if NOTICED_READY in noticed and "READY" in reached
+        "stop": round(noticed[NOTICED_READY] - reached[ApplicationStatus.READY], 2)
+        if NOTICED_READY in noticed and ApplicationStatus.READY in reached
         else None,
     }
     aws = model(fixed, default_poll, s.aws_start_seconds, s.aws_stop_seconds)

@@ -28,8 +28,8 @@ from fanout.lifecycle import (
 )
 from fanout.lifecycle.exceptions import ApplicationNotFoundError, UnexpectedApplicationStatusError
 from fanout.lifecycle.overview import ApplicationOverview, application_overview, toggle_explanation, toggle_target
-from fanout.lifecycle.service import UNHANDLED_STATUSES
 from fanout.lifecycle.spec import spec_from_function
+from fanout.lifecycle.status import UNHANDLED_STATUSES, ApplicationStatus
 from fanout.lifecycle.transitions import follow_transition
 
 console = Console(soft_wrap=True)
@@ -158,7 +158,8 @@ def _wait(kda: Any, name: str, target: Target, result: dict[str, Any], timeout: 
 
 
 def _report(name: str, result: dict[str, Any], done: str) -> None:
-    if result.get("action") in (None, "none") and result.get("status") == "DELETED":  # the lifecycle's "missing"
+    missing = result.get("status") == ApplicationStatus.DELETED  # the lifecycle's "missing"
+    if result.get("action") in (None, "none") and missing:
         console.print(f"{name} does not exist: nothing to do")
     elif result.get("action") in (None, "none"):
         console.print(f"{name} is already {result.get('status')}: nothing to do")
@@ -273,7 +274,7 @@ def stop(
     kda = aws.client("kinesisanalyticsv2")
     result = stop_application(kda, name, force=force)
     _report(name, result, "force-stop requested" if force else "stop requested (with a snapshot)")
-    if wait and result.get("status") != "DELETED":
+    if wait and result.get("status") != ApplicationStatus.DELETED:
         _wait(kda, name, Target.READY, result, timeout, poll)
 
 

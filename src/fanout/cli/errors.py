@@ -20,6 +20,7 @@ from botocore.exceptions import (
     ConnectionError as BotoConnectionError,
 )
 
+from fanout import aws_errors
 from fanout.exceptions import FanoutError
 from fanout.lifecycle.exceptions import (
     AccessDeniedError,
@@ -79,35 +80,11 @@ EXIT_CODES: dict[ExitCode, str] = {
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C); a followed execution goes on",
 }
 
-THROTTLING_CODES = frozenset(
-    {
-        "ThrottlingException",
-        "Throttling",
-        "TooManyRequestsException",
-        "ProvisionedThroughputExceededException",
-        "RequestLimitExceeded",
-        "SlowDown",
-        "LimitExceededException",
-    }
-)
-ACCESS_DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
-BAD_CREDENTIAL_CODES = frozenset(
-    {"UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException"}
-)
-NOT_FOUND_CODES = frozenset(
-    {
-        "ResourceNotFoundException",
-        "NoSuchBucket",
-        "NoSuchKey",
-        "NotFound",
-        "404",
-        "ExecutionDoesNotExist",
-        "StateMachineDoesNotExist",
-    }
-)
-BAD_INPUT_CODES = frozenset(
-    {"ValidationException", "InvalidArn", "InvalidName", "InvalidArgumentException", "InvalidParameterValue"}
-)
+THROTTLING_CODES = aws_errors.THROTTLING
+ACCESS_DENIED_CODES = aws_errors.ACCESS_DENIED
+BAD_CREDENTIAL_CODES = aws_errors.BAD_CREDENTIALS
+NOT_FOUND_CODES = aws_errors.NOT_FOUND
+BAD_INPUT_CODES = aws_errors.BAD_INPUT
 
 
 @dataclass(frozen=True)
@@ -127,9 +104,8 @@ def epilog() -> str:
 
 
 def _client_error(exc: ClientError) -> Failure:
-    error = exc.response.get("Error", {})
-    code = str(error.get("Code", ""))
-    message = f"{exc.operation_name}: {error.get('Message') or code}"
+    code = aws_errors.error_code(exc)
+    message = f"{exc.operation_name}: {aws_errors.error_message(exc) or code}"
     if code in THROTTLING_CODES:
         return Failure(ExitCode.THROTTLED, code, message, "AWS is throttling the requests: wait a moment and retry")
     if code in ACCESS_DENIED_CODES:

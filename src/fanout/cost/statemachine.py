@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from fanout.cost.exceptions import StateMachineWalkError
+from fanout.lifecycle.status import ApplicationStatus
 
 TYPICAL_START_SECONDS = 150.0
 """A start takes about 2 to 3 minutes on AWS (no SLA is published)."""
@@ -107,17 +108,21 @@ def lifecycle_script(
     """Answers of the lifecycle's Lambdas for a happy execution of `action` (`running`: app RUNNING at first)."""
     if poll_seconds <= 0:
         raise StateMachineWalkError(f"the poll interval must be positive, got {poll_seconds}")
-    loops = {"RUNNING": _checks(start_seconds, poll_seconds), "READY": _checks(stop_seconds, poll_seconds)}
+    loops = {
+        ApplicationStatus.RUNNING.value: _checks(start_seconds, poll_seconds),
+        ApplicationStatus.READY.value: _checks(stop_seconds, poll_seconds),
+    }
 
     def answer(function: str, parameters: Mapping[str, Any]) -> Any:
         if function.startswith("ValidateRequest"):
             return {"proceed": True, "action": action}
         if function.startswith("StartApplication"):
-            return {"status": "STARTING"}
+            return {"status": ApplicationStatus.STARTING.value}
         if function.startswith("StopApplication"):
-            return {"status": "STOPPING" if running or action == "run" else "READY"}
+            stopping = running or action == "run"
+            return {"status": (ApplicationStatus.STOPPING if stopping else ApplicationStatus.READY).value}
         if function.startswith("DeleteApplication"):
-            return {"status": "DELETING"}
+            return {"status": ApplicationStatus.DELETING.value}
         if function.startswith("CheckProgress"):
             target = str(parameters.get("target", ""))
             if target not in loops:

@@ -17,6 +17,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from fanout import aws_errors
 from fanout.discover.exceptions import StreamNotFoundError
 
 MAX_CALLS_PER_SHARD = 10
@@ -44,7 +45,7 @@ def sample_stream(
     try:
         shards = _shards(kinesis, stream)
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+        if aws_errors.error_code(exc) == "ResourceNotFoundException":
             raise StreamNotFoundError(f"stream {stream!r} not found in this account and region") from exc
         raise
     result = StreamSample(stream)

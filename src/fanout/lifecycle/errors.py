@@ -1,4 +1,4 @@
-"""Translate botocore ClientError into the lifecycle's named errors."""
+"""Translate botocore ClientError into the lifecycle's named errors (the codes: fanout.aws_errors)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from botocore.exceptions import ClientError
 
+from fanout.aws_errors import SERVER_ERRORS, error_code, error_message
 from fanout.lifecycle.exceptions import (
     AccessDeniedError,
     ApplicationBusyError,
@@ -32,17 +33,8 @@ _CODE_TO_ERROR: dict[str, type[LifecycleError]] = {
     "InvalidRequestException": InvalidRequestError,
     "UnsupportedOperationException": InvalidRequestError,
     "AccessDeniedException": AccessDeniedError,
-    "InternalFailure": ServiceUnavailableError,
-    "InternalServerError": ServiceUnavailableError,
-    "InternalServiceError": ServiceUnavailableError,
-    "ServiceUnavailable": ServiceUnavailableError,
-    "ServiceUnavailableException": ServiceUnavailableError,
+    **dict.fromkeys(SERVER_ERRORS, ServiceUnavailableError),
 }
-
-
-def error_code(exc: ClientError) -> str:
-    """The AWS error code of a ClientError."""
-    return str(exc.response.get("Error", {}).get("Code", ""))
 
 
 @contextmanager
@@ -52,7 +44,7 @@ def translated(operation: str) -> Iterator[None]:
         yield
     except ClientError as exc:
         code = error_code(exc)
-        message = exc.response.get("Error", {}).get("Message", str(exc))
+        message = error_message(exc) or str(exc)
         error_cls = _CODE_TO_ERROR.get(code)
         if error_cls is None:
             raise

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from fanout import env
 from fanout.exceptions import ConfigurationError
 from fanout.lifecycle.exceptions import InvalidRequestError
+from fanout.lifecycle.status import ApplicationStatus
 
 
 class Action(StrEnum):
@@ -26,9 +28,9 @@ class Action(StrEnum):
 class Target(StrEnum):
     """The settled state a transition waits for."""
 
-    RUNNING = "RUNNING"
-    READY = "READY"
-    DELETED = "DELETED"
+    RUNNING = ApplicationStatus.RUNNING.value
+    READY = ApplicationStatus.READY.value
+    DELETED = ApplicationStatus.DELETED.value
 
 
 class Progress(StrEnum):
@@ -155,3 +157,32 @@ class ApplicationState(BaseModel):
     snapshots_enabled: bool = False
     parallelism: int = 1
     parallelism_per_kpu: int = 1
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What the start, stop and delete steps return; the state machine reads each key of `to_dict`."""
+
+    action: str
+    status: str
+    operation_id: str | None = None
+    since: str = field(default_factory=_now)
+    restore_type: str | None = None
+
+    @classmethod
+    def noop(cls, status: str) -> StepResult:
+        """Nothing to do: the application is already `status`."""
+        return cls("none", status)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"action", "status", ["restoreType",] "operationId", "since"}``, in that order, of plain strings."""
+        result: dict[str, Any] = {"action": self.action, "status": str(self.status)}
+        if self.restore_type is not None:
+            result["restoreType"] = self.restore_type
+        result["operationId"] = self.operation_id
+        result["since"] = self.since
+        return result

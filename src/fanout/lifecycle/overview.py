@@ -11,23 +11,8 @@ from pydantic.alias_generators import to_camel
 
 from fanout.lifecycle.errors import translated
 from fanout.lifecycle.models import ApplicationState
-from fanout.lifecycle.service import _UNHANDLED_HINT, TRANSIENT_STATUSES, find_application, snapshot_summaries
-
-BILLED_STATUSES = frozenset({"STARTING", "RUNNING", "UPDATING", "AUTOSCALING", "STOPPING", "FORCE_STOPPING"})
-"""Statuses in which the application holds KPUs (it is billed from its start until it is READY again)."""
-
-_TOGGLE_HINTS = {
-    "STARTING": "it is starting (about 2-3 minutes on AWS); toggle again once it is RUNNING to stop it, "
-    "or wait with `fanout app start --wait`.",
-    "STOPPING": "it is stopping and taking a snapshot; toggle again once it is READY to start it, "
-    "or wait with `fanout app stop --wait`.",
-    "FORCE_STOPPING": "it is being force-stopped (no snapshot); toggle again once it is READY.",
-    "UPDATING": "its code or configuration is being updated; it returns to RUNNING by itself. "
-    "Toggle again then to stop it.",
-    "AUTOSCALING": "it is changing its parallelism and returns to RUNNING by itself. Toggle again then.",
-    "ROLLING_BACK": "a failed update is being rolled back. Check `fanout app status` in a minute.",
-    "DELETING": "it is being deleted. Create it again with `fanout app create` once it is gone.",
-}
+from fanout.lifecycle.service import find_application, snapshot_summaries
+from fanout.lifecycle.status import BILLED_STATUSES, ApplicationStatus
 
 
 def _time(value: Any) -> datetime | None:
@@ -165,15 +150,16 @@ def job_restarts(cloudwatch: Any, name: str, hours: int = 3) -> int | None:
 
 def toggle_target(status: str) -> str | None:
     """What `toggle` does from `status`: "start" from READY, "stop" from RUNNING, None otherwise."""
-    return {"READY": "start", "RUNNING": "stop"}.get(status)
+    if status == ApplicationStatus.READY:
+        return "start"
+    if status == ApplicationStatus.RUNNING:
+        return "stop"
+    return None
 
 
 def toggle_explanation(status: str) -> str:
-    """Why `toggle` does nothing in a transient status, and what to do instead."""
-    if status in _TOGGLE_HINTS:
-        return _TOGGLE_HINTS[status]
-    if status in _UNHANDLED_HINT:
-        return _UNHANDLED_HINT[status]
-    if status in TRANSIENT_STATUSES:
-        return f"it is {status}; check `fanout app status` again shortly."
+    """Why `toggle` does nothing in a transient (or unhandled) status, and what to do instead."""
+    known = ApplicationStatus.parse(status)
+    if known is not None and (known.transient or known.unhandled):
+        return known.hint
     return f"it is {status}, which toggle does not handle; see `fanout app status`."

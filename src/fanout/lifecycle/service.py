@@ -10,6 +10,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from fanout import aws_errors
 from fanout.lifecycle.errors import error_code, translated
 from fanout.lifecycle.exceptions import (
     AccessDeniedError,
@@ -21,28 +22,18 @@ from fanout.lifecycle.exceptions import (
     TransitionTimedOutError,
     UnexpectedApplicationStatusError,
 )
-from fanout.lifecycle.models import ApplicationState
+from fanout.lifecycle.models import ApplicationState, StepResult
 from fanout.lifecycle.spec import ApplicationSpec
+from fanout.lifecycle.status import DEFERRABLE_STOP_STATUSES, FORCE_STOPPABLE, UNHANDLED_STATUSES, ApplicationStatus
+from fanout.lifecycle.status import TRANSIENT_STATUSES as TRANSIENT_STATUSES  # still importable from here
 
 RESTORE_FROM_LATEST = "RESTORE_FROM_LATEST_SNAPSHOT"
 SKIP_RESTORE = "SKIP_RESTORE_FROM_SNAPSHOT"
 
-TRANSIENT_STATUSES = frozenset(
-    {"STARTING", "STOPPING", "UPDATING", "AUTOSCALING", "FORCE_STOPPING", "ROLLING_BACK", "DELETING"}
-)
-UNHANDLED_STATUSES = frozenset({"MAINTENANCE", "ROLLED_BACK"})
-FORCE_STOPPABLE = frozenset({"STARTING", "UPDATING", "STOPPING", "AUTOSCALING", "RUNNING"})
-
-_UNHANDLED_HINT = {
-    "MAINTENANCE": "AWS is patching the application; it returns to its previous status by itself. "
-    "Start the execution again once `fanout app status` shows READY or RUNNING.",
-    "ROLLED_BACK": "the last update failed and was rolled back. Read the application's CloudWatch logs, "
-    "fix the code or configuration, then update or delete the application.",
-}
-
 
 def _unhandled(name: str, status: str, wanted: str) -> UnexpectedApplicationStatusError:
-    hint = _UNHANDLED_HINT.get(status, "")
+    known = ApplicationStatus.parse(status)
+    hint = known.hint if known is not None and known.unhandled else ""
     return UnexpectedApplicationStatusError(
         f"cannot {wanted} application {name!r} while it is {status}: {hint}".rstrip(": ")
     )
@@ -87,11 +78,11 @@ def latest_artifact_version(s3: Any, bucket: str, key: str) -> str | None:
     try:
         head = s3.head_object(Bucket=bucket, Key=key)
     except ClientError as exc:
-        if error_code(exc) in {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}:
+        if error_code(exc) in aws_errors.S3_MISSING:
             raise ArtifactNotFoundError(
                 f"the Flink artifact s3://{bucket}/{key} does not exist: publish it first (`fanout artifact publish`)"
             ) from exc
-        if error_code(exc) in {"403", "Forbidden", "AccessDenied"}:
+        if error_code(exc) in aws_errors.S3_FORBIDDEN:
             raise AccessDeniedError(
                 f"reading the Flink artifact s3://{bucket}/{key} was forbidden: the object may be missing (S3 answers "
                 "403 for a missing key to a caller without s3:ListBucket) or the caller lacks s3:GetObject"
@@ -125,26 +116,10 @@ def ensure_application(kda: Any, s3: Any, spec: ApplicationSpec) -> dict[str, An
     current = {k: state.code_location.get(k) for k in ("BucketARN", "FileKey", "ObjectVersion")}
     if {k: v for k, v in current.items() if v} == wanted:
         return {"action": "unchanged", "status": state.status, "versionId": state.version_id, "code": wanted}
-    if state.status != "READY":
+    if state.status != ApplicationStatus.READY:
         return {"action": "update-deferred", "status": state.status, "versionId": state.version_id, "code": wanted}
     with translated("UpdateApplication"):
-        kda.update_application(
-            ApplicationName=spec.application_name,
-            CurrentApplicationVersionId=state.version_id,
-            ApplicationConfigurationUpdate={
-                "ApplicationCodeConfigurationUpdate": {
-                    "CodeContentTypeUpdate": "ZIPFILE",
-                    "CodeContentUpdate": {
-                        "S3ContentLocationUpdate": {
-                            "BucketARNUpdate": wanted["BucketARN"],
-                            "FileKeyUpdate": wanted["FileKey"],
-                            **({"ObjectVersionUpdate": wanted["ObjectVersion"]} if "ObjectVersion" in wanted else {}),
-                        }
-                    },
-                },
-                "EnvironmentPropertyUpdates": {"PropertyGroups": spec.property_groups()},
-            },
-        )
+        kda.update_application(**spec.update_request(state.version_id, version))
     state = describe_application(kda, spec.application_name)
     return {"action": "updated", "status": state.status, "versionId": state.version_id, "code": wanted}
 
@@ -174,21 +149,17 @@ def _aware(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
 def start_application(kda: Any, name: str) -> dict[str, Any]:
     """Start the application, restoring from its latest snapshot when it has one.
 
     The restore type is always explicit. RUNNING or STARTING is a no-op.
     """
     state = describe_application(kda, name)
-    if state.status in {"RUNNING", "STARTING"}:
-        return {"action": "none", "status": state.status, "operationId": None, "since": _now()}
+    if state.status in {ApplicationStatus.RUNNING, ApplicationStatus.STARTING}:
+        return StepResult.noop(state.status).to_dict()
     if state.status in UNHANDLED_STATUSES:
         raise _unhandled(state.name, state.status, "start")
-    if state.status != "READY":
+    if state.status != ApplicationStatus.READY:
         raise ApplicationBusyError(f"application {name!r} is {state.status}; it can start once it is READY")
     restore = RESTORE_FROM_LATEST if has_snapshot(kda, name) else SKIP_RESTORE
     with translated("StartApplication"):
@@ -199,17 +170,9 @@ def start_application(kda: Any, name: str) -> dict[str, Any]:
                 "FlinkRunConfiguration": {"AllowNonRestoredState": False},
             },
         )
-    return {
-        "action": "started",
-        "status": "STARTING",
-        "restoreType": restore,
-        "operationId": response.get("OperationId"),
-        "since": _now(),
-    }
-
-
-DEFERRABLE_STOP_STATUSES = frozenset({"STARTING", "UPDATING", "AUTOSCALING", "MAINTENANCE"})
-"""Statuses a stop can wait out: each ends by itself in RUNNING (or READY), where the stop can go ahead."""
+    return StepResult(
+        "started", ApplicationStatus.STARTING, response.get("OperationId"), restore_type=restore
+    ).to_dict()
 
 
 def stop_application(
@@ -236,9 +199,9 @@ def stop_application(
                 "snapshots; the next run creates it again and reads from the last clean stop (less the resume "
                 "margin), so what this window routed is routed again"
             )
-        return {"action": "none", "status": "DELETED", "operationId": None, "since": _now()}
-    if state.status in {"READY", "STOPPING", "FORCE_STOPPING"}:
-        return {"action": "none", "status": state.status, "operationId": None, "since": _now()}
+        return StepResult.noop(ApplicationStatus.DELETED).to_dict()
+    if state.status in {ApplicationStatus.READY, ApplicationStatus.STOPPING, ApplicationStatus.FORCE_STOPPING}:
+        return StepResult.noop(state.status).to_dict()
     if not force and defer_since is not None and state.status in DEFERRABLE_STOP_STATUSES:
         waited = (datetime.now(UTC) - _aware(defer_since)).total_seconds()
         if ceiling_seconds is not None and waited > ceiling_seconds:
@@ -246,22 +209,20 @@ def stop_application(
                 f"application {name!r} has been {state.status} for {waited:.0f} s since the stop was asked, past "
                 f"the {ceiling_seconds} s ceiling: it is still billed"
             )
-        return {"action": "deferred", "status": state.status, "operationId": None, "since": defer_since}
+        return StepResult("deferred", state.status, since=defer_since).to_dict()
     if force:
         if state.status not in FORCE_STOPPABLE:
-            return {"action": "none", "status": state.status, "operationId": None, "since": _now()}
+            return StepResult.noop(state.status).to_dict()
     elif state.status in UNHANDLED_STATUSES:
         raise _unhandled(state.name, state.status, "stop")
-    elif state.status != "RUNNING":
+    elif state.status != ApplicationStatus.RUNNING:
         raise ApplicationBusyError(f"application {name!r} is {state.status}; it can stop once it is RUNNING")
     with translated("StopApplication"):
         response = kda.stop_application(ApplicationName=name, Force=force)
-    return {
-        "action": "force-stopped" if force else "stopped",
-        "status": "FORCE_STOPPING" if force else "STOPPING",
-        "operationId": response.get("OperationId"),
-        "since": _now(),
-    }
+    action, status = (
+        ("force-stopped", ApplicationStatus.FORCE_STOPPING) if force else ("stopped", ApplicationStatus.STOPPING)
+    )
+    return StepResult(action, status, response.get("OperationId")).to_dict()
 
 
 def delete_application(kda: Any, name: str) -> dict[str, Any]:
@@ -270,20 +231,20 @@ def delete_application(kda: Any, name: str) -> dict[str, Any]:
         with translated("DescribeApplication"):
             detail = kda.describe_application(ApplicationName=name)["ApplicationDetail"]
     except ApplicationNotFoundError:
-        return {"action": "none", "status": "DELETED", "operationId": None, "since": _now()}
+        return StepResult.noop(ApplicationStatus.DELETED).to_dict()
     status = detail["ApplicationStatus"]
-    if status == "DELETING":
-        return {"action": "none", "status": status, "operationId": None, "since": _now()}
+    if status == ApplicationStatus.DELETING:
+        return StepResult.noop(status).to_dict()
     if status in UNHANDLED_STATUSES:
         raise _unhandled(name, status, "delete")
-    if status != "READY":
+    if status != ApplicationStatus.READY:
         raise ApplicationBusyError(f"application {name!r} is {status}; stop it before deleting it")
     try:
         with translated("DeleteApplication"):
             kda.delete_application(ApplicationName=name, CreateTimestamp=detail["CreateTimestamp"])
     except ApplicationNotFoundError:
-        return {"action": "none", "status": "DELETED", "operationId": None, "since": _now()}
-    return {"action": "deleted", "status": "DELETING", "operationId": None, "since": _now()}
+        return StepResult.noop(ApplicationStatus.DELETED).to_dict()
+    return StepResult("deleted", ApplicationStatus.DELETING).to_dict()
 
 
 def operation_status(kda: Any, name: str, operation_id: str) -> tuple[str, str]:

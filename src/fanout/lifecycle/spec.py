@@ -134,6 +134,24 @@ class ApplicationSpec(BaseModel):
             request["CloudWatchLoggingOptions"] = [{"LogStreamARN": self.log_stream_arn}]
         return request
 
+    def update_request(self, current_version_id: int, object_version: str | None) -> dict[str, Any]:
+        """The UpdateApplication request moving the application to this spec's code and properties."""
+        location = self.code_location(object_version)
+        s3_update = {"BucketARNUpdate": location["BucketARN"], "FileKeyUpdate": location["FileKey"]}
+        if "ObjectVersion" in location:
+            s3_update["ObjectVersionUpdate"] = location["ObjectVersion"]
+        return {
+            "ApplicationName": self.application_name,
+            "CurrentApplicationVersionId": current_version_id,
+            "ApplicationConfigurationUpdate": {
+                "ApplicationCodeConfigurationUpdate": {
+                    "CodeContentTypeUpdate": "ZIPFILE",
+                    "CodeContentUpdate": {"S3ContentLocationUpdate": s3_update},
+                },
+                "EnvironmentPropertyUpdates": {"PropertyGroups": self.property_groups()},
+            },
+        }
+
 
 def spec_from_function(lambda_client: Any, function_name: str) -> ApplicationSpec:
     """The spec the deployed create step uses: its function's environment, read with GetFunctionConfiguration.

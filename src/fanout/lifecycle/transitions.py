@@ -14,12 +14,8 @@ from fanout.lifecycle.exceptions import (
     UnexpectedApplicationStatusError,
 )
 from fanout.lifecycle.models import Progress, Target
-from fanout.lifecycle.service import (
-    TRANSIENT_STATUSES,
-    UNHANDLED_STATUSES,
-    describe_application,
-    operation_status,
-)
+from fanout.lifecycle.service import describe_application, operation_status
+from fanout.lifecycle.status import TRANSIENT_STATUSES, UNHANDLED_STATUSES, ApplicationStatus
 
 _FAILED_OPERATION = frozenset({"FAILED", "CANCELLED"})
 
@@ -63,7 +59,11 @@ def check_transition(
         status = describe_application(kda, name).status
     except ApplicationNotFoundError:
         if target is Target.DELETED:
-            return {"state": Progress.SETTLED.value, "status": "DELETED", "elapsedSeconds": round(elapsed, 1)}
+            return {
+                "state": Progress.SETTLED.value,
+                "status": ApplicationStatus.DELETED.value,
+                "elapsedSeconds": round(elapsed, 1),
+            }
         raise
     operation = ""
     if status in UNHANDLED_STATUSES:
@@ -71,16 +71,16 @@ def check_transition(
     if status == target.value:
         operation = _raise_if_failed(kda, name, operation_id, "the operation")
         state = Progress.SETTLED
-    elif target is Target.RUNNING and status == "READY":
+    elif target is Target.RUNNING and status == ApplicationStatus.READY:
         # A failed start returns the application to READY: the operation tells why.
         operation = _raise_if_failed(kda, name, operation_id, "the start")
         if operation_id and operation == "SUCCESSFUL":
             raise UnexpectedApplicationStatusError(f"application {name!r} started, then returned to READY")
         state = Progress.IN_PROGRESS
-    elif target is Target.READY and status == "RUNNING":
+    elif target is Target.READY and status == ApplicationStatus.RUNNING:
         operation = _raise_if_failed(kda, name, operation_id, "the stop")
         state = Progress.IN_PROGRESS
-    elif status in TRANSIENT_STATUSES or status in {"READY", "RUNNING"}:
+    elif status in TRANSIENT_STATUSES or status in {ApplicationStatus.READY, ApplicationStatus.RUNNING}:
         state = Progress.IN_PROGRESS
     else:
         raise UnexpectedApplicationStatusError(f"application {name!r} has unknown status {status}")

@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from fanout.lifecycle.status import FORCE_STOPPABLE, ApplicationStatus
 from fanout.localcloud.exceptions import LocalServiceError
-
-FORCE_STOPPABLE = frozenset({"STARTING", "UPDATING", "STOPPING", "AUTOSCALING", "RUNNING"})
 
 
 @dataclass
@@ -50,7 +49,7 @@ class Snapshot:
     version_id: int
     created: datetime
     state: dict[str, Any] = field(default_factory=dict)
-    status: str = "READY"
+    status: str = "READY"  # a snapshot status (SnapshotStatus), not an application status
 
 
 @dataclass
@@ -70,7 +69,7 @@ class LocalApplication:
     name: str
     arn: str
     request: dict[str, Any]
-    status: str = "READY"
+    status: str = ApplicationStatus.READY
     version_id: int = 1
     created: datetime = field(default_factory=lambda: datetime.now(UTC))
     updated: datetime = field(default_factory=lambda: datetime.now(UTC))
@@ -201,9 +200,9 @@ class LocalFlink:
         app.pending = None
         if pending.snapshot and app.snapshots_enabled:
             self._take_snapshot(app, f"stop-{len(app.snapshots) + 1}-{secrets.token_hex(3)}")
-        if pending.to == "DELETED":
+        if pending.to == ApplicationStatus.DELETED:
             self._finish(app, pending.operation_id)
-            self._set_status(app, "DELETED")
+            self._set_status(app, ApplicationStatus.DELETED)
             del self._apps[app.name]
             return
         self._finish(app, pending.operation_id, pending.fail)
@@ -249,7 +248,7 @@ class LocalFlink:
         with self._lock:
             self.faults.raise_for("StartApplication")
             app = self._get(name)
-            if app.status != "READY":
+            if app.status != ApplicationStatus.READY:
                 raise LocalServiceError(
                     "ResourceInUseException", f"Application {name} is in {app.status} status; start needs READY"
                 )
@@ -262,8 +261,8 @@ class LocalFlink:
             fail = self.faults.failed_starts.pop(0) if self.faults.failed_starts else ""
             self._transition(
                 app,
-                "STARTING",
-                "READY" if fail else "RUNNING",
+                ApplicationStatus.STARTING,
+                ApplicationStatus.READY if fail else ApplicationStatus.RUNNING,
                 self.delays.start,
                 operation_id=op.operation_id,
                 fail=fail,
@@ -277,7 +276,7 @@ class LocalFlink:
         with self._lock:
             app = self._get(name)
             back = app.status
-            self._transition(app, "MAINTENANCE", back, seconds, operation_id=None)
+            self._transition(app, ApplicationStatus.MAINTENANCE, back, seconds, operation_id=None)
 
     def stop(self, name: str, force: bool) -> str:
         """StopApplication: RUNNING -> STOPPING (snapshot) -> READY; forced from any force-stoppable status."""
@@ -291,9 +290,15 @@ class LocalFlink:
                     )
                 op = self._operation(app, "StopApplication")
                 self._finish(app, (app.pending.operation_id if app.pending else None), "force-stopped")
-                self._transition(app, "FORCE_STOPPING", "READY", self.delays.stop, operation_id=op.operation_id)
+                self._transition(
+                    app,
+                    ApplicationStatus.FORCE_STOPPING,
+                    ApplicationStatus.READY,
+                    self.delays.stop,
+                    operation_id=op.operation_id,
+                )
                 return op.operation_id
-            if app.status != "RUNNING":
+            if app.status != ApplicationStatus.RUNNING:
                 raise LocalServiceError(
                     "ResourceInUseException", f"Application {name} is in {app.status} status; stop needs RUNNING"
                 )
@@ -301,8 +306,8 @@ class LocalFlink:
             fail = self.faults.failed_stops.pop(0) if self.faults.failed_stops else ""
             self._transition(
                 app,
-                "STOPPING",
-                "RUNNING" if fail else "READY",
+                ApplicationStatus.STOPPING,
+                ApplicationStatus.RUNNING if fail else ApplicationStatus.READY,
                 self.delays.stop,
                 operation_id=op.operation_id,
                 snapshot=not fail,
@@ -321,13 +326,19 @@ class LocalFlink:
                     "ConcurrentModificationException",
                     f"CurrentApplicationVersionId {current_version} is not the current version {app.version_id}",
                 )
-            if app.status not in {"READY", "RUNNING"}:
+            if app.status not in {ApplicationStatus.READY, ApplicationStatus.RUNNING}:
                 raise LocalServiceError("ResourceInUseException", f"Application {name} is in {app.status} status")
             _apply_update(app, update)
             app.version_id += 1
-            if app.status == "RUNNING":
+            if app.status == ApplicationStatus.RUNNING:
                 op = self._operation(app, "UpdateApplication")
-                self._transition(app, "UPDATING", "RUNNING", self.delays.update, operation_id=op.operation_id)
+                self._transition(
+                    app,
+                    ApplicationStatus.UPDATING,
+                    ApplicationStatus.RUNNING,
+                    self.delays.update,
+                    operation_id=op.operation_id,
+                )
             return app
 
     def delete(self, name: str, create_timestamp: datetime) -> None:
@@ -337,10 +348,17 @@ class LocalFlink:
             app = self._get(name)
             if abs(app.created.timestamp() - create_timestamp.timestamp()) > 0.001:
                 raise LocalServiceError("InvalidArgumentException", "CreateTimestamp does not match the application")
-            if app.status not in {"READY", "RUNNING"}:
+            if app.status not in {ApplicationStatus.READY, ApplicationStatus.RUNNING}:
                 raise LocalServiceError("ResourceInUseException", f"Application {name} is in {app.status} status")
             hang = self.faults.take_hang("delete")
-            self._transition(app, "DELETING", "DELETED", self.delays.delete, operation_id=None, hang=hang)
+            self._transition(
+                app,
+                ApplicationStatus.DELETING,
+                ApplicationStatus.DELETED,
+                self.delays.delete,
+                operation_id=None,
+                hang=hang,
+            )
 
     def operation(self, name: str, operation_id: str) -> Operation:
         """DescribeApplicationOperation."""
@@ -355,7 +373,7 @@ class LocalFlink:
         """CreateApplicationSnapshot (RUNNING only)."""
         with self._lock:
             app = self._get(name)
-            if app.status != "RUNNING":
+            if app.status != ApplicationStatus.RUNNING:
                 raise LocalServiceError("InvalidRequestException", "Snapshots can be created only while RUNNING")
             if any(s.name == snapshot_name for s in app.snapshots):
                 raise LocalServiceError("ResourceInUseException", f"Snapshot {snapshot_name} already exists")

@@ -22,21 +22,13 @@ from typing import Any
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
+from fanout import aws_errors
 from fanout.producer.batching import Limits, next_batch
 from fanout.producer.exceptions import EndpointUnreachableError
 from fanout.producer.pacing import Pacer
 from fanout.producer.records import Entry
 
-RETRYABLE_CALL_ERRORS = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "LimitExceededException",
-        "InternalFailure",
-        "ServiceUnavailable",
-        "KMSThrottlingException",
-    }
-)
+RETRYABLE_CALL_ERRORS = aws_errors.KINESIS_THROTTLED | {"ThrottlingException"} | aws_errors.SERVER_ERRORS
 WINDOW_REQUESTS = 4
 """How many requests' worth of records are read ahead of the sender."""
 
@@ -156,7 +148,7 @@ def put_records(
         _stop(state, report, "interrupted in flight (it may also have been delivered)", "interrupted before sending")
     except ClientError as exc:
         report.abort_error = exc
-        reason = _code(exc) + ": " + exc.response.get("Error", {}).get("Message", "")
+        reason = _code(exc) + ": " + aws_errors.error_message(exc)
         _stop(state, report, reason, f"not sent: the put stopped at {_code(exc)}")
     except EndpointUnreachableError as exc:
         report.abort_error = exc
@@ -229,7 +221,7 @@ def _stop(state: _State, report: PutReport, in_flight_reason: str, pending_reaso
 
 
 def _code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", "") or "Error")
+    return aws_errors.error_code(exc) or "Error"
 
 
 def _send(kinesis: Any, stream_name: str, batch: list[Entry], report: PutReport, errors: dict[int, str]) -> list[Entry]:

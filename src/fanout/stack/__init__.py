@@ -19,7 +19,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from fanout import env
+from fanout import aws_errors, env
 from fanout.stack.exceptions import SamConfigError, StackError, StackNotFoundError, StackOutputMissingError
 
 DEFAULT_STACK_NAME = "kinesis-fanout"
@@ -111,7 +111,7 @@ def _describe(cfn: Any, stack_name: str) -> list[dict[str, Any]]:
     try:
         return list(cfn.describe_stacks(StackName=stack_name)["Stacks"])
     except ClientError as exc:
-        message = exc.response.get("Error", {}).get("Message", "")
+        message = aws_errors.error_message(exc)
         if "does not exist" in message:
             raise StackNotFoundError(
                 f"stack {stack_name!r} not found in this account and region: deploy it with "

@@ -7,6 +7,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from fanout import aws_errors
 from fanout.streams.exceptions import StreamNotFoundError
 
 ALIASES: dict[str, str] = {
@@ -37,7 +38,7 @@ def resolve_stream_name(value: str, output: Callable[[str], str]) -> str:
 
 def not_found(stream_name: str, exc: ClientError) -> StreamNotFoundError | None:
     """The named error for a ResourceNotFoundException about `stream_name` (None for any other error)."""
-    if exc.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+    if aws_errors.error_code(exc) != "ResourceNotFoundException":
         return None
     aliases = ", ".join(sorted(ALIASES))
     return StreamNotFoundError(
@@ -54,6 +55,6 @@ def require_stream(kinesis: Any, stream_name: str) -> None:
     try:
         kinesis.describe_stream_summary(StreamName=stream_name)
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("AccessDeniedException", "AccessDenied"):
+        if aws_errors.error_code(exc) in aws_errors.ACCESS_DENIED:
             return
         raise (not_found(stream_name, exc) or exc) from exc

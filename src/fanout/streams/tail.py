@@ -18,10 +18,11 @@ from typing import Any
 import orjson
 from botocore.exceptions import ClientError
 
+from fanout import aws_errors
 from fanout.streams.exceptions import StartPositionError
 from fanout.streams.names import not_found
 
-THROTTLED = frozenset({"ProvisionedThroughputExceededException", "KMSThrottlingException", "LimitExceededException"})
+THROTTLED = aws_errors.KINESIS_THROTTLED
 _AGO = re.compile(r"(\d+(?:\.\d+)?)\s*(s|m|h|d)")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -173,7 +174,7 @@ class _Reader:
         try:
             response = self.kinesis.get_records(ShardIterator=shard.iterator)
         except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
+            code = aws_errors.error_code(exc)
             if code in THROTTLED:
                 shard.backoff = min(5.0, max(2 * shard.backoff, self.poll_seconds))
                 shard.next_at = now + self.rng.uniform(shard.backoff / 2, shard.backoff)

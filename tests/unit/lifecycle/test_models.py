@@ -7,6 +7,8 @@ import pytest
 from fanout.exceptions import ConfigurationError
 from fanout.lifecycle import Action, LifecycleRequest, LifecycleSettings, parse_duration
 from fanout.lifecycle.exceptions import InvalidRequestError
+from fanout.lifecycle.models import StepResult
+from fanout.lifecycle.status import ApplicationStatus
 from tests.support import load_event
 
 SETTINGS = LifecycleSettings(application_name="app")
@@ -84,3 +86,20 @@ def test_settings_from_env_read_every_knob() -> None:
         }
     )
     assert (settings.poll_seconds, settings.ceiling_seconds, settings.default_duration) == (5, 60, "PT1H")
+
+
+def test_step_result_is_the_dict_the_state_machine_reads_in_its_key_order_of_plain_strings() -> None:
+    # GIVEN a start step's result and a no-op's
+    started = StepResult("started", ApplicationStatus.STARTING, "op-1", since="t0", restore_type="SKIP")
+    noop = StepResult.noop(ApplicationStatus.DELETED)
+    # WHEN each is written out THEN the keys and their order are the handlers' JSON, restoreType only on a start
+    assert list(started.to_dict().items()) == [
+        ("action", "started"),
+        ("status", "STARTING"),
+        ("restoreType", "SKIP"),
+        ("operationId", "op-1"),
+        ("since", "t0"),
+    ]
+    assert list(noop.to_dict()) == ["action", "status", "operationId", "since"]
+    assert (noop.action, noop.operation_id) == ("none", None)
+    assert type(started.to_dict()["status"]) is str

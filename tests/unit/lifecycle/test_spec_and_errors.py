@@ -46,6 +46,27 @@ def test_create_request_has_runtime_code_properties_snapshots_and_logging() -> N
     assert request["CloudWatchLoggingOptions"] == [{"LogStreamARN": ENV["LOG_STREAM_ARN"]}]
 
 
+@pytest.mark.parametrize("version", ["v3", None])
+def test_update_request_moves_the_code_and_properties_as_create_request_sets_them(version: str | None) -> None:
+    # GIVEN a spec WHEN its UpdateApplication request is built for version 7 of the application
+    spec = ApplicationSpec.from_env(ENV)
+    request = spec.update_request(7, version)
+    created = spec.create_request(version)["ApplicationConfiguration"]
+    location = created["ApplicationCodeConfiguration"]["CodeContent"]["S3ContentLocation"]
+    # THEN it names the version it updates, and sends the same code location and property groups
+    update = request["ApplicationConfigurationUpdate"]
+    assert (request["ApplicationName"], request["CurrentApplicationVersionId"]) == ("stack-fanout", 7)
+    code = update["ApplicationCodeConfigurationUpdate"]
+    assert code["CodeContentTypeUpdate"] == "ZIPFILE"
+    assert code["CodeContentUpdate"]["S3ContentLocationUpdate"] == {
+        "BucketARNUpdate": location["BucketARN"],
+        "FileKeyUpdate": location["FileKey"],
+        **({"ObjectVersionUpdate": version} if version else {}),
+    }
+    assert update["EnvironmentPropertyUpdates"] == created["EnvironmentProperties"]
+    assert set(request) == {"ApplicationName", "CurrentApplicationVersionId", "ApplicationConfigurationUpdate"}
+
+
 def test_spec_names_every_missing_setting() -> None:
     with pytest.raises(ConfigurationError, match="SERVICE_EXECUTION_ROLE_ARN, ARTIFACT_BUCKET, ARTIFACT_KEY"):
         ApplicationSpec.from_env({"APPLICATION_NAME": "a"})
