@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from fanout.lifecycle import LifecycleSettings, delete_application
+from fanout.lifecycle import delete_application
+from fanout.lifecycle.steps import StepInput
 from fanout.observability import logger, tracer
 
 
@@ -16,7 +16,7 @@ from fanout.observability import logger, tracer
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Return ``{"action": "deleted"|"none", "status", "since"}``."""
-    name = event.get("applicationName") or LifecycleSettings.from_env(os.environ).application_name
-    result = delete_application(boto3.client("kinesisanalyticsv2"), name)
+    step = StepInput.parse(event)
+    result = delete_application(boto3.client("kinesisanalyticsv2"), step.application_name)
     logger.info("delete requested", extra={"result": result})
     return result

@@ -12,15 +12,9 @@ from typing import Any
 import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from fanout import env
-from fanout.lifecycle import ApplicationSpec, ensure_application
-from fanout.lifecycle.position import (
-    DEFAULT_MARGIN_SECONDS,
-    INIT_POSITION,
-    INIT_TIMESTAMP,
-    check_margin,
-    read_position,
-)
+from fanout.lifecycle import ApplicationSpec, LifecycleSettings, ensure_application
+from fanout.lifecycle.position import INIT_POSITION, INIT_TIMESTAMP, read_position
+from fanout.lifecycle.steps import StepInput
 from fanout.observability import logger, tracer
 
 
@@ -28,13 +22,14 @@ from fanout.observability import logger, tracer
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Return ``{"action": "created"|"updated"|"unchanged"|"update-deferred", "startPosition": {...}, ...}``."""
-    spec = ApplicationSpec.from_env(os.environ)
-    parameter = os.environ.get(env.RESUME_POSITION_PARAMETER)
-    if parameter:
-        margin = check_margin(os.environ.get(env.RESUME_MARGIN_SECONDS, DEFAULT_MARGIN_SECONDS))
-        position = read_position(boto3.client("ssm"), parameter, spec.application_name)
+    step = StepInput.parse(event)
+    settings = LifecycleSettings.from_env(os.environ)
+    spec = ApplicationSpec.from_env(os.environ).model_copy(update={"application_name": step.application_name})
+    if settings.resume_position_parameter:
+        position = read_position(boto3.client("ssm"), settings.resume_position_parameter, step.application_name)
         if position is not None:
-            spec = spec.model_copy(update={"properties": {**spec.properties, **position.properties(margin)}})
+            resume = position.properties(settings.resume_margin_seconds)
+            spec = spec.model_copy(update={"properties": {**spec.properties, **resume}})
     result = ensure_application(boto3.client("kinesisanalyticsv2"), boto3.client("s3"), spec)
     start = {key: spec.properties.get(key, "") for key in (INIT_POSITION, INIT_TIMESTAMP)}
     at = start[INIT_TIMESTAMP] if start[INIT_POSITION] == "AT_TIMESTAMP" else None

@@ -8,13 +8,12 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
 
 from fanout import env
 from fanout.exceptions import ConfigurationError
 from fanout.lifecycle import LifecycleSettings
-from fanout.lifecycle.exceptions import InvalidRequestError
 from fanout.lifecycle.position import ResumePosition, record_position
+from fanout.lifecycle.steps import RecordInput
 from fanout.observability import logger, tracer
 
 
@@ -22,14 +21,11 @@ from fanout.observability import logger, tracer
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Return ``{"application", "stopBegan", "parameter"}``; the event carries ``stopBegan`` (ISO 8601)."""
-    parameter = os.environ.get(env.RESUME_POSITION_PARAMETER)
+    step = RecordInput.parse(event)
+    parameter = LifecycleSettings.from_env(os.environ).resume_position_parameter
     if not parameter:
         raise ConfigurationError(f"{env.RESUME_POSITION_PARAMETER} is not set")
-    name = event.get("applicationName") or LifecycleSettings.from_env(os.environ).application_name
-    try:
-        position = ResumePosition.model_validate({"application": name, "stopBegan": event.get("stopBegan")})
-    except ValidationError as exc:
-        raise InvalidRequestError(f"'stopBegan' must be an ISO 8601 time, got {event.get('stopBegan')!r}") from exc
+    position = ResumePosition(application=step.application_name, stopBegan=step.stop_began)
     record_position(boto3.client("ssm"), parameter, position)
     logger.info("resume position recorded", extra={"position": position.to_json()})
-    return {"application": name, "stopBegan": position.stop_began.isoformat(), "parameter": parameter}
+    return {"application": step.application_name, "stopBegan": position.stop_began.isoformat(), "parameter": parameter}

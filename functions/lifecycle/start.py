@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from fanout.lifecycle import LifecycleSettings, start_application
+from fanout.lifecycle import start_application
+from fanout.lifecycle.steps import StepInput
 from fanout.observability import logger, tracer
 
 
@@ -16,7 +16,7 @@ from fanout.observability import logger, tracer
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Return the operation to follow: ``{"action", "status", "operationId", "since", "restoreType"}``."""
-    name = event.get("applicationName") or LifecycleSettings.from_env(os.environ).application_name
-    result = start_application(boto3.client("kinesisanalyticsv2"), name)
+    step = StepInput.parse(event)
+    result = start_application(boto3.client("kinesisanalyticsv2"), step.application_name)
     logger.info("start requested", extra={"result": result})
     return result

@@ -68,10 +68,35 @@ def test_validate_handler_rejects_a_window_longer_than_the_maximum(
 def test_missing_application_name_is_a_configuration_error(
     deployment: LocalDeployment, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fn = deployment.functions["StartApplicationFunction"]
+    # GIVEN the first step, which reads the application name from its environment, without it
+    fn = deployment.functions["ValidateRequestFunction"]
     monkeypatch.delenv("APPLICATION_NAME", raising=False)
+    # WHEN called THEN a ConfigurationError names the variable
     with pytest.raises(ConfigurationError, match="APPLICATION_NAME"):
-        load_handler(fn.code_dir, fn.handler)({}, lambda_context())
+        load_handler(fn.code_dir, fn.handler)({"input": {"action": "start"}}, lambda_context())
+
+
+@pytest.mark.parametrize(
+    "logical",
+    ["StartApplicationFunction", "PruneSnapshotsFunction"],
+)
+def test_later_steps_take_the_application_from_the_state_not_the_environment(
+    deployment: LocalDeployment, monkeypatch: pytest.MonkeyPatch, logical: str
+) -> None:
+    # GIVEN a step whose environment names another application than its input
+    fn = deployment.functions[logical]
+    for key, value in fn.environment.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("APPLICATION_NAME", "not-this-one")
+    handler = load_handler(fn.code_dir, fn.handler)
+    # WHEN its input has no application name THEN it is a named error, not a fallback to the environment
+    with pytest.raises(
+        InvalidRequestError, match=r"'applicationName' must be the application's name \(.*\), got nothing"
+    ):
+        handler({}, lambda_context(fn.name))
+    # AND with one, it works on that one, whatever the environment says
+    with pytest.raises(ApplicationNotFoundError, match="the-state-one"):
+        handler({"applicationName": "the-state-one"}, lambda_context(fn.name))
 
 
 def test_ensure_creates_then_is_idempotent_then_updates_on_a_new_artifact_version(
@@ -122,7 +147,7 @@ def test_ensure_without_artifact_names_the_missing_object(
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     with pytest.raises(ArtifactNotFoundError, match=r"missing\.zip"):
-        load_handler(fn.code_dir, fn.handler)({}, lambda_context())
+        load_handler(fn.code_dir, fn.handler)(load_event("lifecycle/ensure"), lambda_context())
 
 
 def test_start_stop_and_delete_handlers_are_idempotent(
@@ -310,7 +335,7 @@ def test_a_margin_out_of_bounds_is_refused(
     for key, value in fn.environment.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("RESUME_MARGIN_SECONDS", margin)
-    with pytest.raises(InvalidRequestError, match="resume margin must be 0 to 86400"):
+    with pytest.raises(ConfigurationError, match="resume_margin_seconds"):
         load_handler(fn.code_dir, fn.handler)(load_event("lifecycle/ensure"), lambda_context(fn.name))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -78,16 +79,38 @@ class LifecycleSettings(BaseModel):
     ceiling_seconds: int = Field(default=1200, ge=1, le=86400)
     default_duration: str = "PT8H"
     max_duration: str = "P7D"
+    snapshots_to_keep: int = Field(default=3, ge=1)
+    resume_position_parameter: str | None = None
+    resume_margin_seconds: int = Field(default=300, ge=0, le=86400)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> LifecycleSettings:
-        """Build the settings from an environment mapping; a missing or bad value is a ConfigurationError."""
+        """Build the settings from an environment mapping; a missing or bad value is a ConfigurationError.
+
+        Built once per distinct environment (once per cold start in AWS, where it does not change)."""
+        keys = (
+            env.APPLICATION_NAME,
+            env.POLL_INTERVAL_SECONDS,
+            env.TRANSITION_CEILING_SECONDS,
+            env.DEFAULT_RUN_DURATION,
+            env.MAX_RUN_DURATION,
+            env.SNAPSHOTS_TO_KEEP,
+            env.RESUME_POSITION_PARAMETER,
+            env.RESUME_MARGIN_SECONDS,
+        )
+        return _settings(tuple((key, environ.get(key)) for key in keys))
+
+    @classmethod
+    def _build(cls, environ: Mapping[str, str | None]) -> LifecycleSettings:
         raw: dict[str, Any] = {
-            "application_name": environ.get(env.APPLICATION_NAME, ""),
-            "poll_seconds": environ.get(env.POLL_INTERVAL_SECONDS, 30),
-            "ceiling_seconds": environ.get(env.TRANSITION_CEILING_SECONDS, 1200),
-            "default_duration": environ.get(env.DEFAULT_RUN_DURATION, "PT8H"),
-            "max_duration": environ.get(env.MAX_RUN_DURATION, "P7D"),
+            "application_name": environ.get(env.APPLICATION_NAME) or "",
+            "poll_seconds": environ.get(env.POLL_INTERVAL_SECONDS) or 30,
+            "ceiling_seconds": environ.get(env.TRANSITION_CEILING_SECONDS) or 1200,
+            "default_duration": environ.get(env.DEFAULT_RUN_DURATION) or "PT8H",
+            "max_duration": environ.get(env.MAX_RUN_DURATION) or "P7D",
+            "snapshots_to_keep": environ.get(env.SNAPSHOTS_TO_KEEP) or 3,
+            "resume_position_parameter": environ.get(env.RESUME_POSITION_PARAMETER) or None,
+            "resume_margin_seconds": environ.get(env.RESUME_MARGIN_SECONDS) or 300,
         }
         if not raw["application_name"]:
             raise ConfigurationError(f"{env.APPLICATION_NAME} is not set: the lifecycle needs an application name")
@@ -95,6 +118,11 @@ class LifecycleSettings(BaseModel):
             return cls.model_validate(raw)
         except ValidationError as exc:
             raise ConfigurationError(f"invalid lifecycle settings: {_describe_validation(exc)}") from exc
+
+
+@functools.lru_cache(maxsize=8)
+def _settings(items: tuple[tuple[str, str | None], ...]) -> LifecycleSettings:
+    return LifecycleSettings._build(dict(items))
 
 
 class LifecycleRequest(BaseModel):

@@ -27,7 +27,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from fanout.lifecycle.errors import error_code, translated
-from fanout.lifecycle.exceptions import InvalidRequestError, InvalidResumePositionError
+from fanout.lifecycle.exceptions import InvalidResumePositionError
 
 INIT_POSITION = "source.init.position"
 INIT_TIMESTAMP = "source.init.timestamp"
@@ -36,9 +36,6 @@ INIT_TIMESTAMP = "source.init.timestamp"
 UNUSED_TIMESTAMP = "1970-01-01T00:00:00.000Z"
 """The timestamp property when the position is not AT_TIMESTAMP: the connector reads it only then, and Managed
 Flink refuses an empty property value."""
-
-DEFAULT_MARGIN_SECONDS = 300
-MAX_MARGIN_SECONDS = 86400
 
 
 class ResumePosition(BaseModel):
@@ -69,14 +66,6 @@ class ResumePosition(BaseModel):
     def to_json(self) -> str:
         """The parameter's value."""
         return json.dumps({"application": self.application, "stopBegan": self.stop_began.isoformat()})
-
-
-def check_margin(value: Any) -> int:
-    """The replay margin in whole seconds, 0 to a day; InvalidRequestError otherwise."""
-    text = str(value)
-    if not text.isdigit() or int(text) > MAX_MARGIN_SECONDS:
-        raise InvalidRequestError(f"the resume margin must be 0 to {MAX_MARGIN_SECONDS} seconds, got {value!r}")
-    return int(text)
 
 
 def read_position(ssm: Any, parameter: str, application: str) -> ResumePosition | None:

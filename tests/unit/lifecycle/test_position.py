@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from fanout.lifecycle.exceptions import InvalidRequestError
-from fanout.lifecycle.position import ResumePosition, check_margin
+from fanout.exceptions import ConfigurationError
+from fanout.lifecycle import LifecycleSettings
+from fanout.lifecycle.position import ResumePosition
 from fanout.localcloud.exceptions import LocalCloudError
 from fanout.localcloud.flink_job import _init_timestamp
 
@@ -30,10 +31,11 @@ def test_a_naive_stop_time_is_utc_and_the_value_round_trips() -> None:
     assert ResumePosition.model_validate_json(position.to_json()) == position
 
 
-@pytest.mark.parametrize("margin", ["-1", "86401", "1.5", "", "five"])
-def test_a_margin_outside_0_to_a_day_is_a_named_error(margin: str) -> None:
-    with pytest.raises(InvalidRequestError, match="0 to 86400 seconds"):
-        check_margin(margin)
+@pytest.mark.parametrize("margin", ["-1", "86401", "1.5", "five"])
+def test_a_margin_outside_0_to_a_day_is_a_configuration_error(margin: str) -> None:
+    environ = {"APPLICATION_NAME": "app", "RESUME_MARGIN_SECONDS": margin}
+    with pytest.raises(ConfigurationError, match="resume_margin_seconds"):
+        LifecycleSettings.from_env(environ)
 
 
 def test_the_local_job_reads_epoch_seconds_and_names_a_timestamp_it_cannot_read() -> None:
