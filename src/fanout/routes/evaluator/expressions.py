@@ -313,7 +313,7 @@ class Compiler:
         kinds = {left.ftype.kind, right.ftype.kind}
         if "DECIMAL" in kinds and kinds & set(t.APPROXIMATE):
             # by DecimalDataUtils.compare, that is Double.compare (seen: -0.0 IS DISTINCT FROM 0.00 is TRUE)
-            equal = _strict(lambda x, y: _total_order(float(x), float(y)) == 0, left, right)
+            equal = _strict(lambda x, y: _total_order(_double(x), _double(y)) == 0, left, right)
         else:
             equal = _compare(left, right, "=")
         a, b = left.fn, right.fn
@@ -421,6 +421,11 @@ class Compiler:
             return self._is_json(node.this, kind)
         if isinstance(kind, exp.Null):
             return self.null_test(node.this)
+        tested = node.this.unnest() if isinstance(node.this, exp.Paren) else node.this
+        if isinstance(kind, exp.Boolean) and isinstance(tested, exp.Not):
+            # (NOT y) IS TRUE is y IS FALSE for Calcite, which then keeps y as it is: (x NOT BETWEEN NaN AND b)
+            # IS TRUE is TRUE (seen in Flink 1.20.5), where NOT pushed into y would make it x < NaN OR x > b
+            return self(exp.Is(this=tested.this.copy(), expression=exp.Boolean(this=not kind.this)))
         operand = self(node.this)
         if isinstance(kind, exp.Boolean):
             if operand.ftype.kind not in ("BOOLEAN", "NULL"):
@@ -1109,6 +1114,12 @@ def negated(node: exp.Expr) -> exp.Expr | None:
     return None
 
 
+def _double(value: Any) -> float:
+    """A number as DecimalDataUtils.compare sees it: a DECIMAL through BigDecimal, which has no -0 (Python's
+    Decimal has: CEIL(-0.10) is Decimal('-0'), and 0 < 0.0 must stay FALSE)."""
+    return float(value) + 0.0 if isinstance(value, Decimal) else float(value)
+
+
 def _total_order(x: float, y: float) -> int:
     """Java's ``Double.compare``: -0.0 below 0.0, NaN above everything and equal to itself."""
     if math.isnan(x) or math.isnan(y):
@@ -1134,15 +1145,13 @@ def _compare(left: Expr, right: Expr, operator: str) -> Fn:
         # Flink orders a DECIMAL and a DOUBLE by DecimalDataUtils.compare, that is Double.compare (seen: -0.0 <
         # 0.00 and NaN > 99.5 are TRUE); = and <> stay primitive (-0.0 = 0.00 is TRUE)
         holds = _ORDERINGS[operator]
-        return _strict(lambda x, y: holds(_total_order(float(x), float(y))), left, right)
+        return _strict(lambda x, y: holds(_total_order(_double(x), _double(y))), left, right)
     if operator in _ORDERINGS and kinds == set(t.APPROXIMATE):
         domain = t.DOUBLE  # Java compares a float with a double as doubles (= is cast to the first's type)
     if domain.is_numeric:
         a, b = _numeric_value(left.ftype, domain), _numeric_value(right.ftype, domain)
     elif domain.is_string:
-        # BinaryStringData compares bytes: a String a function made (REPLACE of invalid UTF-8, a lone
-        # surrogate written '?') is not equal to the raw bytes it came from (seen in Flink 1.20.5)
-        a = b = utf8
+        return _strict(_string_comparison(operator), left, right)
     else:
         a = b = lambda value: value
     compare = {
@@ -1154,6 +1163,25 @@ def _compare(left: Expr, right: Expr, operator: str) -> Fn:
         "<=": lambda x, y: x <= y,
     }[operator]
     return _strict(lambda x, y: compare(a(x), b(y)), left, right)
+
+
+def _string_comparison(operator: str) -> Callable[[str, str], bool]:
+    """Two STRINGs compared as BinaryStringData compares them: as Java Strings when both hold one (a function's
+    result, a literal, or raw bytes a function has decoded), else by their bytes; so REPLACE(p, ...) of invalid
+    UTF-8 equals p once p was decoded, but not TRIM(p), and not the raw bytes (all seen in Flink 1.20.5)."""
+    holds = {"=": lambda c: c == 0, "<>": lambda c: c != 0, **_ORDERINGS}[operator]
+
+    def compare(x: str, y: str) -> bool:
+        if _holds_string(x) and _holds_string(y):
+            return holds((x > y) - (x < y))
+        bx, by = utf8(x), utf8(y)
+        return holds((bx > by) - (bx < by))
+
+    return compare
+
+
+def _holds_string(value: str) -> bool:
+    return not isinstance(value, RawText) or value.decoded
 
 
 def _operation(operator: str, left: t.FType, right: t.FType, result: t.FType) -> Callable[[Any, Any], Any]:
