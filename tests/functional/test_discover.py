@@ -187,3 +187,18 @@ def test_cli_discover_missing_stream_exits_6_with_a_hint(cloud: Cloud, capsys: p
     err = capsys.readouterr().err
     assert exited.value.code == 6
     assert err.startswith("error: StreamNotFoundError: stream 'nope' not found") and "hint:" in err
+
+
+def test_sampling_a_resharded_throttled_stream_reads_each_shard_on_its_own_within_the_call_bound() -> None:
+    # GIVEN a closed parent and its child on a fake Kinesis, the parent throttled on its first read
+    from fanout.discover import sample_stream
+    from tests.unit.streams.fakes import FakeKinesis
+
+    fake = FakeKinesis().shard("p", b'{"n": 1}', closed=True).shard("c", b'{"n": 2}', b'{"n": 3}', parents=("p",))
+    fake.throttle["p"] = 1
+    # WHEN sampled
+    sample = sample_stream(fake, "s", samples=10)
+    # THEN the throttled read was retried, each shard gave its records, and the child was not listed for again
+    assert sample.per_shard == {"p": 1, "c": 2}
+    assert fake.reads == ["p", "p", "c", "c"]  # the last read of the child finds its tip
+    assert len(fake.list_calls) == 1

@@ -12,7 +12,7 @@ from fanout.cli.errors import THROTTLING_CODES
 from fanout.lifecycle.errors import translated
 from fanout.lifecycle.exceptions import ServiceUnavailableError
 from fanout.producer.sender import RETRYABLE_CALL_ERRORS
-from fanout.streams.tail import THROTTLED
+from fanout.streams.reader import THROTTLED
 from tests.support import ROOT
 
 

@@ -2,7 +2,8 @@
 
 Honours batch size, batching window, partial batch responses (ReportBatchItemFailures), bisect-on-error,
 the retry limit and the on-failure destination (an SQS message with the batch's metadata, like AWS).
-Each shard is read in order; a failing batch blocks its shard until it succeeds or is sent away.
+Each shard is read in order (with fanout.streams.ShardReader: reshards, throttling, expired iterators); a
+failing batch blocks its shard until it succeeds or is sent away.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from datetime import datetime
 from typing import Any
 
 from fanout.localcloud.deploy import EventSource, LocalFunction
+from fanout.streams.position import StartPosition
+from fanout.streams.reader import ShardReader
 
 LOCAL_RETRY_CAP = 10
 """MaximumRetryAttempts -1 means 'until the record expires' on AWS; offline it is capped here."""
@@ -112,37 +115,29 @@ class KinesisEventSourceMapping:
         self._thread.join(timeout)
 
     # ---------------------------------------------------------------- polling
-    def _iterators(self) -> dict[str, str]:
-        shards = self._kinesis.list_shards(StreamName=self.stream_name)["Shards"]
-        kind = "LATEST" if self.source.starting_position == "LATEST" else "TRIM_HORIZON"
-        return {
-            s["ShardId"]: self._kinesis.get_shard_iterator(
-                StreamName=self.stream_name, ShardId=s["ShardId"], ShardIteratorType=kind
-            )["ShardIterator"]
-            for s in shards
-        }
-
     def _run(self) -> None:
-        iterators = self._iterators()
-        pending: dict[str, list[dict[str, Any]]] = {shard: [] for shard in iterators}
+        """Read the due shards into per-shard batches; deliver a batch once full or its window has passed."""
+        kind = "LATEST" if self.source.starting_position == "LATEST" else "TRIM_HORIZON"
+        reader = ShardReader(
+            self._kinesis, self.stream_name, StartPosition(kind), poll_seconds=0, on_retry=self._poll_error
+        )
+        reader.begin()
+        pending: dict[str, list[dict[str, Any]]] = {}
         first_seen: dict[str, float] = {}
         while not self._stop.is_set():
             idle = True
-            for shard, iterator in list(iterators.items()):
-                room = self.source.batch_size - len(pending[shard])
-                if room > 0:
-                    response = self._get_records(iterator, min(room, 10000))
-                    if response is None:
-                        continue  # throttled or failed: the same iterator is read again on the next pass
-                    iterators[shard] = response["NextShardIterator"]
-                    if response["Records"]:
-                        idle = False
-                        first_seen.setdefault(shard, time.monotonic())
-                        pending[shard].extend(response["Records"])
-                full = len(pending[shard]) >= self.source.batch_size
+            for shard in self._due(reader):
+                room = self.source.batch_size - len(pending.get(shard, []))
+                records = self._read(reader, shard, min(room, 10000)) if room > 0 else []
+                if records:
+                    idle = False
+                    first_seen.setdefault(shard, time.monotonic())
+                    pending.setdefault(shard, []).extend(records)
+            for shard, batch in pending.items():
+                full = len(batch) >= self.source.batch_size
                 waited = time.monotonic() - first_seen.get(shard, time.monotonic())
-                if pending[shard] and (full or waited >= self.source.batching_window_seconds):
-                    self._deliver(shard, pending[shard], attempt=0)
+                if batch and (full or waited >= self.source.batching_window_seconds):
+                    self._deliver(shard, batch, attempt=0)
                     pending[shard] = []
                     first_seen.pop(shard, None)
             if idle:
@@ -151,17 +146,32 @@ class KinesisEventSourceMapping:
             if records:
                 self._deliver(shard, records, attempt=0)
 
-    def _get_records(self, iterator: str, limit: int) -> dict[str, Any] | None:
-        # As Lambda's pollers do, a failed read (throttling, a transient error) is retried, never fatal:
-        # an exception here used to end the thread, and with it the shard's delivery, silently.
+    # As Lambda's pollers do, a failed poll is retried, never fatal (an exception used to end the thread, and
+    # with it the delivery, silently): the reader backs off a throttled shard and renews an expired iterator
+    # itself; any other error is counted, and the same shard is read from the same iterator on a later pass.
+    def _due(self, reader: ShardReader) -> list[str]:
+        """The shards to read now (none, counted, when listing the children of an ended shard failed)."""
         try:
-            return dict(self._kinesis.get_records(ShardIterator=iterator, Limit=limit))
-        except Exception as exc:  # counted and shown; the poll is retried from the same iterator
-            with self.stats.lock:
-                self.stats.poll_errors += 1
-                self.stats.last_error = f"GetRecords: {exc}"
+            return reader.due()
+        except Exception as exc:  # counted and shown; listed again on the next pass
+            self._poll_error(self.stream_name, exc)
             self._stop.wait(self.idle_sleep)
-            return None
+            return []
+
+    def _read(self, reader: ShardReader, shard: str, limit: int) -> list[dict[str, Any]]:
+        """One GetRecords on `shard` (no records, counted, when it failed)."""
+        try:
+            return reader.read(shard, limit).records
+        except Exception as exc:  # counted and shown; the poll is retried from the same iterator
+            self._poll_error(shard, exc)
+            self._stop.wait(self.idle_sleep)
+            return []
+
+    def _poll_error(self, where: str, exc: Exception) -> None:
+        """Count a failed poll (also the reader's retry hook: a throttled read or an expired iterator)."""
+        with self.stats.lock:
+            self.stats.poll_errors += 1
+            self.stats.last_error = f"{where}: {exc}"
 
     # ---------------------------------------------------------------- delivery
     def _invoke(self, shard: str, records: list[dict[str, Any]]) -> tuple[bool, list[str]]:

@@ -2,9 +2,10 @@
 
 The SQL comes from the application's own artifact (the S3 object its code configuration points at), with
 the placeholders filled from its runtime properties, and runs in the local route executor. The job reads
-every shard of the source stream and writes each sink with PutRecords, retrying failed entries until they
-land. A shard's position moves only after every sink accepted the batch, so a snapshot (taken after the
-job has drained) resumes exactly there: nothing lost, nothing replayed.
+every shard of the source stream with the shard reader (fanout.streams.ShardReader: reshards, throttling,
+expired iterators) and writes each sink with PutRecords, retrying failed entries until they land. A shard's
+position moves only after every sink accepted the batch, so a snapshot (taken after the job has drained)
+resumes exactly there: nothing lost, nothing replayed.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from fanout.localcloud.exceptions import LocalCloudError
 from fanout.localcloud.flink import LocalApplication, LocalFlink
 from fanout.producer import Entry, RetryPolicy, put_records
 from fanout.routes import RouteExecutor, parse_script, substitute
+from fanout.streams.position import StartPosition
+from fanout.streams.reader import ShardReader
 
 SINK_RETRY = RetryPolicy(max_attempts=10_000, base_seconds=0.02, max_seconds=0.5)
 
@@ -114,6 +117,8 @@ class LocalJob:
         options = sources[0].options
         self.init_position = options.get("source.init.position", "LATEST").upper()
         self.init_timestamp = _init_timestamp(options) if self.init_position == "AT_TIMESTAMP" else None
+        kind = self.init_position if self.init_position in INIT_POSITIONS else "LATEST"
+        self.start_position = StartPosition(kind, self.init_timestamp)
         self.sinks = {name: _stream_name(script.tables[name].options.get("stream.arn", "")) for name in sinks}
         self.positions = dict(positions)
         self.stats = JobStats(records_out={name: 0 for name in sinks})
@@ -138,16 +143,6 @@ class LocalJob:
         self._thread.join(timeout)
         return dict(self.positions)
 
-    def _iterator(self, shard: str) -> str:
-        args: dict[str, Any] = {"StreamName": self.source, "ShardId": shard}
-        if shard in self.positions:
-            args.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", StartingSequenceNumber=self.positions[shard])
-        else:
-            args["ShardIteratorType"] = self.init_position if self.init_position in INIT_POSITIONS else "LATEST"
-            if self.init_timestamp is not None:
-                args["Timestamp"] = self.init_timestamp
-        return str(self._kinesis.get_shard_iterator(**args)["ShardIterator"])
-
     def _run(self) -> None:
         """Route until stopped; after a failure, restart from the last checkpoint, as Managed Flink does.
 
@@ -169,15 +164,15 @@ class LocalJob:
                 self._stop.wait(self.restart_delay)
 
     def _consume(self) -> None:
-        shards = [s["ShardId"] for s in self._kinesis.list_shards(StreamName=self.source)["Shards"]]
-        iterators = {shard: self._iterator(shard) for shard in shards}
+        """Read every shard from the checkpoint (else the init position) and route each batch in hand."""
+        reader = ShardReader(self._kinesis, self.source, self.start_position, positions=self.positions, poll_seconds=0)
+        reader.begin()
         while not self._stop.is_set():
             moved = False
-            for shard in shards:
-                response = self._kinesis.get_records(ShardIterator=iterators[shard], Limit=self.max_records)
-                iterators[shard] = response["NextShardIterator"]
-                if response["Records"]:
-                    self._route(shard, response["Records"])
+            for shard in reader.due():
+                batch = reader.read(shard, limit=self.max_records)
+                if batch.records:
+                    self._route(shard, batch.records)
                     moved = True
             if not moved:
                 self._stop.wait(self.idle_sleep)

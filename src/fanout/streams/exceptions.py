@@ -1,4 +1,4 @@
-"""Errors of the stream tools (tail, stream name resolution)."""
+"""Errors of the stream tools (the shard reader, tail, stream name resolution)."""
 
 from __future__ import annotations
 
@@ -15,3 +15,7 @@ class StreamNotFoundError(StreamError):
 
 class StartPositionError(StreamError):
     """A start position is neither trim-horizon, latest, an ISO timestamp nor a duration ago."""
+
+
+class ShardNotOpenError(StreamError):
+    """A shard was read that the reader has not opened, or has already read to its end."""
