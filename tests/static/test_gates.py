@@ -150,6 +150,10 @@ def test_every_consumer_has_bisect_retry_limit_partial_batches_and_a_dead_letter
         assert event["DestinationConfig"]["OnFailure"]["Type"] == "SQS", name
 
 
+CORE_MODULES = {"__init__.py", "env.py", "exceptions.py", "aws_errors.py", "observability.py", "lifecycle", "consumer"}
+"""What runs in AWS (src/Makefile's CORE): the handlers import nothing else, and the layer ships nothing else."""
+
+
 def test_sam_build_packages_the_layer_and_the_handlers(tmp_path: Path) -> None:
     sam = _sam()
     build = tmp_path / "build"
@@ -168,6 +172,12 @@ def test_sam_build_packages_the_layer_and_the_handlers(tmp_path: Path) -> None:
     assert (layer / "fanout" / "lifecycle" / "service.py").is_file()
     assert (layer / "aws_lambda_powertools").is_dir()
     assert (layer / "pydantic").is_dir()
+    # AND the layer holds the core only (src/Makefile), built for Lambda: no CLI, routes or offline runtime
+    shipped = {p.relative_to(layer / "fanout").parts[0] for p in (layer / "fanout").rglob("*.py")}
+    assert shipped == CORE_MODULES, shipped ^ CORE_MODULES
+    assert list((layer / "pydantic_core").glob("*cpython-311-x86_64-linux-gnu.so")), (
+        "pydantic-core is not built for Lambda"
+    )
     assert (build / "ValidateRequestFunction" / "validate.py").is_file()
     assert (build / "PositiveConsumerFunction" / "app.py").is_file()
 
