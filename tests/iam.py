@@ -12,7 +12,7 @@ import os
 from functools import cache
 from typing import Any
 
-from fanout.localcloud.template import load_template
+from fanout.sam.template import load_template
 from tests.support import TEMPLATE
 
 # Managed policies a role may carry, and the actions they allow (their documents, as AWS publishes them).

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from fanout.localcloud.template import load_template
+from fanout.sam.template import load_template
 from tests.iam import transformed
 from tests.support import TEMPLATE
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from fanout.localcloud.deploy import substitute_definition
-from fanout.localcloud.template import load_template
+from fanout.sam.template import load_template
 from tests.support import ROOT, TEMPLATE
 
 pytestmark = pytest.mark.static

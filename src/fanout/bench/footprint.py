@@ -22,7 +22,7 @@ from typing import Any
 
 from fanout.bench.exceptions import HandlerImportError
 from fanout.bench.targets import Target
-from fanout.localcloud.template import load_template
+from fanout.sam.template import load_template
 
 PROVIDED_ELSEWHERE = (
     "aws-lambda-powertools",

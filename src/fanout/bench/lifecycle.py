@@ -25,7 +25,7 @@ from fanout.bench.exceptions import BenchTimeoutError
 from fanout.bench.offline import BenchRuntime
 from fanout.bench.targets import Target
 from fanout.lifecycle.status import ApplicationStatus
-from fanout.localcloud.template import load_template
+from fanout.sam.template import load_template
 
 PRICE_PER_TRANSITION = 0.025 / 1000
 POLL_STATES = 3  # Wait, check, Choice

@@ -65,8 +65,8 @@ def check(
 
     Example: fanout sql check sql/fanout.sql --template template.yaml --strict
     """
-    from fanout.localcloud.template import load_template
     from fanout.routes.check import check_sql
+    from fanout.sam.template import load_template
 
     sql = _text(file)
     if template is None and not no_template and Path("template.yaml").is_file():

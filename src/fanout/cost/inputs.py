@@ -75,7 +75,7 @@ def inputs_from_template(path: Path, overrides: Mapping[str, object] | None = No
     `overrides` are parameter values by name (``{"OutputShardCount": 2}``), as a deployment would pass.
     Example: ``inputs_from_template(Path("template.yaml"), {"Parallelism": 4}).parallelism``
     """
-    from fanout.localcloud.template import load_template
+    from fanout.sam.template import load_template
 
     try:
         template = load_template(path)

@@ -18,7 +18,7 @@ from typing import Any
 
 from fanout.localcloud import moto_ext
 from fanout.localcloud.exceptions import UnsupportedTemplateError
-from fanout.localcloud.template import Stack, load_template
+from fanout.sam.template import Stack, load_template
 
 _DUMMY_ZIP: bytes = b""
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from fanout.exceptions import FanoutError
 
+# the template reader's errors, which the deployer raises too
+from fanout.sam.exceptions import TemplateParameterError as TemplateParameterError
+from fanout.sam.exceptions import UnsupportedTemplateError as UnsupportedTemplateError
+
 
 class LocalCloudError(FanoutError):
     """Base of the offline runtime's errors."""
@@ -16,14 +20,6 @@ class LocalServiceError(LocalCloudError):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
-
-
-class UnsupportedTemplateError(LocalCloudError):
-    """The template uses a resource type, intrinsic or property the offline runtime cannot reproduce."""
-
-
-class TemplateParameterError(LocalCloudError):
-    """A template parameter value is missing or breaks its constraints."""
 
 
 class MotoCompatibilityError(LocalCloudError):

@@ -119,7 +119,7 @@ def test_a_forbidden_artifact_head_is_a_named_error_that_says_what_to_check() ->
 
 
 def test_the_lifecycle_may_list_the_artifact_key_so_a_missing_artifact_is_a_404() -> None:
-    from fanout.localcloud.template import load_template
+    from fanout.sam.template import load_template
     from tests.support import TEMPLATE
 
     # GIVEN the policy of the step that looks the artifact up

@@ -117,7 +117,7 @@ def test_migrate_sql_reference_overflow_and_rounding_cases_are_explicit() -> Non
 
 def test_migrate_sql_reference_passes_check_against_template() -> None:
     # GIVEN the committed migrated reference WHEN checked against template.yaml
-    from fanout.localcloud.template import load_template
+    from fanout.sam.template import load_template
 
     report = check_sql((LEGACY / "reference.flink.sql").read_text(), load_template(ROOT / "template.yaml"))
     # THEN no errors and no uncovered or duplicated records

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from fanout.exceptions import ConfigurationError
-from fanout.localcloud.template import load_template
 from fanout.routes.check import check_sql, stream_properties
 from fanout.routes.parser import parse_script
 from fanout.routes.probes import build_probes
+from fanout.sam.template import load_template
 from tests.support import ROOT, TEMPLATE
 
 SQL = (ROOT / "sql" / "fanout.sql").read_text()

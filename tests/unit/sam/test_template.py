@@ -6,7 +6,7 @@ import pytest
 
 from fanout.localcloud.deploy import _event_source, _naming, substitute_definition
 from fanout.localcloud.exceptions import TemplateParameterError, UnsupportedTemplateError
-from fanout.localcloud.template import Stack, load_template
+from fanout.sam.template import Stack, load_template
 from tests.support import TEMPLATE
 
 

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from fanout.lifecycle.exceptions import InvalidRequestError
 from fanout.lifecycle.models import LifecycleRequest, LifecycleSettings
-from fanout.localcloud.exceptions import TemplateParameterError
+from fanout.sam.exceptions import TemplateParameterError
 from tests.support import TEMPLATE
-from tests.unit.localcloud.test_template import prepare
+from tests.unit.sam.test_template import prepare
 
 
 class _Loader(yaml.SafeLoader):

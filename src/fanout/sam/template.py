@@ -14,7 +14,7 @@ from typing import Any
 
 from cfn_tools import load_yaml
 
-from fanout.localcloud.exceptions import TemplateParameterError, UnsupportedTemplateError
+from fanout.sam.exceptions import TemplateParameterError, UnsupportedTemplateError
 
 _SUB = re.compile(r"\$\{([^}!]+)\}")
 
