@@ -249,6 +249,9 @@ class Compiler:
             return simplified
         if any(self.constant(operand) == (True, True) for operand in (node.this, node.expression)):
             return Expr(lambda env: True, t.BOOLEAN)  # x OR TRUE: Calcite drops x
+        searched = self._search_terms(node)
+        if searched is not None:
+            return searched
         a = self._boolean_operand(node.this, "OR").fn
         b = self._boolean_operand(node.expression, "OR").fn
 
@@ -260,6 +263,55 @@ class Compiler:
             if right is True:
                 return True
             return None if left is None or right is None else False
+
+        return Expr(disjunction, t.BOOLEAN)
+
+    def _search_point(self, term: exp.Expr) -> str | None:
+        """The column of ``term`` when it is ``c = constant`` (either side) of a view's computed DOUBLE/FLOAT
+        column (null_test marks one), else None."""
+        term = term.unnest() if isinstance(term, exp.Paren) else term
+        if not isinstance(term, exp.EQ):
+            return None
+        for column, other in ((term.this, term.expression), (term.expression, term.this)):
+            if isinstance(column, exp.Column) and not isinstance(other, exp.Column):
+                compiled = self(column)
+                if compiled.ftype.kind in t.APPROXIMATE and compiled.null_test is not None and folds(self(other)):
+                    return column.name
+        return None
+
+    def _search_terms(self, node: exp.Or) -> Expr | None:
+        """An OR with two ``c = constant`` terms or more on one view column: Calcite makes them a SEARCH, whose
+        points compare as Double.compare does (seen in Flink 1.20.5 for IN: -0.0 is not 0e0); else None."""
+        terms: list[exp.Expr] = []
+        stack: list[exp.Expr] = [node]
+        while stack:
+            item = stack.pop()
+            inner = item.unnest() if isinstance(item, exp.Paren) else item
+            if isinstance(inner, exp.Or):
+                stack += [inner.expression, inner.this]
+            else:
+                terms.append(item)
+        columns = [self._search_point(term) for term in terms]
+        grouped = {name for name in columns if name is not None and columns.count(name) >= 2}
+        if not grouped:
+            return None
+        fns = []
+        for term, name in zip(terms, columns, strict=True):
+            if name in grouped:
+                eq = term.unnest() if isinstance(term, exp.Paren) else term
+                left, right = self(eq.this), self(eq.expression)
+                fns.append(_strict(lambda x, y: _total_order(_double(x), _double(y)) == 0, left, right))
+            else:
+                fns.append(self._boolean_operand(term, "OR").fn)
+
+        def disjunction(env: Env) -> Any:
+            unknown = False
+            for fn in fns:
+                value = fn(env)
+                if value is True:
+                    return True
+                unknown = unknown or value is None
+            return None if unknown else False
 
         return Expr(disjunction, t.BOOLEAN)
 
