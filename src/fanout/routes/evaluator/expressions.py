@@ -377,7 +377,19 @@ class Compiler:
                 return (x is None and y is None) != distinct
             return bool(equal(env)) != distinct
 
-        return Expr(same, t.BOOLEAN)
+        if not distinct:
+            return Expr(same, t.BOOLEAN)
+        # Calcite writes x IS DISTINCT FROM y as (x IS NOT NULL OR y IS NOT NULL) AND (x = y) IS NOT TRUE, the
+        # IS NOT NULLs expanded (see null_test): both NULL, neither side is computed in full (seen in Flink
+        # 1.20.5: a division by zero under a NULL product did not fail the job)
+        x_null, y_null = self.null_test(node.this).fn, self.null_test(node.expression).fn
+
+        def distinct_from(env: Env) -> bool:
+            if x_null(env) and y_null(env):
+                return False
+            return same(env)
+
+        return Expr(distinct_from, t.BOOLEAN)
 
     def _plain(self, node: exp.Expr) -> exp.Expr:
         """``node`` as Calcite simplifies it before comparing: no parentheses, CASE WHEN TRUE THEN x is x, a
@@ -685,6 +697,13 @@ class Compiler:
             kept.append(operand)
             if known:
                 break
+        inexact = [n for n, o in zip(nodes, operands, strict=True) if o in kept and _inexact_float_literal(n)]
+        if ftype.kind in ("DOUBLE", "DECIMAL") and inexact:
+            raise UnsupportedConstructError(
+                f"COALESCE of {ftype} with a constant FLOAT",
+                "Flink folds the constant with the literal's exact digits (COALESCE(CAST(0.1 AS FLOAT), d) is 0.1, "
+                "not the float 0.10000000149011612); write the DOUBLE or DECIMAL literal you mean",
+            )
         fns = [_coerce(o, ftype) for o in kept]
 
         def coalesce(env: Env) -> Any:
@@ -711,7 +730,8 @@ class Compiler:
         operand = self(node.this)
         if type(node) is exp.Cast and operand.ftype == target:
             return operand  # Calcite drops a CAST to the type the value has (a too long DECIMAL stays as it is)
-        if operand.ftype.kind == "FLOAT" and target.kind in ("DOUBLE", "DECIMAL") and self.constant(node.this)[0]:
+        constant = self.constant(node.this)[0] or (folds(operand) and _reads_nothing(node.this))
+        if operand.ftype.kind == "FLOAT" and target.kind in ("DOUBLE", "DECIMAL") and constant:
             raise UnsupportedConstructError(
                 f"CAST of a constant FLOAT AS {target}",
                 "Flink folds it at planning with the literal's exact value (CAST(CAST(0.1 AS FLOAT) AS DOUBLE) is "
@@ -1092,6 +1112,21 @@ def _without_identity(node: exp.Expr) -> exp.Expr:
             node = inner
             continue
         return node
+
+
+def _inexact_float_literal(node: exp.Expr) -> bool:
+    """``CAST(<literal> AS FLOAT)`` of a number a float cannot hold exactly (0.1): Calcite keeps the literal's
+    digits, the evaluator the float."""
+    node = node.unnest() if isinstance(node, exp.Paren) else node
+    if type(node) is not exp.Cast or t.from_sql(node.to).kind != "FLOAT":
+        return False
+    literal = node.this.unnest() if isinstance(node.this, exp.Paren) else node.this
+    sign = -1 if isinstance(literal, exp.Neg) else 1
+    literal = literal.this if isinstance(literal, exp.Neg) else literal
+    if not isinstance(literal, exp.Literal) or literal.is_string:
+        return False
+    exact = Decimal(literal.name) * sign
+    return Decimal(java.to_float32(float(exact))) != exact
 
 
 def _reads_nothing(node: exp.Expr) -> bool:

@@ -283,10 +283,15 @@ def _unknown_as_false(node: exp.Expr) -> exp.Expr:
     (so ``(d < 0) IS FALSE`` is ``d >= 0``, FALSE for a NaN), and ``x NOT IN (..., NULL)``, never TRUE, is FALSE
     (its items are not evaluated)."""
     inner = node.unnest() if isinstance(node, exp.Paren) else node
-    if isinstance(inner, exp.And):
-        return exp.And(this=_unknown_as_false(inner.this), expression=_unknown_as_false(inner.expression))
+    if isinstance(inner, exp.And | exp.Or):  # NULL is FALSE in each term of both (FALSE OR NULL is NULL)
+        kind = type(inner)
+        return kind(this=_unknown_as_false(inner.this), expression=_unknown_as_false(inner.expression))
     if isinstance(inner, exp.Is) and isinstance(inner.expression, exp.Boolean) and not inner.expression.this:
         return exp.Not(this=exp.Paren(this=inner.this.copy()))
+    if isinstance(inner, exp.Is) and isinstance(inner.expression, exp.Boolean):
+        # x IS TRUE is x: (p NOT BETWEEN a AND b) IS TRUE is p < a OR p > b (FALSE for a NaN p and a NULL a,
+        # seen in Flink 1.20.5), not (p BETWEEN a AND b) IS FALSE as elsewhere
+        return _unknown_as_false(exp.Paren(this=inner.this.copy()))
     if isinstance(inner, exp.Not):
         tested = inner.this.unnest() if isinstance(inner.this, exp.Paren) else inner.this
         if isinstance(tested, exp.In) and any(_is_null(item) for item in tested.expressions):
