@@ -53,7 +53,7 @@ def _sam() -> str:
 
 def test_sam_validate_with_lint_reports_nothing() -> None:
     sam = _sam()
-    env = {**os.environ, "SAM_CLI_TELEMETRY": "0"}
+    env = {**os.environ, "SAM_CLI_TELEMETRY": "0", "PYTHON": sys.executable}  # src/Makefile pip-installs with it
     for args in (["validate", "--region", "us-east-1"], ["validate", "--lint", "--region", "us-east-1"]):
         result = subprocess.run([sam, *args], cwd=ROOT, capture_output=True, text=True, check=False, env=env)
         assert result.returncode == 0, result.stdout + result.stderr
@@ -157,7 +157,7 @@ CORE_MODULES = {"__init__.py", "env.py", "exceptions.py", "aws_errors.py", "obse
 def test_sam_build_packages_the_layer_and_the_handlers(tmp_path: Path) -> None:
     sam = _sam()
     build = tmp_path / "build"
-    env = {**os.environ, "SAM_CLI_TELEMETRY": "0"}
+    env = {**os.environ, "SAM_CLI_TELEMETRY": "0", "PYTHON": sys.executable}  # src/Makefile pip-installs with it
     result = subprocess.run(
         [sam, "build", "--build-dir", str(build), "--cache-dir", str(tmp_path / "cache")],
         cwd=ROOT,
