@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fanout.routes.evaluator import java, javautf8
@@ -133,7 +133,14 @@ def _big_decimal(data: bytes, target: FType) -> Decimal | None:
         return None
     if not _DECIMAL.fullmatch(text):
         return None
-    return java.round_decimal(Decimal(text), target.precision, target.scale)
+    try:
+        value = Decimal(text)
+    except InvalidOperation:  # an exponent beyond any scale: BigDecimal throws NumberFormatException too
+        return None
+    exponent = value.as_tuple().exponent
+    if not isinstance(exponent, int) or not -(2**31) < exponent < 2**31:  # a BigDecimal's scale is a Java int
+        return None
+    return java.round_decimal(value, target.precision, target.scale)
 
 
 def _small_decimal(data: bytes, precision: int, scale: int) -> Decimal | None:
