@@ -85,5 +85,5 @@ clean: ## Remove build outputs (keeps .venv)
 fuzz: venv $(FLINK_VENV)/.installed ## Differential fuzzing against real Flink for FUZZ_SECONDS (1800); saves cases to tests/fuzz/corpus
 	$(BIN)/python -m tests.fuzz --seconds $(FUZZ_SECONDS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) --report tests/fuzz/last-run.json
 
-parity: venv $(FLINK_VENV)/.installed ## Only the parity suite: the routes in real Flink (PyFlink) and in the local executor
-	FANOUT_PARITY=1 $(BIN)/python -m pytest -m parity tests/parity tests/fuzz tests/functional/test_artifact_pyflink.py
+parity: venv $(FLINK_VENV)/.installed ## Only the parity suite, with every saved fuzz case replayed in real Flink (PyFlink)
+	FANOUT_PARITY=1 FANOUT_CORPUS_REPLAY=1 $(BIN)/python -m pytest -m parity tests/parity tests/fuzz tests/functional/test_artifact_pyflink.py

@@ -55,5 +55,7 @@ AWS_DEFAULT_REGION = "AWS_DEFAULT_REGION"
 # Tests
 FANOUT_PARITY = "FANOUT_PARITY"
 """Set to 1 (as CI does) to make the Flink parity suite fail, rather than skip, without `.venv-flink`."""
+FANOUT_CORPUS_REPLAY = "FANOUT_CORPUS_REPLAY"
+"""Set to 1 (as `make parity` does) to replay every saved fuzz case in real Flink too: is the corpus stale?"""
 FANOUT_FUZZ_ROUNDS = "FANOUT_FUZZ_ROUNDS"
 """How many rounds (24 scripts each) the fixed-seed differential fuzz test runs against real Flink [default: 4]."""

@@ -16,6 +16,7 @@ import random
 import shutil
 import tempfile
 import time
+import traceback
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -37,6 +38,7 @@ class Local:
     """What the local evaluator makes of a script over records."""
 
     refused: str | None = None
+    crashed: str | None = None  # the evaluator raised what it never should (a bug, not a refusal): a mismatch
     outputs: dict[str, bytes] = field(default_factory=dict)  # sink -> the bytes of its file (payload + newline each)
     failures: dict[int, str] = field(default_factory=dict)  # record index -> why Flink would fail the job
     # record index -> why Flink may fail the job, depending on its plan; outputs leave them out, and
@@ -54,7 +56,7 @@ class Local:
 class Mismatch:
     """A difference between Flink and the local evaluator."""
 
-    kind: str  # output | flink-rejects | flink-fails | local-fails-only
+    kind: str  # output | flink-rejects | flink-fails | local-fails-only | local-crash
     script: Script
     records: list[bytes]
     detail: str
@@ -90,17 +92,22 @@ class Stats:
 
 
 def run_local(script: Script, records: list[bytes]) -> Local:
-    """Compile and run ``script`` locally over ``records``."""
+    """Compile and run ``script`` locally over ``records``; an exception other than a refusal is ``crashed``."""
     try:
         program = Program(parse_script(script.local_sql()))
     except RouteError as exc:
         return Local(refused=f"{type(exc).__name__}: {str(exc).split(' (line')[0][:100]}")
+    except Exception as exc:  # a crash is a finding, kept with the script that caused it
+        return Local(crashed=_crash(exc, "compiling"))
     if program.hazards:
         # `fanout sql check` rejects it (job-failure-risk): where Flink evaluates it is Calcite's choice.
         return Local(refused=f"job-failure-risk: {program.hazards[0].construct}")
     failures: dict[int, str] = {}
     uncertain: dict[int, str] = {}
-    rows = program.execute(records, failures, uncertain)
+    try:
+        rows = program.execute(records, failures, uncertain)
+    except Exception as exc:  # the same
+        return Local(crashed=_crash(exc, "routing"))
 
     def outputs(indexes: set[int]) -> dict[str, bytes]:
         return {sink: b"".join(data + b"\n" for index, data in rows[sink] if index in indexes) for sink in rows}
@@ -108,6 +115,12 @@ def run_local(script: Script, records: list[bytes]) -> Local:
     certain = set(range(len(records))) - set(failures) - set(uncertain)
     alternatives = {index: outputs({index}) for index in uncertain}
     return Local(outputs=outputs(certain), failures=failures, uncertain=uncertain, alternatives=alternatives)
+
+
+def _crash(exc: Exception, doing: str) -> str:
+    """What an evaluator crash says: the exception and the innermost frames of its traceback."""
+    frames = traceback.format_exception(exc)[-4:]
+    return f"the evaluator crashed {doing}: {type(exc).__name__}: {exc}\n{''.join(frames)[-1200:]}"
 
 
 def _sink_path(workdir: Path, script: Script, sink: Sink) -> Path:
@@ -185,6 +198,8 @@ class Fuzzer:
     def compare(self, script: Script, records: list[bytes]) -> Mismatch | None:
         """Run one script over ``records`` in Flink and locally; the first difference, or None (refused: None)."""
         local = run_local(script, records)
+        if local.crashed:
+            return Mismatch("local-crash", script, records, local.crashed)
         if local.refused:
             return None
         kept = [r for i, r in enumerate(records) if i not in local.skipped]
@@ -254,14 +269,17 @@ class Fuzzer:
         self.stats.rounds += 1
         self.stats.scripts += len(scripts)
         accepted: list[tuple[Script, Local]] = []
+        found: list[Mismatch] = []
         for script in scripts:
             local = run_local(script, records)
-            if local.refused:
+            if local.crashed:
+                found.append(Mismatch("local-crash", script, records, local.crashed))
+            elif local.refused:
                 self.stats.refused += 1
                 self.stats.refusals[local.refused] += 1
             else:
                 accepted.append((script, local))
-        found = self._compare_group(accepted, records)
+        found += self._compare_group(accepted, records)
         checks = [(s, local) for s, local in accepted if local.failures][: self.failure_checks]
         for script, local in checks:
             index = next(iter(local.failures))
@@ -430,7 +448,7 @@ def save_case(mismatch: Mismatch, flink: dict[str, bytes] | str, directory: Path
         "sql": sql,
         "records": [base64.b64encode(record).decode() for record in mismatch.records],
         "flink": (
-            {"rejects" if mismatch.kind == "flink-rejects" else "fails": flink}
+            {"fails" if "JobExecutionException" in flink else "rejects": flink}
             if isinstance(flink, str)
             else {"outputs": {sink: base64.b64encode(data).decode() for sink, data in flink.items()}}
         ),

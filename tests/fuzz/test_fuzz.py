@@ -2,9 +2,11 @@
 
 The corpus (``tests/fuzz/corpus/*.json``) holds every mismatch the fuzzer found, shrunk, with what real Flink
 did. The local evaluator must now do the same: that check needs no Flink and runs in every test run. With
-``.venv-flink`` (``make test``, CI), each case is also replayed in Flink, so the corpus cannot go stale, and
-the fuzzer runs the first ``FANOUT_FUZZ_ROUNDS`` rounds (4 by default, about 100 scripts) of a fixed seed:
-the same scripts and records on every machine, so CI is deterministic. ``make fuzz`` explores beyond.
+``.venv-flink`` (``make test``, CI), the fuzzer runs the first ``FANOUT_FUZZ_ROUNDS`` rounds (4 by default,
+about 100 scripts) of a fixed seed: the same scripts and records on every machine, so CI is deterministic.
+``make parity`` (``FANOUT_CORPUS_REPLAY=1``) also replays each case in Flink, one job per case, so the corpus
+cannot go stale when the pinned Flink changes; ``make test`` leaves that out for its time. ``make fuzz``
+explores beyond.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from fanout.env import FANOUT_FUZZ_ROUNDS
+from fanout.env import FANOUT_CORPUS_REPLAY, FANOUT_FUZZ_ROUNDS
 from fanout.routes import parse_script
 from fanout.routes.evaluator import Program
 from fanout.routes.exceptions import RouteError
-from tests.fuzz.harness import CORPUS, Fuzzer
+from tests.fuzz.grammar import scripts
+from tests.fuzz.harness import CORPUS, Fuzzer, run_local
 from tests.parity.flink_session import FlinkJobFailedError, FlinkSession
 from tests.support import FLINK_PYTHON, require_flink_python
 
@@ -60,6 +63,21 @@ def test_fuzz_corpus_is_not_empty_of_structure() -> None:
         assert set(case["flink"]) <= {"outputs", "fails", "rejects"}, path.name
 
 
+def test_fuzz_harness_keeps_an_evaluator_crash_as_a_finding(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a generated script and an evaluator that raises what is not a refusal (a bug)
+    script = next(scripts(20261202))
+
+    def crash(*_: object) -> None:
+        raise ZeroDivisionError("decimal division by zero")
+
+    monkeypatch.setattr(Program, "execute", crash)
+    # WHEN the harness runs it locally
+    local = run_local(script, [b'{"id": 1}'])
+    # THEN the run goes on with the crash kept (it becomes a local-crash mismatch), not a refusal or an abort
+    assert local.crashed is not None and local.refused is None
+    assert "routing: ZeroDivisionError: decimal division by zero" in local.crashed
+
+
 @pytest.mark.parametrize("path", CASES, ids=[path.stem for path in CASES])
 def test_fuzz_corpus_case_runs_locally_as_flink_ran_it(path: Path) -> None:
     # GIVEN a shrunk mismatch and what real Flink did with it
@@ -92,7 +110,10 @@ def flink() -> Iterator[FlinkSession]:
 
 @pytest.mark.parity
 @pytest.mark.parametrize("path", CASES, ids=[path.stem for path in CASES])
-def test_fuzz_corpus_case_still_what_flink_does(flink: FlinkSession, path: Path, tmp_path: Path) -> None:
+def test_fuzz_corpus_case_still_what_flink_does(path: Path, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    if os.environ.get(FANOUT_CORPUS_REPLAY) != "1":
+        pytest.skip(f"replaying the corpus in Flink is for `make parity` ({FANOUT_CORPUS_REPLAY}=1)")
+    flink: FlinkSession = request.getfixturevalue("flink")
     # GIVEN a saved case
     case = _load(path)
     # WHEN replayed in real Flink

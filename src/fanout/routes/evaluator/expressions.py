@@ -443,24 +443,31 @@ class Compiler:
         self._check_not_in(node.this, node.expressions)
         value = self(node.this)
         items = [self(item) for item in node.expressions]
+        if value.ftype.kind == "CHAR" and not all(folds(item) for item in items):
+            known, text = self.constant(node.this)
+            if known and isinstance(text, str) and text.endswith(" "):
+                # Seen in Flink 1.20.5: 'ab ' IN (<'ab' as VARCHAR>) is FALSE, but 'ab ' IN (<'ab' as CHAR(2)>) and
+                # CAST(<'ab '> AS CHAR(3)) IN (<'ab' as VARCHAR>) are TRUE: the plan pads the item or does not
+                raise UnsupportedConstructError(
+                    "IN that tests a constant string ending in a space against a computed item: Flink pads the "
+                    "item to the constant's CHAR length or not, by rules of its plan; drop the trailing space, or "
+                    "test a STRING: CAST('text ' AS STRING) IN (...)"
+                )
         if folds(value) and all(folds(item) for item in items):
-            # Calcite folds a constant IN (view columns inlined) with its own comparison, no item cast to the
-            # value's type: '' IN ('-7.5') is FALSE (not cut to CHAR(0)), 2.25 IN (2147483648) is FALSE
-            if value.ftype.is_string:
-                # a literal item is compared as it is ('%_!' IN ('%_!true') is FALSE), a computed one cast to the
-                # value's type first ('%_!' IN (TRIM('%_!true')) is TRUE, cut to CHAR(3)): seen in Flink 1.20.5
-                fitted = [
-                    self._implicit_cast(item, value.ftype) if self.computed(item_node) else item
-                    for item, item_node in zip(items, node.expressions, strict=True)
-                ]
-                tests = [_strict(lambda x, y: x.rstrip(" ") == y.rstrip(" "), value, item) for item in fitted]
-            else:  # each item cast to the value's type (-2 IN (-2.25) is TRUE); one it cannot hold matches nothing
-                tests = [_strict(_same, value, _folded_item(item, value.ftype)) for item in items]
+            # Calcite folds a constant IN (view columns inlined): '' IN ('-7.5') is FALSE (not cut to CHAR(0))
+            tests = self._constant_in_tests(value, items)
         else:
-            # Flink casts each item to the type of the tested value (1 IN (1.4) is TRUE; a DOUBLE Infinity
-            # tested against a DECIMAL fails the job), then tests them in order like an OR.
-            fitted = [self._in_item(self(item), value.ftype) for item in node.expressions]
+            # Flink casts each item to the type of the tested value, unless _in_item_as_is (1 IN (1.4) is TRUE; a
+            # DOUBLE Infinity tested against a DECIMAL fails the job), then tests them in order like an OR.
+            # A constant item tested against a constant value folds as in a constant IN (seen in Flink 1.20.5:
+            # ROUND(0.001, 1) IN (<DECIMAL column>, -2147483648) is FALSE, where the cast would make it NULL).
+            fitted = [self._in_item(item, value.ftype) for item in items]
             tests = [_compare(value, item, "=") for item in fitted]
+            if folds(value):
+                constant = [i for i, item in enumerate(items) if folds(item)]
+                folded = self._constant_in_tests(value, [items[i] for i in constant])
+                for i, test in zip(constant, folded, strict=True):
+                    tests[i] = test
             tested = node.this.unnest() if isinstance(node.this, exp.Paren) else node.this
             points = [i for i, item in enumerate(fitted) if folds(item)]
             # a view's computed column (a field of the row under the filter; null_test marks it) with two constant
@@ -482,12 +489,21 @@ class Compiler:
 
         return Expr(member, t.BOOLEAN)
 
+    def _constant_in_tests(self, value: Expr, items: list[Expr]) -> list[Callable[[Env], Any]]:
+        """The tests of a constant value against constant items, as Calcite folds them: each item as
+        ``_in_item`` fits it ('%_!' IN (TRIM('%_!true')) is TRUE, cut to CHAR(3); 'ab' IN ('ab ') is FALSE), a
+        number the value's type cannot hold matching nothing (2.25 IN (2147483648) is FALSE, not NULL)."""
+        if value.ftype.is_string:
+            fitted = [self._in_item(item, value.ftype) for item in items]
+            return [_strict(lambda x, y: x == y, value, item) for item in fitted]
+        return [
+            _strict(_same, value, item if _in_item_as_is(item.ftype, value.ftype) else _folded_item(item, value.ftype))
+            for item in items
+        ]
+
     def _in_item(self, item: Expr, value: t.FType) -> Expr:
-        """An IN item as Flink tests it: cast to the tested value's type, except a DECIMAL against a DECIMAL,
-        compared exactly (seen: ROUND(1.50) IN (1.5) is FALSE, where a cast to DECIMAL(11, 0) would make it 2)."""
-        if item.ftype.kind == "DECIMAL" and value.kind == "DECIMAL":
-            return item
-        return self._implicit_cast(item, value)
+        """An IN item as Flink tests it: as it is, or cast to the tested value's type (see ``_in_item_as_is``)."""
+        return item if _in_item_as_is(item.ftype, value) else self._implicit_cast(item, value)
 
     def _is(self, node: exp.Is) -> Expr:
         kind = node.expression
@@ -1515,6 +1531,13 @@ def _json_scalar_text(value: Any) -> str:
 
 _NOT_JSON = object()
 MEMO = 0  # env[MEMO]: the record's parsed JSON documents, by text (a record parses each text once)
+
+
+def _in_item_as_is(item: t.FType, value: t.FType) -> bool:
+    """Whether an IN item keeps its type, as Calcite's SqlToRelConverter.ensureSqlType decides: when it has the
+    value's type name (a DECIMAL against a DECIMAL is compared exactly, CHAR(3) against CHAR(2) is not cut), or it
+    is a CHAR tested against a VARCHAR. Any other item is cast to the value's type (1 IN (1.4) is TRUE)."""
+    return item.kind == value.kind or (value.kind == "VARCHAR" and item.kind == "CHAR")
 
 
 def _folded_item(item: Expr, ftype: t.FType) -> Expr:
