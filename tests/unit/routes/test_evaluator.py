@@ -338,6 +338,23 @@ def test_constructs_calcite_rewrites_unsoundly_are_refused(select: str, why: str
         RouteExecutor.from_sql(SOURCE + body)
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        "CEIL(COALESCE(-2147483648, TRY_CAST(JSON_VALUE(payload, '$.f') AS FLOAT)))",
+        "CAST(2147483648 AS FLOAT)",
+        "CASE WHEN CAST(NULL AS BOOLEAN) THEN TRY_CAST(payload AS FLOAT) ELSE 2147483647 END",
+    ],
+)
+def test_a_constant_float_of_more_than_7_digits_is_refused(value: str) -> None:
+    # GIVEN a constant FLOAT that 7 significant digits do not hold: Flink 1.20.5 wrote -2.1474839E9 for
+    # COALESCE(-2147483648, f), rounded to 7 digits, but 2.14748365E9 for CAST(2147483648 AS FLOAT), exact
+    body = f"CREATE TABLE o (v FLOAT) WITH ('format' = 'json');\nINSERT INTO o SELECT {value} FROM src;"
+    # WHEN compiled THEN it is refused, with the rewrite
+    with pytest.raises(UnsupportedConstructError, match=r"constant FLOAT .* \(compute it as a DOUBLE"):
+        RouteExecutor.from_sql(SOURCE + body)
+
+
 def test_mod_of_a_decimal_by_an_integer_is_refused() -> None:
     # GIVEN DECIMAL % INT (the fuzzer saw Flink fail to compile it inside ABS, and fail to plan it with NULLIF)
     body = """CREATE TABLE o (c DECIMAL(5, 2)) WITH ('format' = 'json');

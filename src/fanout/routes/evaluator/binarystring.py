@@ -134,4 +134,5 @@ def change_case(text: RawText, upper: bool) -> str:
     stay as they are) while every byte is a character on its own; else Java's String case of the text."""
     if not text.decoded and all(_char_bytes(byte) == 1 for byte in text.raw):
         return RawText.of(text.raw.upper() if upper else text.raw.lower())
+    text.decoded = True  # javaToUpperCase/javaToLowerCase read toString(), which keeps the String in the value
     return str.upper(text) if upper else str.lower(text)

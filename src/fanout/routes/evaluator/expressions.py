@@ -167,7 +167,16 @@ class Compiler:
             # is 0.0; and a FLOAT one keeps 7 significant digits: COALESCE(-2147483648, f) is -2.1474839E9;
             # only the whole constant, not its parts: ROUND(COALESCE(COALESCE(2147483647, CAST(0.1 AS FLOAT)),
             # 0.10)) is 2147483648 (all seen in Flink)
-            value = _folded(compiled.fn(NoRecord([{}])), compiled.ftype.kind == "FLOAT")
+            exact = compiled.fn(NoRecord([{}]))
+            value = _folded(exact, compiled.ftype.kind == "FLOAT")
+            if compiled.ftype.kind == "FLOAT" and value != exact and exact is not None and exact == exact:
+                # and yet CAST(2147483648 AS FLOAT) is 2.14748365E9, exact (seen in Flink 1.20.5): which plans
+                # keep 7 digits is not known, so a constant FLOAT that 7 digits do not hold is refused
+                raise UnsupportedConstructError(
+                    f"a constant FLOAT expression of {java.double_to_string(exact, single=True)}, which has more "
+                    "significant digits than the 7 Flink's planner keeps in some plans and not in others",
+                    "compute it as a DOUBLE, or write a FLOAT constant of at most 7 significant digits",
+                )
             return replace(compiled, fn=lambda env: value)
         return compiled
 
@@ -366,6 +375,10 @@ class Compiler:
         if "DECIMAL" in kinds and kinds & set(t.APPROXIMATE):
             # by DecimalDataUtils.compare, that is Double.compare (seen: -0.0 IS DISTINCT FROM 0.00 is TRUE)
             equal = _strict(lambda x, y: _total_order(_double(x), _double(y)) == 0, left, right)
+        elif kinds == set(t.APPROXIMATE):
+            # a FLOAT and a DOUBLE: as doubles either way round, where = casts to the first's type (seen in Flink
+            # 1.20.5: <2147483647 as FLOAT> = <2147483647 as DOUBLE> is TRUE, but IS DISTINCT FROM it is TRUE too)
+            equal = _strict(lambda x, y: float(x) == float(y), left, right)
         else:
             equal = _compare(left, right, "=")
         a, b = left.fn, right.fn
@@ -638,6 +651,10 @@ class Compiler:
         results = [self(branch.args["true"]) for branch in node.args["ifs"]]
         default = self(node.args["default"]) if node.args.get("default") is not None else None
         ftype = t.common([r.ftype for r in results] + ([default.ftype] if default else []), "CASE")
+        if ftype.kind == "VARCHAR":
+            branches = zip(node.args["ifs"], results, strict=True)
+            results = [self._widened(branch.args["true"], result, ftype) for branch, result in branches]
+            default = self._widened(node.args["default"], default, ftype) if default else None
         # Flink casts every branch to the CASE's type, a DECIMAL one too: a value a string cast left over its
         # precision (a rounding carry) is NULL there.
         pairs = [(c.fn, _fitted(r, ftype)) for c, r in zip(conditions, results, strict=True)]
@@ -793,6 +810,17 @@ class Compiler:
             self.hazards.append(_cast_hazard(target))
         return Expr(_cast_fn(operand, target, convert, safe=safe, explicit=True), target)
 
+    def _widened(self, node: exp.Expr, compiled: Expr, ftype: t.FType) -> Expr:
+        """A CASE branch cast to the CASE's VARCHAR type: Calcite drops a CAST to VARCHAR(n) under it that it deems
+        lossless (seen in Flink 1.20.5: CHAR_LENGTH(CASE WHEN c THEN s ELSE CAST(<12.75 as FLOAT> AS VARCHAR(3))
+        END) is 5 where c is FALSE; of an INT or a DECIMAL the cut stays)."""
+        inner = node.unnest() if isinstance(node, exp.Paren) else node
+        if type(inner) is not exp.Cast or compiled.ftype == ftype or compiled.ftype.kind != "VARCHAR":
+            return compiled
+        if not self.lossless(inner):
+            return compiled
+        return self._cast(exp.Cast(this=inner.this, to=exp.DataType.build(str(ftype))))
+
     def lossless(self, cast: exp.Cast) -> bool:
         """Calcite's ``RexUtil.isLosslessCast`` of a CAST (with its quirk: any DOUBLE or FLOAT to text)."""
         source, target = self(cast.this).ftype, t.from_sql(cast.to)
@@ -945,8 +973,9 @@ class Compiler:
         if ftype.is_integer:
             return operand
         if ftype.kind == "DECIMAL":
-            digits = ftype.precision - ftype.scale + (1 if ftype.scale else 0)
-            result = t.decimal(min(t.MAX_DECIMAL_PRECISION, digits), 0)
+            # Calcite's ARG0_OR_EXACT_NO_SCALE: DECIMAL(p, 0) for DECIMAL(p, s), which the types of what uses it
+            # show (seen in Flink 1.20.5: 3.14 / CEIL(<DECIMAL(12, 2)>) has the scale of a division by DECIMAL(12, 0))
+            result = t.decimal(ftype.precision, 0)
             rounding = ROUND_CEILING if up else ROUND_FLOOR
             return Expr(_strict(lambda value: value.quantize(Decimal(1), rounding=rounding), operand), result)
         return Expr(_strict(lambda value: _float_round(value, up), operand), ftype)
