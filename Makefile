@@ -29,7 +29,7 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[local,dev]'
 	@touch $@
 
 $(FLINK_VENV)/.installed: Makefile
@@ -73,7 +73,7 @@ build: $(SAM_VENV)/.installed ## sam build (needs a python3.11 on the PATH)
 	$(SAM) build
 
 bench: venv $(SAM_VENV)/.installed ## Run the benchmark (~6 min): benchmarks/results/<date>.json, PNGs, the table
-	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	$(BIN)/python -m pip install -q -e '.[local,dev,bench]'
 	$(BIN)/fanout bench
 
 artifact: venv ## Build the Flink zip (dist/fanout-flink.zip) with the pinned connector jar; needs Maven Central

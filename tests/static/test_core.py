@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,19 @@ def test_the_core_needs_only_the_layers_requirements() -> None:
                 third_party |= {n.split(".")[0] for n in names} - stdlib - {"fanout"}
     # THEN they are boto3, Powertools and pydantic only
     assert third_party <= allowed, third_party - allowed
+
+
+def test_the_package_depends_on_the_layers_requirements_and_the_rest_is_extras() -> None:
+    # GIVEN pyproject.toml and the layer's pinned requirements
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    layer = [line for line in (ROOT / "src" / "requirements.txt").read_text().splitlines() if line[:1].isalnum()]
+
+    def name(requirement: str) -> str:
+        return re.split(r"[\[<>=!~ ]", requirement, maxsplit=1)[0].lower()
+
+    # WHEN their names are compared
+    # THEN a plain install is the core's (what the layer ships), and moto comes only with the `local` extra
+    assert sorted(map(name, project["dependencies"])) == sorted(map(name, layer))
+    extras = project["optional-dependencies"]
+    assert "moto" in map(name, extras["local"]) and "kinesis-fanout" in map(name, extras["local"])
+    assert "moto" not in map(name, extras["tools"]) and "typer" in map(name, extras["tools"])

@@ -10,15 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from fanout.bench import charts
-from fanout.bench.exceptions import UnknownSectionError
 from fanout.bench.footprint import FootprintSettings, run_footprint
 from fanout.bench.latency import LatencySettings, run_latency
 from fanout.bench.lifecycle import LifecycleSettings, run_lifecycle
 from fanout.bench.offline import BenchRuntime
 from fanout.bench.report import machine, markdown, revision, write_json, write_markdown
+from fanout.bench.sections import check_sections
 from fanout.bench.throughput import ExecutorFactory, ThroughputSettings, run_throughput
 
-SECTIONS = ("throughput", "latency", "lifecycle", "footprint")
 Emit = Callable[[str], None]
 
 
@@ -42,15 +41,6 @@ class BenchSettings:
             footprint=FootprintSettings(build=False, imports=1),
             quick=True,
         )
-
-
-def check_sections(names: Iterable[str]) -> tuple[str, ...]:
-    """Validate section names (UnknownSectionError names the bad one); empty means all."""
-    chosen = tuple(dict.fromkeys(name.strip() for name in names if name.strip()))
-    for name in chosen:
-        if name not in SECTIONS:
-            raise UnknownSectionError(f"unknown section {name!r}; choose from {', '.join(SECTIONS)}")
-    return chosen or SECTIONS
 
 
 def _offline(root: Path, s: BenchSettings, chosen: tuple[str, ...], emit: Emit) -> dict[str, Any]:

@@ -10,8 +10,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from fanout.bench import SECTIONS, BenchSettings, check_sections, run_bench
-from fanout.localcloud.project import find_template
+from fanout.bench.sections import SECTIONS, check_sections
+from fanout.localcloud import require_offline_runtime
+from fanout.sam.template import find_template
 
 console = Console()
 _OUTPUT_HELP = "Folder for <date>.json, LATEST.md and the PNGs (default: benchmarks/results; --quick: a temp folder)."
@@ -42,6 +43,9 @@ def register(app: typer.Typer) -> None:
         Example: fanout bench --quick --section throughput
         """
         chosen = check_sections(section or [])
+        require_offline_runtime()
+        from fanout.bench import BenchSettings, run_bench
+
         root = find_template().parent
         settings = BenchSettings.tiny() if quick else BenchSettings()
         emit = None if as_json else (lambda message: console.print(f"[dim]…[/] {message}", highlight=False))

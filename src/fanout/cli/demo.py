@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from fanout.demo import DemoSettings, run_demo
+from fanout.localcloud import require_offline_runtime
 
 console = Console()
 _STYLE = {"cloud": "dim", "lifecycle": "bold cyan", "state": "bold", "producer": "green", "consumer": "magenta"}
@@ -76,6 +76,9 @@ def register(app: typer.Typer) -> None:
 
         Example: fanout demo --records 5000 --json
         """
+        require_offline_runtime()
+        from fanout.demo import DemoSettings, run_demo
+
         settings = DemoSettings(records=records, stopped_records=stopped_records, rate=rate, window_seconds=window)
         level = "DEBUG" if verbose else ("ERROR" if as_json else "WARNING")
         summary = run_demo(settings, None if as_json else _printer(), level)

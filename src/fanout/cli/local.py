@@ -7,15 +7,16 @@ import signal
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from fanout.localcloud.flink import TransitionDelays
-from fanout.localcloud.runtime import LocalRuntime
-from fanout.localcloud.session import LocalSession, start_application
+from fanout.localcloud import require_offline_runtime
+
+if TYPE_CHECKING:
+    from fanout.localcloud.session import LocalSession
 
 console = Console()
 err_console = Console(stderr=True)
@@ -75,6 +76,11 @@ def register(app: typer.Typer) -> None:
 
         Example: fanout local up --start-app --env-file .fanout-local.env
         """
+        require_offline_runtime()
+        from fanout.localcloud.flink import TransitionDelays
+        from fanout.localcloud.runtime import LocalRuntime
+        from fanout.localcloud.session import LocalSession, start_application
+
         delays = TransitionDelays(
             start=transition_seconds, stop=transition_seconds, update=transition_seconds / 2, delete=transition_seconds
         )

@@ -13,6 +13,10 @@ class LocalCloudError(FanoutError):
     """Base of the offline runtime's errors."""
 
 
+class OfflineRuntimeMissingError(LocalCloudError):
+    """The offline runtime's dependencies (the ``local`` extra: moto's server) are not installed."""
+
+
 class LocalServiceError(LocalCloudError):
     """A modelled AWS error raised by an emulated service; `code` is the AWS error code."""
 

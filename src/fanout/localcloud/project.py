@@ -8,26 +8,11 @@ from typing import Any
 
 from fanout.artifact import ArtifactSourceError, artifact_entries, find_project_root, zip_bytes
 from fanout.localcloud.deploy import LocalDeployment, deploy
-from fanout.localcloud.exceptions import LocalCloudError
 from fanout.localcloud.server import ACCOUNT
+from fanout.sam.template import find_template
 
 LOCAL_KNOBS = {"POLL_INTERVAL_SECONDS": "1", "TRANSITION_CEILING_SECONDS": "60"}
 """Function settings for the offline runtime: transitions take seconds locally, not minutes."""
-
-
-def find_template(explicit: Path | None = None) -> Path:
-    """The project's template: explicit path > ./template.yaml or a parent's > the source checkout's."""
-    if explicit is not None:
-        if not explicit.is_file():
-            raise LocalCloudError(f"template {explicit} does not exist")
-        return explicit
-    for folder in (Path.cwd(), *Path.cwd().parents):
-        if (folder / "template.yaml").is_file() and (folder / "statemachines").is_dir():
-            return folder / "template.yaml"
-    checkout = Path(__file__).resolve().parents[3] / "template.yaml"
-    if checkout.is_file():
-        return checkout
-    raise LocalCloudError("template.yaml not found: run from the project folder or pass --template")
 
 
 def stand_in_artifact(root: Path) -> bytes:

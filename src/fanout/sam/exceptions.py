@@ -15,3 +15,7 @@ class UnsupportedTemplateError(TemplateError):
 
 class TemplateParameterError(TemplateError):
     """A template parameter value is missing or breaks its constraints."""
+
+
+class TemplateNotFoundError(TemplateError):
+    """No template.yaml where it was looked for."""

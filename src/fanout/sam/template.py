@@ -14,9 +14,24 @@ from typing import Any
 
 from cfn_tools import load_yaml
 
-from fanout.sam.exceptions import TemplateParameterError, UnsupportedTemplateError
+from fanout.sam.exceptions import TemplateNotFoundError, TemplateParameterError, UnsupportedTemplateError
 
 _SUB = re.compile(r"\$\{([^}!]+)\}")
+
+
+def find_template(explicit: Path | None = None) -> Path:
+    """The project's template: explicit path > ./template.yaml or a parent's > the source checkout's."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise TemplateNotFoundError(f"template {explicit} does not exist")
+        return explicit
+    for folder in (Path.cwd(), *Path.cwd().parents):
+        if (folder / "template.yaml").is_file() and (folder / "statemachines").is_dir():
+            return folder / "template.yaml"
+    checkout = Path(__file__).resolve().parents[3] / "template.yaml"  # src/fanout/sam/template.py
+    if checkout.is_file():
+        return checkout
+    raise TemplateNotFoundError("template.yaml not found: run from the project folder or pass --template")
 
 
 def load_template(path: Path) -> dict[str, Any]:
