@@ -50,16 +50,20 @@ class Cloud:
         """The local Managed Flink control plane."""
         return moto_ext.local_flink(ACCOUNT, self.region)
 
+    @property
+    def kinesis_faults(self) -> moto_ext.KinesisFaults:
+        """The PutRecords failures armed in this cloud's streams."""
+        return moto_ext.kinesis_faults(ACCOUNT, self.region)
+
 
 @pytest.fixture
 def cloud(aws_credentials: None) -> Iterator[Cloud]:
     """moto in-process, with the offline runtime's extensions and short transitions."""
     moto_ext.install()
-    moto_ext.reset()
-    moto_ext.set_transition_delays(TransitionDelays(start=0.5, stop=0.5, update=0.2, delete=0.3))
-    with mock_aws(config=moto_ext.MOTO_CONFIG):
-        yield Cloud()
-    moto_ext.reset()
+    with mock_aws(config=dict(moto_ext.MOTO_CONFIG)):  # a fresh moto: the runtime's state lives on its backends
+        cloud = Cloud()
+        cloud.flink.delays = TransitionDelays(start=0.5, stop=0.5, update=0.2, delete=0.3)
+        yield cloud
 
 
 def artifact_zip() -> bytes:
@@ -99,6 +103,6 @@ def start(cloud: Cloud, deployment: LocalDeployment, name: str, payload: dict[st
 def set_function_env(deployment: LocalDeployment, **values: str) -> None:
     """Change environment variables of every deployed function (local knobs such as the ceiling)."""
     for fn in deployment.functions.values():
-        code = moto_ext.function_code(fn.name)
+        code = moto_ext.functions(ACCOUNT, REGION).get(fn.name)
         assert code is not None
         code.environment.update(values)

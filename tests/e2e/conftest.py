@@ -4,6 +4,7 @@ by that function's role in the transformed template (tests/iam.py)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -17,16 +18,26 @@ def _logical(function_name: str, logicals: list[str]) -> str | None:
 
 
 @pytest.fixture(autouse=True)
-def calls_allowed_by_each_role() -> Iterator[None]:
+def calls_allowed_by_each_role(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """After the test, every recorded call of a template function is allowed by its own role."""
-    lambda_runtime.api_calls.clear()
+    invoked: dict[int, tuple[str, lambda_runtime.FunctionCode]] = {}
+    invoke = lambda_runtime.invoke
+
+    def observed(code: lambda_runtime.FunctionCode, event: Any, **kwargs: Any) -> tuple[Any, bool]:
+        invoked[id(code)] = (kwargs["function_name"], code)
+        return invoke(code, event, **kwargs)
+
+    monkeypatch.setattr(lambda_runtime, "invoke", observed)
     yield
+    calls: dict[str, set[tuple[str, str]]] = {}
+    for name, code in invoked.values():
+        calls.setdefault(name, set()).update(code.api_calls)
     roles = function_roles()
     denied = []
-    for name, calls in lambda_runtime.api_calls.items():
+    for name, made in calls.items():
         logical = _logical(name, list(roles))
         if logical is None:
             continue  # not a function of template.yaml
         allowed = role_actions(roles[logical])
-        denied += [f"{logical}: {iam_action(*call)}" for call in sorted(calls) if iam_action(*call) not in allowed]
+        denied += [f"{logical}: {iam_action(*call)}" for call in sorted(made) if iam_action(*call) not in allowed]
     assert not denied, f"calls its role does not allow (AWS would answer AccessDenied): {denied}"

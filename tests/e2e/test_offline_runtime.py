@@ -14,7 +14,6 @@ import pytest
 from fanout.demo import DemoSettings, run_demo
 from fanout.ledger import Ledger
 from fanout.lifecycle.overview import application_overview
-from fanout.localcloud import moto_ext
 from fanout.localcloud.flink import TransitionDelays
 from fanout.localcloud.runtime import LocalRuntime
 from fanout.producer import Entry, labelled_transactions, partition_key_for, put_records
@@ -104,8 +103,8 @@ def test_demo_passes_every_check_with_a_second_window() -> None:
 
 def test_partial_put_failures_on_producer_and_flink_sinks_lose_nothing(harness: Harness) -> None:
     # GIVEN ProvisionedThroughputExceeded on every 3rd entry of the input and of the positive stream
-    moto_ext.kinesis_faults.fail_entries(harness.outputs["TransactionsStreamName"], every=3, times=100)
-    moto_ext.kinesis_faults.fail_entries(harness.outputs["PositiveTransactionsStreamName"], every=3, times=100)
+    harness.rt.cloud.kinesis_faults.fail_entries(harness.outputs["TransactionsStreamName"], every=3, times=100)
+    harness.rt.cloud.kinesis_faults.fail_entries(harness.outputs["PositiveTransactionsStreamName"], every=3, times=100)
     arn = harness.run("faulty", {"action": "start"})
     harness.wait_status("RUNNING")
     # WHEN 600 records are put
@@ -116,7 +115,7 @@ def test_partial_put_failures_on_producer_and_flink_sinks_lose_nothing(harness: 
     assert report.retried >= 100
     job = harness.rt.jobs.jobs["fanout-e2e-fanout"] if harness.rt.jobs else None
     assert job is not None and job.stats.put_retries > 0
-    assert moto_ext.kinesis_faults.injected[harness.outputs["PositiveTransactionsStreamName"]] > 0
+    assert harness.rt.cloud.kinesis_faults.injected[harness.outputs["PositiveTransactionsStreamName"]] > 0
     assert harness.ledger.ok, harness.ledger.report()
     assert wait_for_execution(harness.rt.client("stepfunctions"), arn)["status"] == "SUCCEEDED"
 

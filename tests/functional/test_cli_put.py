@@ -19,7 +19,7 @@ from fanout.localcloud.deploy import LocalDeployment
 from fanout.producer import fake_transactions, sender
 from fanout.producer.exceptions import DeliveryIncompleteError, EndpointUnreachableError
 from fanout.streams import StreamNotFoundError
-from tests.conftest import Cloud
+from tests.conftest import ACCOUNT, REGION, Cloud
 
 STREAM = "put-test"
 
@@ -108,13 +108,13 @@ def test_put_partial_failures_retry_only_failed_entries_and_keep_key_order(
     # GIVEN records of 8 keys, numbered per key, and every 3rd entry put failing 60 times
     lines = [json.dumps({"key": f"k{i % 8}", "seq": i}).encode() for i in range(400)]
     source = ndjson(tmp_path, lines)
-    moto_ext.kinesis_faults.fail_entries(STREAM, every=3, times=60)
+    moto_ext.kinesis_faults(ACCOUNT, REGION).fail_entries(STREAM, every=3, times=60)
     # WHEN they are put with the key field as partition key
     result = put(runner, "--from-file", str(source), "--partition-key", "key", "--json")
     # THEN only the failed entries were retried, every record arrived exactly once, and per key in input order
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    assert summary["records"]["retried"] == moto_ext.kinesis_faults.injected[STREAM] == 60
+    assert summary["records"]["retried"] == moto_ext.kinesis_faults(ACCOUNT, REGION).injected[STREAM] == 60
     assert summary["records"]["sent"] == 400
     assert payloads(kinesis) == Counter(lines)
     per_key: dict[str, list[int]] = defaultdict(list)
@@ -154,7 +154,7 @@ def test_put_records_still_failing_after_every_attempt_go_to_the_undelivered_fil
     runner: CliRunner, kinesis: Any, tmp_path: Path
 ) -> None:
     # GIVEN the first 6 entries put failing, and 2 attempts per record (so user u0's first record is given up)
-    moto_ext.kinesis_faults.fail_entries(STREAM, every=1, times=6)
+    moto_ext.kinesis_faults(ACCOUNT, REGION).fail_entries(STREAM, every=1, times=6)
     lines = [json.dumps({"user": f"u{i % 5}", "n": i}).encode() for i in range(30)]
     source = ndjson(tmp_path, lines)
     # WHEN they are put keyed by user

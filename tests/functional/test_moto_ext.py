@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from fanout.localcloud import moto_ext
-from tests.conftest import Cloud
+from tests.conftest import ACCOUNT, Cloud
 
 
 def test_moto_is_the_pinned_version() -> None:
@@ -90,7 +90,7 @@ def test_lambda_invoke_runs_the_real_handler_and_maps_exceptions(cloud: Cloud, t
         lam.create_function(
             FunctionName=name, Runtime="python3.11", Role=role, Handler=f"h.{name}", Code={"ZipFile": buf.getvalue()}
         )
-        moto_ext.register_function(name, tmp_path, f"h.{name}", {})
+        moto_ext.register_function(name, tmp_path, f"h.{name}", {}, account=ACCOUNT, region=cloud.region)
     ok = lam.invoke(FunctionName="ok", Payload=json.dumps({"a": 1}))
     assert json.loads(ok["Payload"].read()) == {"echo": {"a": 1}, "fn": "ok"}
     assert "FunctionError" not in ok

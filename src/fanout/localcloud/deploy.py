@@ -7,6 +7,7 @@ accepted but do nothing offline (alarms, schedules, e-mail subscriptions) are re
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -14,23 +15,20 @@ import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from fanout.localcloud import moto_ext
 from fanout.localcloud.exceptions import UnsupportedTemplateError
 from fanout.sam.template import Stack, load_template
 
-_DUMMY_ZIP: bytes = b""
 
-
+@functools.cache
 def _dummy_zip() -> bytes:
-    global _DUMMY_ZIP
-    if not _DUMMY_ZIP:
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w") as zf:
-            zf.writestr("README.txt", "Code runs in-process from the project tree; see fanout.localcloud.")
-        _DUMMY_ZIP = buf.getvalue()
-    return _DUMMY_ZIP
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("README.txt", "Code runs in-process from the project tree; see fanout.localcloud.")
+    return buf.getvalue()
 
 
 @dataclass
@@ -130,18 +128,20 @@ def _naming(stack: Stack, logical: str, resource: Mapping[str, Any]) -> tuple[st
 
 
 # Types accepted without a local effect, with the reason shown to the user.
-_NOT_EMULATED = {
-    "AWS::CloudWatch::Alarm": "alarms are created (their actions armed and disarmed) but not evaluated offline",
-    "AWS::Scheduler::Schedule": "schedules do not fire offline; start executions with `fanout run`",
-    "AWS::SNS::Subscription": "subscriptions (e-mail) are not delivered offline",
-    "AWS::Serverless::LayerVersion": "the layer's code (src/) is installed in the project's environment",
-    "AWS::S3::BucketPolicy": "bucket policies are not enforced offline",
-    "AWS::SQS::QueuePolicy": "queue policies are not enforced offline",
-    "AWS::IAM::ManagedPolicy": "IAM is not enforced offline",
-    "AWS::KMS::Key": "KMS keys are not created offline; what they encrypt (topic, log groups) is not encrypted",
-}
+_NOT_EMULATED: Mapping[str, str] = MappingProxyType(
+    {
+        "AWS::CloudWatch::Alarm": "alarms are created (their actions armed and disarmed) but not evaluated offline",
+        "AWS::Scheduler::Schedule": "schedules do not fire offline; start executions with `fanout run`",
+        "AWS::SNS::Subscription": "subscriptions (e-mail) are not delivered offline",
+        "AWS::Serverless::LayerVersion": "the layer's code (src/) is installed in the project's environment",
+        "AWS::S3::BucketPolicy": "bucket policies are not enforced offline",
+        "AWS::SQS::QueuePolicy": "queue policies are not enforced offline",
+        "AWS::IAM::ManagedPolicy": "IAM is not enforced offline",
+        "AWS::KMS::Key": "KMS keys are not created offline; what they encrypt (topic, log groups) is not encrypted",
+    }
+)
 
-_ORDER = [
+_ORDER = (
     "AWS::IAM::Role",
     "AWS::Kinesis::Stream",
     "AWS::S3::Bucket",
@@ -153,7 +153,7 @@ _ORDER = [
     "AWS::CloudWatch::Alarm",
     "AWS::Serverless::StateMachine",
     "AWS::CloudWatch::Dashboard",
-]
+)
 
 
 class Deployer:
@@ -357,6 +357,8 @@ class Deployer:
             environment,
             memory_mb=int(resolved.get("MemorySize", 128)),
             timeout_seconds=int(resolved.get("Timeout", 3)),
+            account=self.stack.account,
+            region=self.stack.region,
         )
         function = LocalFunction(
             logical, name, self.stack.attrs[logical]["Arn"], code_dir, str(resolved["Handler"]), environment
@@ -387,18 +389,20 @@ _FUNCTION_SETTINGS = frozenset(
     {"CodeUri", "Handler", "Runtime", "Timeout", "MemorySize", "Environment", "Events", "FunctionName"}
     | {"Description", "Tags"}  # no behaviour to emulate
 )
-_FUNCTION_NOT_EMULATED = {
-    "Architectures": "handlers run in this process, on this machine's architecture",
-    "Layers": "the layer's code (src/) is installed in the project's environment",
-    "Policies": "IAM is not enforced offline",
-    "Role": "IAM is not enforced offline",
-    "Tracing": "X-Ray tracing is off offline",
-    "LoggingConfig": "function logs go to this process's logging, not to CloudWatch Logs",
-    "ReservedConcurrentExecutions": "concurrency is not limited offline",
-    "EphemeralStorage": "handlers use this machine's temporary folder",
-    "KmsKeyArn": "KMS is not emulated offline",
-    "DeadLetterQueue": "functions are invoked synchronously offline; nothing goes to the dead-letter queue",
-}
+_FUNCTION_NOT_EMULATED: Mapping[str, str] = MappingProxyType(
+    {
+        "Architectures": "handlers run in this process, on this machine's architecture",
+        "Layers": "the layer's code (src/) is installed in the project's environment",
+        "Policies": "IAM is not enforced offline",
+        "Role": "IAM is not enforced offline",
+        "Tracing": "X-Ray tracing is off offline",
+        "LoggingConfig": "function logs go to this process's logging, not to CloudWatch Logs",
+        "ReservedConcurrentExecutions": "concurrency is not limited offline",
+        "EphemeralStorage": "handlers use this machine's temporary folder",
+        "KmsKeyArn": "KMS is not emulated offline",
+        "DeadLetterQueue": "functions are invoked synchronously offline; nothing goes to the dead-letter queue",
+    }
+)
 
 _EVENT_SOURCE_SETTINGS = frozenset(
     {
@@ -487,7 +491,7 @@ def deploy(
     if environment_overrides:
         for fn in result.functions.values():
             fn.environment.update(environment_overrides)
-            code = moto_ext.function_code(fn.name)
+            code = moto_ext.functions(account, region).get(fn.name)
             if code is not None:
                 code.environment.update(environment_overrides)
     return result

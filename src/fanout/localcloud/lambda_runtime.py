@@ -2,8 +2,8 @@
 
 An exception becomes a Lambda function error (`errorType` is the exception's class name), as on AWS,
 so the state machine's Retry and Catch match the same names. Every AWS API call a handler makes is recorded
-per function (``api_calls``): IAM is not enforced offline, so tests check these calls against each
-function's role in the template.
+on its function (``FunctionCode.api_calls``): IAM is not enforced offline, so tests check these calls against
+each function's role in the template.
 """
 
 from __future__ import annotations
@@ -19,16 +19,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-_ENV_LOCK = threading.RLock()
-_MODULES: dict[tuple[str, str], ModuleType] = {}
-_CALLER: ContextVar[str | None] = ContextVar("fanout_lambda_caller", default=None)
-_RECORDING = threading.Lock()
-
-api_calls: dict[str, set[tuple[str, str]]] = {}
-"""Per function name, the (botocore service id, operation) pairs its handler called."""
+_ENV_LOCK = threading.RLock()  # os.environ is the process's: one invocation overlays it at a time
+_CALLER: ContextVar[FunctionCode | None] = ContextVar("fanout_lambda_caller", default=None)
+_RECORDING = threading.Lock()  # guards the one-time wrapping of botocore's API call
 
 
 def _record_api_calls() -> None:
@@ -43,8 +38,7 @@ def _record_api_calls() -> None:
         def recorded(self: Any, operation_name: str, api_params: Any) -> Any:
             caller = _CALLER.get()
             if caller is not None:
-                service = self.meta.service_model.service_id.hyphenize()
-                api_calls.setdefault(caller, set()).add((service, operation_name))
+                caller.api_calls.add((self.meta.service_model.service_id.hyphenize(), operation_name))
             return original(self, operation_name, api_params)
 
         recorded._fanout_recorded = True  # type: ignore[attr-defined]
@@ -78,6 +72,15 @@ class FunctionCode:
     environment: dict[str, str] = field(default_factory=dict)
     memory_mb: int = 128
     timeout_seconds: int = 60
+    api_calls: set[tuple[str, str]] = field(default_factory=set, compare=False)
+    """The (botocore service id, operation) pairs its handler called."""
+    _handler: Callable[[Any, Any], Any] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def handler_function(self) -> Callable[[Any, Any], Any]:
+        """The handler, imported on the first invocation."""
+        if self._handler is None:
+            self._handler = load_handler(self.code_dir, self.handler)
+        return self._handler
 
 
 @contextmanager
@@ -97,20 +100,16 @@ def _environment(overlay: Mapping[str, str]) -> Iterator[None]:
 
 
 def load_handler(code_dir: Path, handler: str) -> Callable[[Any, Any], Any]:
-    """Import `module.function` from a function's code directory (cached per directory)."""
+    """Import `module.function` from a function's code directory (a new module object on every call)."""
     module_name, _, func_name = handler.rpartition(".")
-    key = (str(code_dir.resolve()), module_name)
-    module = _MODULES.get(key)
-    if module is None:
-        path = code_dir / (module_name.replace(".", "/") + ".py")
-        unique = f"_fanout_fn_{abs(hash(key))}_{module_name.replace('.', '_')}"
-        spec = importlib.util.spec_from_file_location(unique, path)
-        if spec is None or spec.loader is None or not path.exists():
-            raise FileNotFoundError(f"handler module {path} not found")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[unique] = module
-        spec.loader.exec_module(module)
-        _MODULES[key] = module
+    path = code_dir / (module_name.replace(".", "/") + ".py")
+    unique = f"_fanout_fn_{abs(hash((str(code_dir.resolve()), module_name)))}_{module_name.replace('.', '_')}"
+    spec = importlib.util.spec_from_file_location(unique, path)
+    if spec is None or spec.loader is None or not path.exists():
+        raise FileNotFoundError(f"handler module {path} not found")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[unique] = module
+    spec.loader.exec_module(module)
     func = getattr(module, func_name, None)
     if not callable(func):
         raise AttributeError(f"{handler}: {func_name} is not a function of {module_name}")
@@ -136,10 +135,10 @@ def invoke(code: FunctionCode, event: Any, *, function_name: str, function_arn: 
         timeout_seconds=code.timeout_seconds,
     )
     _record_api_calls()
-    token = _CALLER.set(function_name)
+    token = _CALLER.set(code)
     with _environment(overlay):
         try:
-            handler = load_handler(code.code_dir, code.handler)
+            handler = code.handler_function()
             return handler(event, context), False
         except Exception as exc:  # the runtime reports every handler error as a function error
             return {

@@ -13,25 +13,28 @@ from __future__ import annotations
 import json
 import threading
 import warnings
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, cast
 
 from fanout.localcloud import lambda_runtime
 from fanout.localcloud.exceptions import LocalServiceError, MotoCompatibilityError
-from fanout.localcloud.flink import LocalApplication, LocalFlink, Operation, Snapshot, TransitionDelays
+from fanout.localcloud.flink import LocalApplication, LocalFlink, Operation, Snapshot
 
-MOTO_CONFIG: dict[str, Any] = {
-    "lambda": {"use_docker": False},
-    "stepfunctions": {"execute_state_machine": True},
-}
+MOTO_CONFIG: Mapping[str, Any] = MappingProxyType(
+    {
+        "lambda": {"use_docker": False},
+        "stepfunctions": {"execute_state_machine": True},
+    }
+)
 """moto's configuration for the offline runtime (decorator mode and `POST /moto-api/config` alike)."""
 
-_LOCK = threading.RLock()
-_FLINK: dict[tuple[str, str], LocalFlink] = {}
-_FUNCTIONS: dict[str, lambda_runtime.FunctionCode] = {}
-_DELAYS = TransitionDelays()
-_installed = False
+_INSTALL_LOCK = threading.Lock()  # guards the one-time patching of moto's classes (see install)
+_PATCHED = "_fanout_patched"  # marks a moto class as patched: the process-wide patches are applied once
+_FUNCTIONS = "fanout_functions"  # the attribute of a LambdaSimpleBackend that holds its local functions
+_FAULTS = "fanout_faults"  # the attribute of a KinesisBackend that holds its armed faults
 
 
 class KinesisFaults:
@@ -67,45 +70,46 @@ class KinesisFaults:
             return True
 
 
-kinesis_faults = KinesisFaults()
+# --------------------------------------------------------------------- state, kept on moto's backends
+# What the offline runtime adds lives on the moto backend of its account and region (moto's own state), so a
+# moto reset forgets it with everything else, and nothing of it is a global of this package.
+def _attached(backend: Any, attribute: str, make: Callable[[], Any]) -> Any:
+    """``backend.<attribute>``, made on first use (dict.setdefault: one wins if two threads race)."""
+    state = backend.__dict__.get(attribute)
+    if state is None:
+        state = backend.__dict__.setdefault(attribute, make())
+    return state
 
 
-# --------------------------------------------------------------------- registries
-def local_flink(account: str = "123456789012", region: str = "us-east-1") -> LocalFlink:
-    """The local Managed Flink of an account and region (created on first use)."""
-    with _LOCK:
-        key = (account, region)
-        if key not in _FLINK:
-            _FLINK[key] = LocalFlink(account, region, delays=_DELAYS)
-        return _FLINK[key]
+def local_flink(account: str, region: str) -> LocalFlink:
+    """The local Managed Flink of an account and region (made on first use, with default delays)."""
+    from moto.kinesisanalyticsv2.models import kinesisanalyticsv2_backends
+
+    backend = kinesisanalyticsv2_backends[account][region]
+    return cast(LocalFlink, _attached(backend, "fanout_flink", lambda: LocalFlink(account, region)))
 
 
-def set_transition_delays(delays: TransitionDelays) -> None:
-    """Transition delays for every local Flink control plane, present and future."""
-    global _DELAYS
-    with _LOCK:
-        _DELAYS = delays
-        for flink in _FLINK.values():
-            flink.delays = delays
+def functions(account: str, region: str) -> dict[str, lambda_runtime.FunctionCode]:
+    """The Lambda functions of an account and region whose invocations run their real handler in-process."""
+    from moto.awslambda_simple.models import lambda_simple_backends
+
+    return cast(
+        dict[str, lambda_runtime.FunctionCode], _attached(lambda_simple_backends[account][region], _FUNCTIONS, dict)
+    )
 
 
-def register_function(name: str, code_dir: Path, handler: str, environment: dict[str, str], **kw: Any) -> None:
+def kinesis_faults(account: str, region: str) -> KinesisFaults:
+    """The PutRecords faults armed for the streams of an account and region."""
+    from moto.kinesis.models import kinesis_backends
+
+    return cast(KinesisFaults, _attached(kinesis_backends[account][region], _FAULTS, KinesisFaults))
+
+
+def register_function(
+    name: str, code_dir: Path, handler: str, environment: dict[str, str], *, account: str, region: str, **kw: Any
+) -> None:
     """Make invocations of Lambda function `name` run `handler` from `code_dir` in-process."""
-    with _LOCK:
-        _FUNCTIONS[name] = lambda_runtime.FunctionCode(Path(code_dir), handler, dict(environment), **kw)
-
-
-def function_code(name: str) -> lambda_runtime.FunctionCode | None:
-    """The registered code of a function, if any."""
-    return _FUNCTIONS.get(name)
-
-
-def reset() -> None:
-    """Forget every local application, registered function and armed fault (between tests)."""
-    with _LOCK:
-        _FLINK.clear()
-        _FUNCTIONS.clear()
-        kinesis_faults.clear()
+    functions(account, region)[name] = lambda_runtime.FunctionCode(Path(code_dir), handler, dict(environment), **kw)
 
 
 # --------------------------------------------------------------------- kinesisanalyticsv2 shapes
@@ -292,20 +296,22 @@ def _delete_application_snapshot(resp: Any) -> str:
     return "{}"
 
 
-_ACTIONS = {
-    "create_application": _create_application,
-    "describe_application": _describe_application,
-    "list_applications": _list_applications,
-    "start_application": _start_application,
-    "stop_application": _stop_application,
-    "update_application": _update_application,
-    "delete_application": _delete_application,
-    "describe_application_operation": _describe_application_operation,
-    "list_application_operations": _list_application_operations,
-    "list_application_snapshots": _list_application_snapshots,
-    "create_application_snapshot": _create_application_snapshot,
-    "delete_application_snapshot": _delete_application_snapshot,
-}
+_ACTIONS: Mapping[str, Callable[[Any], str]] = MappingProxyType(
+    {
+        "create_application": _create_application,
+        "describe_application": _describe_application,
+        "list_applications": _list_applications,
+        "start_application": _start_application,
+        "stop_application": _stop_application,
+        "update_application": _update_application,
+        "delete_application": _delete_application,
+        "describe_application_operation": _describe_application_operation,
+        "list_application_operations": _list_application_operations,
+        "list_application_snapshots": _list_application_snapshots,
+        "create_application_snapshot": _create_application_snapshot,
+        "delete_application_snapshot": _delete_application_snapshot,
+    }
+)
 
 
 def _as_moto_error(func: Any) -> Any:
@@ -326,7 +332,7 @@ def _invoke(
     self: Any, function_name: str, qualifier: str | None, body: Any, headers: Any, response_headers: Any
 ) -> bytes:
     fn = self.get_function(function_name, qualifier)
-    code = _FUNCTIONS.get(fn.function_name)
+    code = _attached(self, _FUNCTIONS, dict).get(fn.function_name)
     if code is None:
         response_headers["x-amz-function-error"] = "Unhandled"
         return json.dumps(
@@ -344,7 +350,8 @@ def _invoke(
 def _put_records_with_faults(original: Any) -> Any:
     def put_records(self: Any, stream_arn: str, stream_name: str, records: list[dict[str, Any]]) -> dict[str, Any]:
         name = stream_name or (stream_arn or "").rsplit("/", 1)[-1]
-        failing = [kinesis_faults.should_fail(name) for _ in records]
+        faults: KinesisFaults = _attached(self, _FAULTS, KinesisFaults)
+        failing = [faults.should_fail(name) for _ in records]
         if not any(failing):
             return original(self, stream_arn, stream_name, records)
         kept = [r for r, fail in zip(records, failing, strict=True) if not fail]
@@ -385,16 +392,15 @@ def _shard_get_records(original: Any) -> Any:
 
 
 def install() -> None:
-    """Patch moto once per process. Raises MotoCompatibilityError if moto moved what we patch."""
-    global _installed
-    with _LOCK:
-        if _installed:
-            return
+    """Patch moto's classes once per process. Raises MotoCompatibilityError if moto moved what we patch."""
+    with _INSTALL_LOCK:
         try:
             from moto.awslambda_simple.models import LambdaSimpleBackend
             from moto.kinesisanalyticsv2.responses import KinesisAnalyticsV2Response
         except ImportError as exc:  # pragma: no cover - only on an incompatible moto
             raise MotoCompatibilityError(f"moto no longer provides what the offline runtime patches: {exc}") from exc
+        if getattr(LambdaSimpleBackend, _PATCHED, False):
+            return
         if not callable(getattr(LambdaSimpleBackend, "invoke", None)):
             raise MotoCompatibilityError("moto's LambdaSimpleBackend has no invoke() to replace")
         from moto.kinesis.models import KinesisBackend, Shard
@@ -407,4 +413,4 @@ def install() -> None:
         LambdaSimpleBackend.invoke = _invoke  # type: ignore[method-assign]
         # The stack of Outputs that `register_stack_outputs` creates holds one placeholder resource.
         warnings.filterwarnings("ignore", message="Tried to parse AWS::CloudFormation::WaitConditionHandle")
-        _installed = True
+        setattr(LambdaSimpleBackend, _PATCHED, True)

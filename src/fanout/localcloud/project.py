@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from fanout.artifact import ArtifactSourceError, artifact_entries, find_project_root, zip_bytes
@@ -11,7 +12,7 @@ from fanout.localcloud.deploy import LocalDeployment, deploy
 from fanout.localcloud.server import ACCOUNT
 from fanout.sam.template import find_template
 
-LOCAL_KNOBS = {"POLL_INTERVAL_SECONDS": "1", "TRANSITION_CEILING_SECONDS": "60"}
+LOCAL_KNOBS: Mapping[str, str] = MappingProxyType({"POLL_INTERVAL_SECONDS": "1", "TRANSITION_CEILING_SECONDS": "60"})
 """Function settings for the offline runtime: transitions take seconds locally, not minutes."""
 
 

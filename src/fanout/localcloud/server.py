@@ -10,7 +10,8 @@ import logging
 import os
 import socket
 import urllib.request
-from types import TracebackType
+from collections.abc import Mapping
+from types import MappingProxyType, TracebackType
 from typing import Any
 
 import boto3
@@ -20,7 +21,7 @@ from fanout.localcloud.exceptions import PortInUseError
 from fanout.localcloud.flink import LocalFlink, TransitionDelays
 
 ACCOUNT = "123456789012"
-FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+FAKE_CREDENTIALS: Mapping[str, str] = MappingProxyType({"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"})
 
 
 class LocalCloud:
@@ -42,8 +43,6 @@ class LocalCloud:
             _check_free(self.port)  # moto's server thread would print the error and leave start() waiting for ever
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         moto_ext.install()
-        moto_ext.reset()
-        moto_ext.set_transition_delays(self.delays)
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
         host, port = self._server.get_host_and_port()
@@ -65,7 +64,8 @@ class LocalCloud:
                 os.environ[key] = value
         # moto's backends live in this process: start from an empty cloud, then configure it.
         self._post("/moto-api/reset", b"")
-        self._post("/moto-api/config", json.dumps(moto_ext.MOTO_CONFIG).encode())
+        self._post("/moto-api/config", json.dumps(dict(moto_ext.MOTO_CONFIG)).encode())
+        self.flink.delays = self.delays
         return self
 
     def client_environment(self) -> dict[str, str]:
@@ -110,6 +110,11 @@ class LocalCloud:
     def flink(self) -> LocalFlink:
         """The local Managed Flink control plane of this cloud."""
         return moto_ext.local_flink(ACCOUNT, self.region)
+
+    @property
+    def kinesis_faults(self) -> moto_ext.KinesisFaults:
+        """The PutRecords failures armed in this cloud's streams."""
+        return moto_ext.kinesis_faults(ACCOUNT, self.region)
 
 
 def _check_free(port: int) -> None:
