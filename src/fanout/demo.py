@@ -14,7 +14,7 @@ from typing import Any
 
 from fanout import executions
 from fanout.ledger import Ledger
-from fanout.lifecycle.status import ApplicationStatus
+from fanout.lifecycle.status import ApplicationStatus, ExecutionStatus
 from fanout.localcloud.flink import LocalApplication, TransitionDelays
 from fanout.localcloud.runtime import LocalRuntime
 from fanout.producer import Entry, labelled_transactions, partition_key_for, put_records
@@ -146,7 +146,7 @@ class _Demo:
         dlq = sum(m["records_to_dlq"] for m in mappings.values())
         checks["nothing lost, duplicated or misrouted"] = self.ledger.ok
         checks["every execution succeeded"] = (
-            all(e["status"] == "SUCCEEDED" for e in self.executions) and len(self.executions) == 2
+            all(e["status"] == ExecutionStatus.SUCCEEDED for e in self.executions) and len(self.executions) == 2
         )
         checks["records put while stopped delivered after the restore, once"] = (
             self.ledger.delivered_count("stopped") == self.s.stopped_records

@@ -12,8 +12,9 @@ from typing import Any
 
 from fanout.lifecycle.exceptions import InvalidRequestError
 from fanout.lifecycle.models import LifecycleRequest, parse_duration
+from fanout.lifecycle.status import ExecutionStatus
 
-OUTCOMES = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+OUTCOMES = tuple(status for status in ExecutionStatus if status.final)
 """The final statuses of an execution (RUNNING and PENDING_REDRIVE are not final)."""
 
 _SHORT_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$", re.IGNORECASE)
@@ -43,7 +44,7 @@ def follow(
         events = new_events(sfn, execution_arn, seen)
         seen += len(events)
         yield from events
-        if status != "RUNNING":
+        if ExecutionStatus(status).final:
             return
         if time.monotonic() > deadline:
             raise TimeoutError(f"execution {execution_arn} still RUNNING after {timeout_seconds:.0f}s")

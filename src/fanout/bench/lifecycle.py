@@ -24,7 +24,7 @@ from typing import Any
 from fanout.bench.exceptions import BenchTimeoutError
 from fanout.bench.offline import BenchRuntime
 from fanout.bench.targets import Target
-from fanout.lifecycle.status import ApplicationStatus
+from fanout.lifecycle.status import ApplicationStatus, ExecutionStatus
 from fanout.sam.template import load_template
 
 PRICE_PER_TRANSITION = 0.025 / 1000
@@ -63,7 +63,7 @@ def _wait_for(sfn: Any, arn: str, timeout: float) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         status = str(sfn.describe_execution(executionArn=arn)["status"])
-        if status != "RUNNING":
+        if status != ExecutionStatus.RUNNING:
             return status
         time.sleep(0.2)
     raise BenchTimeoutError(f"execution {arn} still RUNNING after {timeout} s")
@@ -141,7 +141,12 @@ def lifecycle_targets(
     """The issue's targets for this section."""
     cost = aws["cost_usd"]
     out = [
-        Target("lifecycle: window execution offline", status, "SUCCEEDED", status == "SUCCEEDED"),
+        Target(
+            "lifecycle: window execution offline",
+            status,
+            ExecutionStatus.SUCCEEDED.value,
+            status == ExecutionStatus.SUCCEEDED,
+        ),
         Target(
             f"lifecycle: cost per window at {aws['poll_seconds']:g} s polls ({aws['transitions']} transitions)",
             f"${cost:.6f}",

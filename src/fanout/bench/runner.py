@@ -17,6 +17,7 @@ from fanout.bench.offline import BenchRuntime
 from fanout.bench.report import machine, markdown, revision, write_json, write_markdown
 from fanout.bench.sections import check_sections
 from fanout.bench.throughput import ExecutorFactory, ThroughputSettings, run_throughput
+from fanout.lifecycle.status import ExecutionStatus
 
 Emit = Callable[[str], None]
 
@@ -108,7 +109,9 @@ def _correct(sections: dict[str, Any]) -> bool:
     rates = sections.get("latency", {}).get("rates", [])
     # A record lost at a rate the local cloud cannot sustain is reported per rate; a wrong route never is.
     clean = all(not (r["duplicated"] or r["misrouted"]) for r in rates)
-    lifecycle = sections.get("lifecycle", {}).get("execution_status", "SUCCEEDED") == "SUCCEEDED"
+    lifecycle = (
+        sections.get("lifecycle", {}).get("execution_status", ExecutionStatus.SUCCEEDED) == ExecutionStatus.SUCCEEDED
+    )
     return bool(throughput and clean and lifecycle)
 
 

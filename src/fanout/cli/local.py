@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from fanout.lifecycle.status import ExecutionStatus
 from fanout.localcloud import require_offline_runtime
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def _render(session: LocalSession) -> None:
 def _report_start(outcome: dict[str, Any], as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps({"start": outcome}))
-    elif outcome["status"] == "SUCCEEDED":
+    elif outcome["status"] == ExecutionStatus.SUCCEEDED:
         console.print(f"application started by execution {outcome['name']} in {outcome['seconds']} s")
     else:
         console.print(f"[red]start execution {outcome['name']} ended {outcome['status']}[/]: {outcome['error']}")

@@ -22,15 +22,16 @@ from fanout.executions import (
 )
 from fanout.lifecycle import Action, LifecycleRequest, parse_duration
 from fanout.lifecycle.exceptions import InvalidRequestError
+from fanout.lifecycle.status import ExecutionStatus
 
 console = Console(soft_wrap=True)
 
 SKIPPED_STATE = "Skip: another execution is in charge"
 OUTCOME_EXIT = {
-    "SUCCEEDED": ExitCode.OK,
-    "FAILED": ExitCode.EXECUTION_FAILED,
-    "TIMED_OUT": ExitCode.EXECUTION_TIMED_OUT,
-    "ABORTED": ExitCode.EXECUTION_ABORTED,
+    ExecutionStatus.SUCCEEDED: ExitCode.OK,
+    ExecutionStatus.FAILED: ExitCode.EXECUTION_FAILED,
+    ExecutionStatus.TIMED_OUT: ExitCode.EXECUTION_TIMED_OUT,
+    ExecutionStatus.ABORTED: ExitCode.EXECUTION_ABORTED,
 }
 StateMachineOption = typer.Option(
     None, "--state-machine", help="State machine ARN \\[default: the stack's LifecycleStateMachineArn output]."
@@ -228,7 +229,7 @@ def list_command(
     for item in items:
         started, stopped = item.get("startDate"), item.get("stopDate")
         took = f"{(stopped - started).total_seconds():.0f}s" if started and stopped else "running"
-        style = {"SUCCEEDED": "green", "RUNNING": "cyan"}.get(item["status"], "red")
+        style = {ExecutionStatus.SUCCEEDED: "green", ExecutionStatus.RUNNING: "cyan"}.get(item["status"], "red")
         when = started.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if started else ""
         table.add_row(item["name"], f"[{style}]{item['status']}[/]", when, took)
     console.print(table)

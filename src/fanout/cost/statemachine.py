@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from fanout.cost.exceptions import StateMachineWalkError
+from fanout.lifecycle.models import Progress
 from fanout.lifecycle.status import ApplicationStatus
 
 TYPICAL_START_SECONDS = 150.0
@@ -94,7 +95,7 @@ def walk(definition: Mapping[str, Any], script: Script) -> list[str]:
 def _checks(seconds: float, poll_seconds: float) -> Iterator[dict[str, str]]:
     polls = max(1, math.ceil(seconds / poll_seconds))
     for i in range(polls):
-        yield {"state": "SETTLED" if i == polls - 1 else "IN_PROGRESS"}
+        yield {"state": Progress.SETTLED if i == polls - 1 else Progress.IN_PROGRESS}
 
 
 def lifecycle_script(
@@ -126,8 +127,8 @@ def lifecycle_script(
         if function.startswith("CheckProgress"):
             target = str(parameters.get("target", ""))
             if target not in loops:
-                return {"state": "SETTLED"}
-            return next(loops[target], {"state": "SETTLED"})
+                return {"state": Progress.SETTLED}
+            return next(loops[target], {"state": Progress.SETTLED})
         return {}
 
     return answer

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from fanout.lifecycle.errors import translated
+from fanout.lifecycle.status import ExecutionStatus
 
 
 def _key(execution: dict[str, Any]) -> tuple[datetime, str]:
@@ -20,7 +21,7 @@ def execution_in_charge(sfn: Any, state_machine_arn: str, execution_arn: str) ->
     running: list[dict[str, Any]] = []
     with translated("ListExecutions"):
         paginator = sfn.get_paginator("list_executions")
-        for page in paginator.paginate(stateMachineArn=state_machine_arn, statusFilter="RUNNING"):
+        for page in paginator.paginate(stateMachineArn=state_machine_arn, statusFilter=ExecutionStatus.RUNNING.value):
             running.extend(page.get("executions", []))
     mine = next((e for e in running if e["executionArn"] == execution_arn), None)
     others = [e for e in running if e["executionArn"] != execution_arn]

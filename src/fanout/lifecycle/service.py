@@ -24,7 +24,13 @@ from fanout.lifecycle.exceptions import (
 )
 from fanout.lifecycle.models import ApplicationState, StepResult
 from fanout.lifecycle.spec import ApplicationSpec
-from fanout.lifecycle.status import DEFERRABLE_STOP_STATUSES, FORCE_STOPPABLE, UNHANDLED_STATUSES, ApplicationStatus
+from fanout.lifecycle.status import (
+    DEFERRABLE_STOP_STATUSES,
+    FORCE_STOPPABLE,
+    UNHANDLED_STATUSES,
+    ApplicationStatus,
+    SnapshotStatus,
+)
 from fanout.lifecycle.status import TRANSIENT_STATUSES as TRANSIENT_STATUSES  # still importable from here
 
 RESTORE_FROM_LATEST = "RESTORE_FROM_LATEST_SNAPSHOT"
@@ -137,7 +143,7 @@ def snapshot_summaries(kda: Any, name: str) -> list[dict[str, Any]]:
 
 def has_snapshot(kda: Any, name: str) -> bool:
     """Whether the application has at least one READY snapshot to restore from."""
-    return any(s.get("SnapshotStatus") == "READY" for s in snapshot_summaries(kda, name))
+    return any(s.get("SnapshotStatus") == SnapshotStatus.READY for s in snapshot_summaries(kda, name))
 
 
 def _aware(text: str) -> datetime:
@@ -260,7 +266,7 @@ def operation_status(kda: Any, name: str, operation_id: str) -> tuple[str, str]:
 def prune_snapshots(kda: Any, name: str, keep: int) -> list[str]:
     """Delete all but the newest `keep` snapshots; returns the names deleted."""
     ready = sorted(
-        (s for s in snapshot_summaries(kda, name) if s.get("SnapshotStatus") == "READY"),
+        (s for s in snapshot_summaries(kda, name) if s.get("SnapshotStatus") == SnapshotStatus.READY),
         key=lambda s: s.get("SnapshotCreationTimestamp") or datetime.min.replace(tzinfo=UTC),
         reverse=True,
     )

@@ -136,3 +136,37 @@ _HINTS: dict[ApplicationStatus, str] = {
     ApplicationStatus.ROLLED_BACK: "the last update failed and was rolled back. Read the application's CloudWatch "
     "logs, fix the code or configuration, then update or delete the application.",
 }
+
+
+class ExecutionStatus(StrEnum):
+    """A Step Functions execution status (DescribeExecution)."""
+
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    TIMED_OUT = "TIMED_OUT"
+    ABORTED = "ABORTED"
+    PENDING_REDRIVE = "PENDING_REDRIVE"
+
+    @property
+    def final(self) -> bool:
+        """The execution has ended (RUNNING and PENDING_REDRIVE have not)."""
+        return self not in (ExecutionStatus.RUNNING, ExecutionStatus.PENDING_REDRIVE)
+
+
+class OperationStatus(StrEnum):
+    """An application operation's status (DescribeApplicationOperation)."""
+
+    IN_PROGRESS = "IN_PROGRESS"
+    SUCCESSFUL = "SUCCESSFUL"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+class SnapshotStatus(StrEnum):
+    """An application snapshot's status (ListApplicationSnapshots)."""
+
+    CREATING = "CREATING"
+    READY = "READY"
+    DELETING = "DELETING"
+    FAILED = "FAILED"

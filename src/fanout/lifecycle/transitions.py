@@ -15,9 +15,9 @@ from fanout.lifecycle.exceptions import (
 )
 from fanout.lifecycle.models import Progress, Target
 from fanout.lifecycle.service import describe_application, operation_status
-from fanout.lifecycle.status import TRANSIENT_STATUSES, UNHANDLED_STATUSES, ApplicationStatus
+from fanout.lifecycle.status import TRANSIENT_STATUSES, UNHANDLED_STATUSES, ApplicationStatus, OperationStatus
 
-_FAILED_OPERATION = frozenset({"FAILED", "CANCELLED"})
+_FAILED_OPERATION = frozenset({OperationStatus.FAILED, OperationStatus.CANCELLED})
 
 
 def _elapsed(since: str | None, now: datetime) -> float:
@@ -74,7 +74,7 @@ def check_transition(
     elif target is Target.RUNNING and status == ApplicationStatus.READY:
         # A failed start returns the application to READY: the operation tells why.
         operation = _raise_if_failed(kda, name, operation_id, "the start")
-        if operation_id and operation == "SUCCESSFUL":
+        if operation_id and operation == OperationStatus.SUCCESSFUL:
             raise UnexpectedApplicationStatusError(f"application {name!r} started, then returned to READY")
         state = Progress.IN_PROGRESS
     elif target is Target.READY and status == ApplicationStatus.RUNNING:

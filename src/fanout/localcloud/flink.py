@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from fanout.lifecycle.status import FORCE_STOPPABLE, ApplicationStatus
+from fanout.lifecycle.status import FORCE_STOPPABLE, ApplicationStatus, OperationStatus, SnapshotStatus
 from fanout.localcloud.exceptions import LocalServiceError
 
 
@@ -35,7 +35,7 @@ class Operation:
 
     operation_id: str
     operation: str
-    status: str = "IN_PROGRESS"
+    status: str = OperationStatus.IN_PROGRESS
     start: datetime = field(default_factory=lambda: datetime.now(UTC))
     end: datetime | None = None
     error: str = ""
@@ -49,7 +49,7 @@ class Snapshot:
     version_id: int
     created: datetime
     state: dict[str, Any] = field(default_factory=dict)
-    status: str = "READY"  # a snapshot status (SnapshotStatus), not an application status
+    status: str = SnapshotStatus.READY
 
 
 @dataclass
@@ -189,7 +189,7 @@ class LocalFlink:
     def _finish(self, app: LocalApplication, operation_id: str | None, error: str = "") -> None:
         op = app.operations.get(operation_id or "")
         if op is not None:
-            op.status = "FAILED" if error else "SUCCESSFUL"
+            op.status = OperationStatus.FAILED if error else OperationStatus.SUCCESSFUL
             op.error = error
             op.end = datetime.now(UTC)
 

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fanout.lifecycle.spec import APPLICATION_PROPERTIES_GROUP
+from fanout.lifecycle.status import ApplicationStatus
 from fanout.localcloud.exceptions import LocalCloudError
 from fanout.localcloud.flink import LocalApplication, LocalFlink
 from fanout.producer import Entry, RetryPolicy, put_records
@@ -230,9 +231,12 @@ class FlinkJobRunner:
 
     def on_status(self, app: LocalApplication, old: str, new: str) -> None:
         """Listener of the local control plane."""
-        if new == "RUNNING":
-            self._start(app, resume=old in ("UPDATING", "MAINTENANCE"))
-        elif old in {"RUNNING", "AUTOSCALING"} or new in {"FORCE_STOPPING", "DELETING"}:
+        if new == ApplicationStatus.RUNNING:
+            self._start(app, resume=old in (ApplicationStatus.UPDATING, ApplicationStatus.MAINTENANCE))
+        elif old in {ApplicationStatus.RUNNING, ApplicationStatus.AUTOSCALING} or new in {
+            ApplicationStatus.FORCE_STOPPING,
+            ApplicationStatus.DELETING,
+        }:
             self._stop(app)
 
     def _start(self, app: LocalApplication, *, resume: bool) -> None:

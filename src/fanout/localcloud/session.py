@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fanout import env
+from fanout.lifecycle.status import ExecutionStatus
 from fanout.localcloud.runtime import LocalRuntime
 
 
@@ -59,7 +60,7 @@ def start_application(rt: LocalRuntime, *, timeout: float = 60.0) -> dict[str, A
     )["executionArn"]
     deadline = started + timeout
     result = sfn.describe_execution(executionArn=arn)
-    while result["status"] == "RUNNING" and time.monotonic() < deadline:
+    while result["status"] == ExecutionStatus.RUNNING and time.monotonic() < deadline:
         time.sleep(0.2)
         result = sfn.describe_execution(executionArn=arn)
     return {
