@@ -56,6 +56,10 @@ class Expr:
     simplified_nullable: bool = False
     # A view column's IS NULL as RexSimplify expands it once it inlines the view (see Compiler.null_test).
     null_test: Callable[[], Expr] | None = None
+    # A DECIMAL CASE's (or NULLIF's) value before the CASE fits its branches to its type: what IS NULL and a
+    # comparison of the CASE see, as RexSimplify pushes them into the branches (seen in Flink 1.20.5: a too long
+    # DECIMAL is NULL as the CASE's value, but the CASE IS NULL is FALSE and the CASE = <the DECIMAL> is TRUE).
+    raw: Fn | None = None
 
 
 def condition(expr: Expr, where: str) -> Fn:
@@ -347,7 +351,7 @@ class Compiler:
 
     def _comparison(self, node: exp.Expr) -> Expr:
         operator = _COMPARISONS[type(node)]
-        left, right = self(node.this), self(node.expression)
+        left, right = _unfitted(self(node.this)), _unfitted(self(node.expression))
         if isinstance(node.this, exp.Column) and node.this == node.expression:
             raise _reflexive(node.this)
         self._check_not_itself(node)
@@ -370,7 +374,7 @@ class Compiler:
     def _null_safe(self, node: exp.Expr) -> Expr:
         self._check_not_itself(node)
         self._check_try_cast_pair(node)
-        left, right = self(node.this), self(node.expression)
+        left, right = _unfitted(self(node.this)), _unfitted(self(node.expression))
         kinds = {left.ftype.kind, right.ftype.kind}
         if "DECIMAL" in kinds and kinds & set(t.APPROXIMATE):
             # by DecimalDataUtils.compare, that is Double.compare (seen: -0.0 IS DISTINCT FROM 0.00 is TRUE)
@@ -381,26 +385,18 @@ class Compiler:
             equal = _strict(lambda x, y: float(x) == float(y), left, right)
         else:
             equal = _compare(left, right, "=")
-        a, b = left.fn, right.fn
         distinct = isinstance(node, exp.NullSafeNEQ)
-
-        def same(env: Env) -> bool:
-            x, y = a(env), b(env)
-            if x is None or y is None:
-                return (x is None and y is None) != distinct
-            return bool(equal(env)) != distinct
-
-        if not distinct:
-            return Expr(same, t.BOOLEAN)
-        # Calcite writes x IS DISTINCT FROM y as (x IS NOT NULL OR y IS NOT NULL) AND (x = y) IS NOT TRUE, the
-        # IS NOT NULLs expanded (see null_test): both NULL, neither side is computed in full (seen in Flink
-        # 1.20.5: a division by zero under a NULL product did not fail the job)
+        # Calcite writes x IS DISTINCT FROM y as (x IS NOT NULL OR y IS NOT NULL) AND (x = y) IS NOT TRUE, and IS
+        # NOT DISTINCT FROM as its negation, the IS NULLs expanded (see null_test): both NULL, neither side is
+        # computed in full (seen in Flink 1.20.5: a division by zero under a NULL product did not fail the job);
+        # and a side whose IS NULL is FALSE may still be NULL as a value (NULLIF of a too long DECIMAL, see
+        # null_test), when x = y is NULL
         x_null, y_null = self.null_test(node.this).fn, self.null_test(node.expression).fn
 
         def distinct_from(env: Env) -> bool:
             if x_null(env) and y_null(env):
-                return False
-            return same(env)
+                return not distinct
+            return (equal(env) is not True) == distinct
 
         return Expr(distinct_from, t.BOOLEAN)
 
@@ -554,6 +550,9 @@ class Compiler:
             inner = inner.this
         if isinstance(inner, exp.Column) and compiled.null_test is not None:
             return compiled.null_test()
+        if compiled.raw is not None:  # a DECIMAL CASE or NULLIF: IS NULL sees its branches as they are
+            raw = compiled.raw
+            return Expr(lambda env: raw(env) is None, t.BOOLEAN)
         operands = _strong_operands(inner)
         if operands is None:
             a = compiled.fn
@@ -655,18 +654,22 @@ class Compiler:
             branches = zip(node.args["ifs"], results, strict=True)
             results = [self._widened(branch.args["true"], result, ftype) for branch, result in branches]
             default = self._widened(node.args["default"], default, ftype) if default else None
+
         # Flink casts every branch to the CASE's type, a DECIMAL one too: a value a string cast left over its
         # precision (a rounding carry) is NULL there.
-        pairs = [(c.fn, _fitted(r, ftype)) for c, r in zip(conditions, results, strict=True)]
-        otherwise = _fitted(default, ftype) if default else (lambda env: None)
+        def chooser(fit: Callable[[Expr, t.FType], Fn]) -> Fn:
+            pairs = [(c.fn, fit(r, ftype)) for c, r in zip(conditions, results, strict=True)]
+            otherwise = fit(default, ftype) if default else (lambda env: None)
 
-        def case(env: Env) -> Any:
-            for test, value in pairs:
-                if test(env) is True:
-                    return value(env)
-            return otherwise(env)
+            def case(env: Env) -> Any:
+                for test, value in pairs:
+                    if test(env) is True:
+                        return value(env)
+                return otherwise(env)
 
-        return Expr(case, ftype)
+            return case
+
+        return Expr(chooser(_fitted), ftype, raw=chooser(_coerce) if ftype.kind == "DECIMAL" else None)
 
     def _if(self, node: exp.If) -> Expr:
         test_expr = self._boolean_operand(node.this, "IF")
@@ -754,16 +757,23 @@ class Compiler:
         left, right = self(node.this), self(node.expression)
         equal = _compare(left, right, "=")
         a = _fitted(left, left.ftype)  # a CASE for Calcite: a DECIMAL too long for its type is NULL there
-        return Expr(lambda env: None if equal(env) is True else a(env), left.ftype)
+        raw = left.fn if left.ftype.kind == "DECIMAL" else None
+        return Expr(
+            lambda env: None if equal(env) is True else a(env),
+            left.ftype,
+            raw=None if raw is None else (lambda env: None if equal(env) is True else raw(env)),
+        )
 
     # ------------------------------------------------------------------ casts
 
     def _cast(self, node: exp.Cast) -> Expr:
         target = t.from_sql(node.to)
         inner = node.this.unnest() if isinstance(node.this, exp.Paren) else node.this
-        if type(node) is exp.Cast and type(inner) is exp.Cast and target.is_numeric and self.lossless(inner):
+        dropped = type(inner) is exp.Cast and self.computed(inner.this) and self.lossless(inner)
+        if type(node) is exp.Cast and dropped and target.is_numeric:
             # Calcite drops a CAST between two CASTs that it deems lossless: CAST(CAST(d AS VARCHAR(3)) AS INT)
-            # is CAST(d AS INT) in Flink, whatever the digits VARCHAR(3) would have cut.
+            # is CAST(d AS INT) in Flink, whatever the digits VARCHAR(3) would have cut; but a CAST of a literal
+            # folds first (CAST(CAST(0.10 AS STRING) AS DECIMAL(3, 3)) parses '0.10': seen in Flink 1.20.5).
             return self._cast(exp.Cast(this=inner.this, to=node.to))
         operand = self(node.this)
         if type(node) is exp.Cast and operand.ftype == target:
@@ -1127,6 +1137,11 @@ def _cast_fn(operand: Expr, target: t.FType, convert: Callable[[Any], Any], *, s
             ) from exc
 
     return cast
+
+
+def _unfitted(expr: Expr) -> Expr:
+    """``expr`` as a comparison sees it: a DECIMAL CASE's branches as they are (see Expr.raw)."""
+    return expr if expr.raw is None else replace(expr, fn=expr.raw)
 
 
 def _fitted(expr: Expr, ftype: t.FType) -> Fn:
