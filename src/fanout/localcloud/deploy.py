@@ -127,35 +127,6 @@ def _naming(stack: Stack, logical: str, resource: Mapping[str, Any]) -> tuple[st
     return f"{stack.name}-{logical}", {"Arn": f"arn:aws:local:{region}:{account}:{logical}"}
 
 
-# Types accepted without a local effect, with the reason shown to the user.
-_NOT_EMULATED: Mapping[str, str] = MappingProxyType(
-    {
-        "AWS::CloudWatch::Alarm": "alarms are created (their actions armed and disarmed) but not evaluated offline",
-        "AWS::Scheduler::Schedule": "schedules do not fire offline; start executions with `fanout run`",
-        "AWS::SNS::Subscription": "subscriptions (e-mail) are not delivered offline",
-        "AWS::Serverless::LayerVersion": "the layer's code (src/) is installed in the project's environment",
-        "AWS::S3::BucketPolicy": "bucket policies are not enforced offline",
-        "AWS::SQS::QueuePolicy": "queue policies are not enforced offline",
-        "AWS::IAM::ManagedPolicy": "IAM is not enforced offline",
-        "AWS::KMS::Key": "KMS keys are not created offline; what they encrypt (topic, log groups) is not encrypted",
-    }
-)
-
-_ORDER = (
-    "AWS::IAM::Role",
-    "AWS::Kinesis::Stream",
-    "AWS::S3::Bucket",
-    "AWS::Logs::LogGroup",
-    "AWS::Logs::LogStream",
-    "AWS::SQS::Queue",
-    "AWS::SNS::Topic",
-    "AWS::Serverless::Function",
-    "AWS::CloudWatch::Alarm",
-    "AWS::Serverless::StateMachine",
-    "AWS::CloudWatch::Dashboard",
-)
-
-
 class Deployer:
     """Creates a template's resources with boto3 clients from `client(service_name)`."""
 
@@ -174,17 +145,20 @@ class Deployer:
         resources = self.stack.resources()
         for logical, resource in resources.items():
             kind = resource["Type"]
-            if kind in _NOT_EMULATED:
-                self.not_emulated.append(f"{logical} ({kind}): {_NOT_EMULATED[kind]}")
-            elif kind not in _ORDER:
+            handling = RESOURCE_TYPES.get(kind)
+            if handling is None:
                 raise UnsupportedTemplateError(
                     f"resource {logical} has type {kind}, which the offline runtime cannot create"
                 )
+            if handling.not_emulated:
+                self.not_emulated.append(f"{logical} ({kind}): {handling.not_emulated}")
         self._role_arn = self._execution_role()
-        for kind in _ORDER:
+        for kind, handling in RESOURCE_TYPES.items():  # in dependency order
+            if handling.create is None:
+                continue
             for logical, resource in resources.items():
                 if resource["Type"] == kind:
-                    getattr(self, "_" + kind.split("::")[-1].lower())(logical, resource.get("Properties") or {})
+                    handling.create(self, logical, resource.get("Properties") or {})
         for key, functions in self._function_properties.items():
             where = functions[0] if len(functions) == 1 else f"{len(functions)} functions"
             self.not_emulated.append(f"{key} of {where} (function property): {_FUNCTION_NOT_EMULATED[key]}")
@@ -459,6 +433,46 @@ def substitute_definition(text: str, substitutions: Mapping[str, Any], logical: 
     if missing:
         raise UnsupportedTemplateError(f"{logical}: no DefinitionSubstitutions for {', '.join(missing)}")
     return _PLACEHOLDER.sub(lambda m: str(substitutions[m.group(1)]), text)
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    """What the offline runtime does with a resource type: ``create`` it, and/or say what it does not emulate."""
+
+    create: Callable[[Deployer, str, dict[str, Any]], None] | None = None
+    not_emulated: str = ""
+
+
+RESOURCE_TYPES: Mapping[str, ResourceType] = MappingProxyType(
+    {  # every type the template may hold, those created in dependency order
+        "AWS::IAM::Role": ResourceType(Deployer._role),
+        "AWS::Kinesis::Stream": ResourceType(Deployer._stream),
+        "AWS::S3::Bucket": ResourceType(Deployer._bucket),
+        "AWS::Logs::LogGroup": ResourceType(Deployer._loggroup),
+        "AWS::Logs::LogStream": ResourceType(Deployer._logstream),
+        "AWS::SQS::Queue": ResourceType(Deployer._queue),
+        "AWS::SNS::Topic": ResourceType(Deployer._topic),
+        "AWS::Serverless::Function": ResourceType(Deployer._function),
+        "AWS::CloudWatch::Alarm": ResourceType(
+            Deployer._alarm, "alarms are created (their actions armed and disarmed) but not evaluated offline"
+        ),
+        "AWS::Serverless::StateMachine": ResourceType(Deployer._statemachine),
+        "AWS::CloudWatch::Dashboard": ResourceType(Deployer._dashboard),
+        "AWS::Scheduler::Schedule": ResourceType(
+            not_emulated="schedules do not fire offline; start executions with `fanout run`"
+        ),
+        "AWS::SNS::Subscription": ResourceType(not_emulated="subscriptions (e-mail) are not delivered offline"),
+        "AWS::Serverless::LayerVersion": ResourceType(
+            not_emulated="the layer's code (src/) is installed in the project's environment"
+        ),
+        "AWS::S3::BucketPolicy": ResourceType(not_emulated="bucket policies are not enforced offline"),
+        "AWS::SQS::QueuePolicy": ResourceType(not_emulated="queue policies are not enforced offline"),
+        "AWS::IAM::ManagedPolicy": ResourceType(not_emulated="IAM is not enforced offline"),
+        "AWS::KMS::Key": ResourceType(
+            not_emulated="KMS keys are not created offline; what they encrypt (topic, log groups) is not encrypted"
+        ),
+    }
+)
 
 
 def deploy(
