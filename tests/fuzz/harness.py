@@ -301,19 +301,21 @@ class Fuzzer:
         same scripts and records on any machine); ``found`` is told of each mismatch."""
         started = time.monotonic()
         number = 0
-        while number == 0 or (number < rounds if rounds is not None else time.monotonic() - started < seconds):
-            try:
-                mismatches = self.round(number)
-            except FlinkSessionError as exc:  # the server, not the SQL: a fresh JVM takes the next round
-                print(f"round {number} lost: {exc}", flush=True)
-                self.stats.lost_rounds += 1
-                self.session.close()
-                mismatches = []
-            for mismatch in mismatches:
-                if found is not None:
-                    found(mismatch)
-            number += 1
-        self.stats.seconds = round(time.monotonic() - started, 1)
+        try:
+            while number == 0 or (number < rounds if rounds is not None else time.monotonic() - started < seconds):
+                try:
+                    mismatches = self.round(number)
+                except FlinkSessionError as exc:  # the server, not the SQL: a fresh JVM takes the next round
+                    print(f"round {number} lost: {exc}", flush=True)
+                    self.stats.lost_rounds += 1
+                    self.session.close()
+                    mismatches = []
+                for mismatch in mismatches:
+                    if found is not None:
+                        found(mismatch)
+                number += 1
+        finally:  # an interrupted run still reports how long it ran
+            self.stats.seconds = round(time.monotonic() - started, 1)
 
     def _compare_group(self, group: list[tuple[Script, Local]], records: list[bytes]) -> list[Mismatch]:
         if not group:
