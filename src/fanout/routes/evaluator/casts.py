@@ -274,6 +274,10 @@ def _to_double(value: Any, source: FType, target: FType) -> float:
 def _fit_length(text: str, target: FType) -> str:
     """CHAR(n) pads with spaces and truncates, VARCHAR(n) truncates (code points). A cut or padded value is
     Flink's bytes from then on: a lone surrogate (REPLACE of '' splits pairs) is '?' there (seen in Flink)."""
+    if isinstance(text, RawText):
+        from fanout.routes.evaluator import binarystring  # which reads RawText from here
+
+        return binarystring.fit_length(text, target.precision, pad=target.kind == "CHAR")
     if len(text) > target.precision:
         return _LONE_SURROGATE.sub("?", text[: target.precision])
     if target.kind == "CHAR" and len(text) < target.precision:
