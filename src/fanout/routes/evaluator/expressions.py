@@ -1153,6 +1153,13 @@ def _fitted(expr: Expr, ftype: t.FType) -> Fn:
     return lambda env: None if (value := fn(env)) is None else java.round_decimal(value, p, s)
 
 
+def _char_fit(value: str, width: int) -> str:
+    """``value`` cut and padded to CHAR(width); bytes that are not valid UTF-8 by Flink's characters."""
+    if isinstance(value, RawText):
+        return binarystring.fit_length(value, width, pad=True)
+    return value[:width].ljust(width)
+
+
 def _coerce(expr: Expr, ftype: t.FType) -> Fn:
     """``expr``'s closure with its value converted to ``ftype`` (a branch of a CASE of another numeric type)."""
     if expr.ftype == ftype or expr.ftype.kind == "NULL":
@@ -1164,7 +1171,7 @@ def _coerce(expr: Expr, ftype: t.FType) -> Fn:
     if ftype.kind == "CHAR" and expr.ftype.is_string:
         a, width = expr.fn, ftype.precision
         # padded, and cut (seen in Flink: '' IN (..., 'abc') is TRUE, the item cast to the CHAR(0) of '')
-        return lambda env: None if (value := a(env)) is None else value[:width].ljust(width)
+        return lambda env: None if (value := a(env)) is None else _char_fit(value, width)
     return expr.fn
 
 
