@@ -733,6 +733,10 @@ class Compiler:
         kept = []
         for operand_node, operand in zip(nodes, operands, strict=True):
             known, value = self.constant(operand_node)
+            if not known and isinstance(operand_node.unnest(), exp.Column) and folds(operand):
+                # a view's constant column, which Calcite inlines before it simplifies (seen in Flink 1.20.5:
+                # COALESCE(c, x) of a view's c = -(12.345) did not evaluate x, whose ROUND of Infinity throws)
+                known, value = True, operand.fn(NoRecord([{}]))
             if known and value is None:
                 continue
             kept.append(operand)
