@@ -234,11 +234,23 @@ class Compiler:
         except (JobFailure, RouteError, ArithmeticError, ValueError, TypeError):
             return False, None
 
+    def inlined_constant(self, node: exp.Expr) -> tuple[bool, Any]:
+        """``constant``, and a view's column that is one, which Calcite simplifies as such once it inlines the view
+        (seen in Flink 1.20.5: over a view's FALSE, TRUE and NULL columns, x AND f is FALSE, x OR t is TRUE and
+        x > n is NULL, x unevaluated; COALESCE(c, x) of a view's constant c does not evaluate x)."""
+        known, value = self.constant(node)
+        inner = node.unnest() if isinstance(node, exp.Paren) else node
+        if not known and isinstance(inner, exp.Column):
+            compiled = self(inner)
+            if folds(compiled):
+                return True, compiled.fn(NoRecord([{}]))
+        return known, value
+
     def _and(self, node: exp.And) -> Expr:
         simplified = _simplified(self, node, exp.true())
         if simplified is not None:
             return simplified
-        if any(self.constant(operand) == (True, False) for operand in (node.this, node.expression)):
+        if any(self.inlined_constant(operand) == (True, False) for operand in (node.this, node.expression)):
             return Expr(lambda env: False, t.BOOLEAN, always_false=True)  # x AND FALSE: Calcite drops x
         left_expr = self._boolean_operand(node.this, "AND")
         right_expr = self._boolean_operand(node.expression, "AND")
@@ -260,7 +272,7 @@ class Compiler:
         simplified = _simplified(self, node, exp.false())
         if simplified is not None:
             return simplified
-        if any(self.constant(operand) == (True, True) for operand in (node.this, node.expression)):
+        if any(self.inlined_constant(operand) == (True, True) for operand in (node.this, node.expression)):
             return Expr(lambda env: True, t.BOOLEAN)  # x OR TRUE: Calcite drops x
         searched = self._search_terms(node)
         if searched is not None:
@@ -356,7 +368,7 @@ class Compiler:
             raise _reflexive(node.this)
         self._check_not_itself(node)
         self._check_try_cast_pair(node)
-        if any(self.constant(side) == (True, None) for side in (node.this, node.expression)):
+        if any(self.inlined_constant(side) == (True, None) for side in (node.this, node.expression)):
             return Expr(lambda env: None, t.BOOLEAN)  # Calcite makes x >= NULL NULL: x is not evaluated
         return Expr(_compare(left, right, operator), t.BOOLEAN)
 
@@ -477,6 +489,10 @@ class Compiler:
                 folded = self._constant_in_tests(value, [items[i] for i in constant])
                 for i, test in zip(constant, folded, strict=True):
                     tests[i] = test
+                if any(test(NoRecord([{}])) is True for test in folded):
+                    # a constant item equal to the constant value makes the OR TRUE: Calcite evaluates nothing
+                    # (seen in Flink 1.20.5: 2147483648 IN (<a failing cast>, 2147483648) did not fail the job)
+                    return Expr(lambda env: True, t.BOOLEAN)
             tested = node.this.unnest() if isinstance(node.this, exp.Paren) else node.this
             points = [i for i, item in enumerate(fitted) if folds(item)]
             # a view's computed column (a field of the row under the filter; null_test marks it) with two constant
@@ -557,6 +573,10 @@ class Compiler:
         if operands is None:
             a = compiled.fn
             return Expr(lambda env: a(env) is None, t.BOOLEAN)
+        if any(self.inlined_constant(operand) == (True, None) for operand in operands):
+            # a NULL constant operand (a view's too) makes the OR TRUE: Calcite evaluates nothing (seen in Flink
+            # 1.20.5: (x > n) IS NULL of a view's NULL n did not evaluate x, whose ROUND of Infinity throws)
+            return Expr(lambda env: True, t.BOOLEAN)
         tests = [self.null_test(operand).fn for operand in operands]
         return Expr(lambda env: any(test(env) for test in tests), t.BOOLEAN)
 
@@ -732,11 +752,7 @@ class Compiler:
         # operands after a constant that is not NULL, and the constant NULLs.
         kept = []
         for operand_node, operand in zip(nodes, operands, strict=True):
-            known, value = self.constant(operand_node)
-            if not known and isinstance(operand_node.unnest(), exp.Column) and folds(operand):
-                # a view's constant column, which Calcite inlines before it simplifies (seen in Flink 1.20.5:
-                # COALESCE(c, x) of a view's c = -(12.345) did not evaluate x, whose ROUND of Infinity throws)
-                known, value = True, operand.fn(NoRecord([{}]))
+            known, value = self.inlined_constant(operand_node)
             if known and value is None:
                 continue
             kept.append(operand)
