@@ -323,6 +323,9 @@ def test_sql_check_rejects_a_cast_of_record_data_that_can_fail() -> None:
         # CEIL of an integer is the integer: two TRY_CASTs of one value again
         ("CEIL(TRY_CAST(JSON_VALUE(payload, '$.m') AS INT)) IS DISTINCT FROM TRY_CAST(JSON_VALUE(payload, '$.m') "
          "AS BIGINT)", "NULL together"),
+        # CAST(COALESCE(x, 123456) AS DECIMAL(5, 2)) was NULL to IS NULL and an empty string to CAST AS STRING
+        ("CAST(COALESCE(TRY_CAST(JSON_VALUE(payload, '$.m') AS BIGINT), ROUND(-2147483648)) AS DECIMAL(5, 2))",
+         "cannot hold it"),
         # 'ab ' IN (<'ab' as VARCHAR>, 'c') was FALSE and 'ab ' IN (<'ab' as CHAR(2)>, 'c') TRUE in Flink 1.20.5
         ("'ab ' IN (JSON_VALUE(payload, '$.s'), 'c')", "ending in a space"),
         ("'ab ' IN (CAST(JSON_VALUE(payload, '$.s') AS CHAR(2)), 'c')", "ending in a space"),
@@ -344,6 +347,9 @@ def test_constructs_calcite_rewrites_unsoundly_are_refused(select: str, why: str
         "CEIL(COALESCE(-2147483648, TRY_CAST(JSON_VALUE(payload, '$.f') AS FLOAT)))",
         "CAST(2147483648 AS FLOAT)",
         "CASE WHEN CAST(NULL AS BOOLEAN) THEN TRY_CAST(payload AS FLOAT) ELSE 2147483647 END",
+        # a constant too once Calcite drops what follows the first constant of each COALESCE
+        "CAST(CAST(COALESCE(COALESCE(2147483647, TRY_CAST(payload AS DOUBLE)), TRY_CAST(payload AS FLOAT)) AS BIGINT) "
+        "AS FLOAT)",
     ],
 )
 def test_a_constant_float_of_more_than_7_digits_is_refused(value: str) -> None:

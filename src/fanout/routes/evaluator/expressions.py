@@ -235,13 +235,13 @@ class Compiler:
             return False, None
 
     def inlined_constant(self, node: exp.Expr) -> tuple[bool, Any]:
-        """``constant``, and a view's column that is one, which Calcite simplifies as such once it inlines the view
-        (seen in Flink 1.20.5: over a view's FALSE, TRUE and NULL columns, x AND f is FALSE, x OR t is TRUE and
-        x > n is NULL, x unevaluated; COALESCE(c, x) of a view's constant c does not evaluate x)."""
+        """``constant``, and what folds though it names a column: a view's constant column, which Calcite simplifies
+        as such once it inlines the view, or COALESCE(2147483647, x), which it makes 2147483647. Seen in Flink
+        1.20.5: over a view's FALSE, TRUE and NULL columns, x AND f is FALSE, x OR t is TRUE and x > n is NULL, x
+        unevaluated; COALESCE(c, x) of a view's constant c does not evaluate x."""
         known, value = self.constant(node)
-        inner = node.unnest() if isinstance(node, exp.Paren) else node
-        if not known and isinstance(inner, exp.Column):
-            compiled = self(inner)
+        if not known:
+            compiled = self(node)  # a view's column, or what reads a column only where Calcite drops it
             if folds(compiled):
                 return True, compiled.fn(NoRecord([{}]))
         return known, value
@@ -829,6 +829,8 @@ class Compiler:
             )
         if target.kind == "DECIMAL" and operand.ftype.is_numeric:
             known, value = self.constant(node.this)
+            if not known and not safe:
+                known, value = self._unheld_coalesce_constant(node.this, operand.ftype, target)
             if known and value is not None and converter(operand.ftype, target)(value) is None:
                 raise UnsupportedConstructError(
                     f"{'TRY_CAST' if safe else 'CAST'} of the constant {value} AS {target}, which cannot hold it",
@@ -839,6 +841,24 @@ class Compiler:
         if not safe and fallible and not self.constant(node.this)[0]:
             self.hazards.append(_cast_hazard(target))
         return Expr(_cast_fn(operand, target, convert, safe=safe, explicit=True), target)
+
+    def _unheld_coalesce_constant(self, node: exp.Expr, source: t.FType, target: t.FType) -> tuple[bool, Any]:
+        """A constant operand of a COALESCE (``node``) that ``target`` cannot hold, which a CAST of the COALESCE
+        folds as a constant would (seen in Flink 1.20.5: CAST(COALESCE(x, 123456) AS DECIMAL(5, 2)) IS NULL, yet
+        written as an empty string); (False, None) if none."""
+        inner = node.unnest() if isinstance(node, exp.Paren) else node
+        if not isinstance(inner, exp.Coalesce):
+            return False, None
+        for operand in (inner.this, *inner.expressions):
+            known, value = self.inlined_constant(operand)
+            if known and value is not None:
+                try:
+                    held = converter(source, target)(_coerce(self(operand), source)(NoRecord([{}])))
+                except (CastFailure, UncaughtCastFailure):
+                    held = None
+                if held is None:
+                    return True, value
+        return False, None
 
     def _widened(self, node: exp.Expr, compiled: Expr, ftype: t.FType) -> Expr:
         """A CASE branch cast to the CASE's VARCHAR type: Calcite drops a CAST to VARCHAR(n) under it that it deems
