@@ -455,7 +455,9 @@ class Compiler:
             return None if first is None or second is None else True
 
         # x >= NULL AND x <= b is never TRUE: in a WHERE, Calcite makes it FALSE and evaluates nothing
-        null_bound = any(self.constant(bound) == (True, None) for bound in (node.args["low"], node.args["high"]))
+        null_bound = any(
+            self.inlined_constant(bound) == (True, None) for bound in (node.args["low"], node.args["high"])
+        )
         return Expr(between, t.BOOLEAN, always_false=null_bound)
 
     def _in(self, node: exp.In) -> Expr:
