@@ -182,7 +182,24 @@ class Compiler:
                     "compute it as a DOUBLE, or write a FLOAT constant of at most 7 significant digits",
                 )
             return replace(compiled, fn=lambda env: value)
+        if self._null_operand(node):
+            # RexSimplify's Strong policy: an operator that is NULL when an operand is, with a NULL constant
+            # operand (a view's too), is NULL, and nothing else of it runs (seen in Flink 1.20.5: f + n of a view's
+            # NULL n, and f + CAST(NULL AS DOUBLE), did not evaluate f, whose ROUND of Infinity throws)
+            return Expr(lambda env: None, compiled.ftype)
         return compiled
+
+    def _null_operand(self, node: exp.Expr) -> bool:
+        """Whether an operand of ``node``, a Strong operator (see ``_strong_operands``), is a NULL constant: one
+        that names no column, or a view's column (cheap to tell; a deeper folded NULL is left to the operand)."""
+        for operand in _strong_operands(node) or ():
+            inner = operand.unnest() if isinstance(operand, exp.Paren) else operand
+            if (isinstance(inner, exp.Column) or inner.find(exp.Column) is None) and self.inlined_constant(inner) == (
+                True,
+                None,
+            ):
+                return True
+        return False
 
     # ------------------------------------------------------------------ leaves
 
