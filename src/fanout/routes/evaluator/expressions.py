@@ -483,44 +483,22 @@ class Compiler:
         self._check_not_in(node.this, node.expressions)
         value = self(node.this)
         items = [self(item) for item in node.expressions]
-        if value.ftype.kind == "CHAR" and not all(folds(item) for item in items):
-            known, text = self.constant(node.this)
-            if known and isinstance(text, str) and text.endswith(" "):
-                # Seen in Flink 1.20.5: 'ab ' IN (<'ab' as VARCHAR>) is FALSE, but 'ab ' IN (<'ab' as CHAR(2)>) and
-                # CAST(<'ab '> AS CHAR(3)) IN (<'ab' as VARCHAR>) are TRUE: the plan pads the item or does not
-                raise UnsupportedConstructError(
-                    "IN that tests a constant string ending in a space against a computed item: Flink pads the "
-                    "item to the constant's CHAR length or not, by rules of its plan; drop the trailing space, or "
-                    "test a STRING: CAST('text ' AS STRING) IN (...)"
-                )
+        self._check_char_in(node, value, items)
+        # x IN (...) is an OR of x = item: a NULL constant on either side makes a term NULL, unevaluated (seen in
+        # Flink 1.20.5: <a view's NULL> IN (f, 1.0) and f IN (<NULL>, <NULL>) did not evaluate f)
+        if self.inlined_constant(node.this) == (True, None):
+            return Expr(lambda env: None, t.BOOLEAN)
         if folds(value) and all(folds(item) for item in items):
             # Calcite folds a constant IN (view columns inlined): '' IN ('-7.5') is FALSE (not cut to CHAR(0))
             tests = self._constant_in_tests(value, items)
         else:
-            # Flink casts each item to the type of the tested value, unless _in_item_as_is (1 IN (1.4) is TRUE; a
-            # DOUBLE Infinity tested against a DECIMAL fails the job), then tests them in order like an OR.
-            # A constant item tested against a constant value folds as in a constant IN (seen in Flink 1.20.5:
-            # ROUND(0.001, 1) IN (<DECIMAL column>, -2147483648) is FALSE, where the cast would make it NULL).
-            fitted = [self._in_item(item, value.ftype) for item in items]
-            tests = [_compare(value, item, "=") for item in fitted]
-            if folds(value):
-                constant = [i for i, item in enumerate(items) if folds(item)]
-                folded = self._constant_in_tests(value, [items[i] for i in constant])
-                for i, test in zip(constant, folded, strict=True):
-                    tests[i] = test
-                if any(test(NoRecord([{}])) is True for test in folded):
-                    # a constant item equal to the constant value makes the OR TRUE: Calcite evaluates nothing
-                    # (seen in Flink 1.20.5: 2147483648 IN (<a failing cast>, 2147483648) did not fail the job)
-                    return Expr(lambda env: True, t.BOOLEAN)
-            tested = node.this.unnest() if isinstance(node.this, exp.Paren) else node.this
-            points = [i for i, item in enumerate(fitted) if folds(item)]
-            # a view's computed column (a field of the row under the filter; null_test marks it) with two constant
-            # items or more: Calcite makes them a SEARCH, whose points compare as Double.compare does, so
-            # -0.0 IN (0e0, 1.5e0) is FALSE there (seen in Flink 1.20.5), where = says TRUE
-            column = isinstance(tested, exp.Column) and value.null_test is not None
-            if value.ftype.kind in t.APPROXIMATE and column and len(points) >= 2:
-                for i in points:
-                    tests[i] = _strict(lambda x, y: _total_order(_double(x), _double(y)) == 0, value, fitted[i])
+            computed = self._computed_in_tests(node, value, items)
+            if computed is None:
+                return Expr(lambda env: True, t.BOOLEAN)
+            tests = computed
+        for i, item_node in enumerate(node.expressions):
+            if self.inlined_constant(item_node) == (True, None):
+                tests[i] = lambda env: None
 
         def member(env: Env) -> Any:
             unknown = False
@@ -532,6 +510,48 @@ class Compiler:
             return None if unknown else False
 
         return Expr(member, t.BOOLEAN)
+
+    def _check_char_in(self, node: exp.In, value: Expr, items: list[Expr]) -> None:
+        """Refuse a constant string ending in a space tested against a computed item."""
+        if value.ftype.kind == "CHAR" and not all(folds(item) for item in items):
+            known, text = self.constant(node.this)
+            if known and isinstance(text, str) and text.endswith(" "):
+                # Seen in Flink 1.20.5: 'ab ' IN (<'ab' as VARCHAR>) is FALSE, but 'ab ' IN (<'ab' as CHAR(2)>) and
+                # CAST(<'ab '> AS CHAR(3)) IN (<'ab' as VARCHAR>) are TRUE: the plan pads the item or does not
+                raise UnsupportedConstructError(
+                    "IN that tests a constant string ending in a space against a computed item: Flink pads the "
+                    "item to the constant's CHAR length or not, by rules of its plan; drop the trailing space, or "
+                    "test a STRING: CAST('text ' AS STRING) IN (...)"
+                )
+
+    def _computed_in_tests(self, node: exp.In, value: Expr, items: list[Expr]) -> list[Callable[[Env], Any]] | None:
+        """The tests of an IN that is not all constants, in order; None when a constant item equals the constant
+        value, which makes the OR TRUE and evaluates nothing (seen in Flink 1.20.5: 2147483648 IN (<a failing
+        cast>, 2147483648) did not fail the job).
+
+        Flink casts each item to the type of the tested value, unless _in_item_as_is (1 IN (1.4) is TRUE; a
+        DOUBLE Infinity tested against a DECIMAL fails the job), then tests them in order like an OR. A constant
+        item tested against a constant value folds as in a constant IN (ROUND(0.001, 1) IN (<DECIMAL column>,
+        -2147483648) is FALSE, where the cast would make it NULL)."""
+        fitted = [self._in_item(item, value.ftype) for item in items]
+        tests = [_compare(value, item, "=") for item in fitted]
+        if folds(value):
+            constant = [i for i, item in enumerate(items) if folds(item)]
+            folded = self._constant_in_tests(value, [items[i] for i in constant])
+            for i, test in zip(constant, folded, strict=True):
+                tests[i] = test
+            if any(test(NoRecord([{}])) is True for test in folded):
+                return None
+        tested = node.this.unnest() if isinstance(node.this, exp.Paren) else node.this
+        points = [i for i, item in enumerate(fitted) if folds(item)]
+        # a view's computed column (a field of the row under the filter; null_test marks it) with two constant
+        # items or more: Calcite makes them a SEARCH, whose points compare as Double.compare does, so
+        # -0.0 IN (0e0, 1.5e0) is FALSE there (seen in Flink 1.20.5), where = says TRUE
+        column = isinstance(tested, exp.Column) and value.null_test is not None
+        if value.ftype.kind in t.APPROXIMATE and column and len(points) >= 2:
+            for i in points:
+                tests[i] = _strict(lambda x, y: _total_order(_double(x), _double(y)) == 0, value, fitted[i])
+        return tests
 
     def _constant_in_tests(self, value: Expr, items: list[Expr]) -> list[Callable[[Env], Any]]:
         """The tests of a constant value against constant items, as Calcite folds them: each item as
