@@ -814,7 +814,12 @@ class Compiler:
 
     def _nullif(self, node: exp.Nullif) -> Expr:
         left, right = self(node.this), self(node.expression)
-        equal = _compare(left, right, "=")
+        # CASE WHEN a = b THEN NULL ELSE a END: a NULL constant a or b makes a = b a NULL constant, unevaluated
+        # (seen in Flink 1.20.5: NULLIF(<a view's NULL>, f) did not evaluate f)
+        if self.inlined_constant(node.this) == (True, None):
+            return Expr(lambda env: None, left.ftype)
+        null_right = self.inlined_constant(node.expression) == (True, None)
+        equal = (lambda env: None) if null_right else _compare(left, right, "=")
         a = _fitted(left, left.ftype)  # a CASE for Calcite: a DECIMAL too long for its type is NULL there
         raw = left.fn if left.ftype.kind == "DECIMAL" else None
         return Expr(
