@@ -257,11 +257,24 @@ class Compiler:
         1.20.5: over a view's FALSE, TRUE and NULL columns, x AND f is FALSE, x OR t is TRUE and x > n is NULL, x
         unevaluated; COALESCE(c, x) of a view's constant c does not evaluate x."""
         known, value = self.constant(node)
-        if not known:
+        if not known and self.literal_like(node):
             compiled = self(node)  # a view's column, or what reads a column only where Calcite drops it
             if folds(compiled):
                 return True, compiled.fn(NoRecord([{}]))
         return known, value
+
+    def literal_like(self, node: exp.Expr) -> bool:
+        """Whether RexSimplify takes ``node`` for a constant of a NOT NULL type: no TRY_CAST, NULLIF, CASE or NULL
+        in it, a view's column of literals, or a COALESCE that starts with one (seen in Flink 1.20.5:
+        COALESCE(TRY_CAST('12' AS FLOAT), x) evaluated x, and failed the job on it; COALESCE(ABS(-2), x) did not)."""
+        inner = node.unnest() if isinstance(node, exp.Paren) else node
+        if isinstance(inner, exp.Column):
+            return not self(inner).computed
+        if isinstance(inner, exp.Coalesce):
+            return self.literal_like(inner.this)
+        # RexSimplify drops what follows an operand of a NOT NULL type: ABS(-2) is one, TRY_CAST('12' AS FLOAT)
+        # (nullable, whatever its value) is not
+        return not any(isinstance(n, (exp.TryCast, exp.Nullif, exp.Case, exp.If, exp.Null)) for n in inner.walk())
 
     def _and(self, node: exp.And) -> Expr:
         simplified = _simplified(self, node, exp.true())
@@ -795,7 +808,7 @@ class Compiler:
             if known and value is None:
                 continue
             kept.append(operand)
-            if known:
+            if known and self.literal_like(operand_node):
                 break
         inexact = [n for n, o in zip(nodes, operands, strict=True) if o in kept and _inexact_float_literal(n)]
         if ftype.kind in ("DOUBLE", "DECIMAL") and inexact:
