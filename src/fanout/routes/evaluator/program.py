@@ -30,6 +30,7 @@ from fanout.routes.evaluator.expressions import (
     folds,
     negated,
 )
+from fanout.routes.evaluator.planner_faults import check_planner_faults
 from fanout.routes.evaluator.sinks import assignable, json_encoder, json_row, raw_value
 from fanout.routes.exceptions import (
     RouteExecutionError,
@@ -80,6 +81,7 @@ class Program:
     def __init__(self, script: RouteScript) -> None:
         if not script.inserts:
             raise UnsupportedConstructError("script without INSERT", "nothing to route")
+        check_planner_faults(script)
         self.slots = SOURCE + 1
         self.hazards: list[Hazard] = []
         self.source = _source(script)

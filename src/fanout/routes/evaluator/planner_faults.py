@@ -1,0 +1,110 @@
+"""Scripts Flink 1.20's planner fails on, found by the differential fuzzer and refused before they run.
+
+A route's query is planned as one: its views are inlined, and Calcite carries what a WHERE says about a column
+into every expression of the query. Where it learns that a column is NULL (``c IS NULL``), it puts NULL in its
+place, and a division whose divisor then is a NULL expression fails the planning (seen in Flink 1.20.5:
+``5 / CHAR_LENGTH(payload)`` anywhere in a query filtered by ``payload IS NULL``, even in an unused view column,
+raised ``ClassCastException: RexCall cannot be cast to RexLiteral``).
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from fanout.routes.exceptions import UnsupportedConstructError
+from fanout.routes.parser import RouteScript, relation_of
+
+
+def check_planner_faults(script: RouteScript) -> None:
+    """Raise UnsupportedConstructError for a route whose query divides by what reads a column its WHERE holds
+    NULL (a divisor that only may turn NULL is refused too: the rule errs on the side of refusing)."""
+    for insert in script.inserts:
+        chain = _chain(script, insert.query)
+        nulls = {root for query in chain for root in _null_tested(script, query)}
+        if not nulls:
+            continue
+        for query in chain:
+            for division in query.find_all(exp.Div):
+                read = _reads(script, query, division.expression)
+                if read & nulls:
+                    raise UnsupportedConstructError(
+                        f"a division by {division.expression.sql()} in a route whose WHERE holds "
+                        f"{', '.join(sorted(name for _, name in read & nulls))} NULL",
+                        "Flink's planner puts NULL for the column there and then fails on the division "
+                        "(ClassCastException); test the column in another route, or divide by something else",
+                    )
+
+
+def _chain(script: RouteScript, query: exp.Select) -> list[exp.Select]:
+    """``query`` and the views it reads, down to the source."""
+    chain = [query]
+    name = relation_of(query).name
+    while name in script.views:
+        query = script.views[name].query
+        chain.append(query)
+        name = relation_of(query).name
+    return chain
+
+
+def _definition(script: RouteScript, query: exp.Select, name: str) -> exp.Expr | None:
+    """What column ``name`` of the relation ``query`` reads is: a view's item, or None for the source's column."""
+    view = script.views.get(relation_of(query).name)
+    if view is None:
+        return None
+    for item in view.query.expressions:
+        alias = item.alias_or_name
+        if alias == name:
+            return item.this if isinstance(item, exp.Alias) else item
+        if isinstance(item, exp.Star):
+            return exp.column(name)
+    return None
+
+
+Identity = tuple[str, str]
+"""A column as the planner sees it once views are inlined: (the relation that computes it, its name)."""
+
+
+def _identity(script: RouteScript, query: exp.Select, column: exp.Column) -> Identity:
+    """Which computed column a column reference of ``query`` is, through views' plain aliases."""
+    relation = relation_of(query).name
+    definition = _definition(script, query, column.name)
+    inner = definition.unnest() if isinstance(definition, exp.Paren) else definition
+    if isinstance(inner, exp.Column):
+        return _identity(script, script.views[relation].query, inner)
+    return relation, column.name
+
+
+def _reads(script: RouteScript, query: exp.Select, node: exp.Expr) -> set[Identity]:
+    """The columns ``node`` (an expression of ``query``) reads, and those the views' items it reads are built on."""
+    found: set[Identity] = set()
+    for column in node.find_all(exp.Column):
+        identity = _identity(script, query, column)
+        found.add(identity)
+        view = script.views.get(identity[0])
+        if view is not None:
+            for item in view.query.expressions:
+                if item.alias_or_name == identity[1]:
+                    found |= _reads(script, view.query, item.this if isinstance(item, exp.Alias) else item)
+    return found
+
+
+def _null_tested(script: RouteScript, query: exp.Select) -> set[Identity]:
+    """The columns ``query``'s WHERE holds NULL: a conjunct ``c IS NULL``, or a view's column that is one."""
+    where = query.args.get("where")
+    if where is None:
+        return set()
+    found: set[Identity] = set()
+    for term in where.this.flatten() if isinstance(where.this, exp.And) else [where.this]:
+        inner = term.unnest() if isinstance(term, exp.Paren) else term
+        owner = query
+        if isinstance(inner, exp.Column):
+            definition = _definition(script, query, inner.name)
+            if definition is None:
+                continue
+            owner = script.views[relation_of(query).name].query
+            inner = definition.unnest() if isinstance(definition, exp.Paren) else definition
+        if isinstance(inner, exp.Is) and isinstance(inner.expression, exp.Null):
+            tested = inner.this.unnest() if isinstance(inner.this, exp.Paren) else inner.this
+            if isinstance(tested, exp.Column):
+                found.add(_identity(script, owner, tested))
+    return found
