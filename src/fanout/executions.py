@@ -44,7 +44,7 @@ def follow(
         events = new_events(sfn, execution_arn, seen)
         seen += len(events)
         yield from events
-        if ExecutionStatus(status).final:
+        if status != ExecutionStatus.RUNNING:
             return
         if time.monotonic() > deadline:
             raise TimeoutError(f"execution {execution_arn} still RUNNING after {timeout_seconds:.0f}s")

@@ -48,7 +48,12 @@ def _chain(script: RouteScript, query: exp.Select) -> list[exp.Select]:
 
 def _definition(script: RouteScript, query: exp.Select, name: str) -> exp.Expr | None:
     """What column ``name`` of the relation ``query`` reads is: a view's item, or None for the source's column."""
-    view = script.views.get(relation_of(query).name)
+    return _item(script, relation_of(query).name, name)
+
+
+def _item(script: RouteScript, relation: str, name: str) -> exp.Expr | None:
+    """The item of view ``relation`` named ``name`` (None for the source, or a name it does not have)."""
+    view = script.views.get(relation)
     if view is None:
         return None
     for item in view.query.expressions:
@@ -80,11 +85,9 @@ def _reads(script: RouteScript, query: exp.Select, node: exp.Expr) -> set[Identi
     for column in node.find_all(exp.Column):
         identity = _identity(script, query, column)
         found.add(identity)
-        view = script.views.get(identity[0])
-        if view is not None:
-            for item in view.query.expressions:
-                if item.alias_or_name == identity[1]:
-                    found |= _reads(script, view.query, item.this if isinstance(item, exp.Alias) else item)
+        definition = _item(script, *identity)
+        if definition is not None:
+            found |= _reads(script, script.views[identity[0]].query, definition)
     return found
 
 
