@@ -149,6 +149,8 @@ class Compiler:
         self.hazards: list[Hazard] = [] if hazards is None else hazards
         # Compiling the parts of a constant: Calcite folds the whole one into a literal, not each part.
         self.in_constant = False
+        # Compiling a WHERE: Calcite reduces its view columns' constants later than a SELECT list's.
+        self.in_where = False
 
     def __call__(self, node: exp.Expr) -> Expr:
         """The compiled ``node``; UnsupportedConstructError outside the subset, UnknownRelationError for a name."""
@@ -677,9 +679,17 @@ class Compiler:
                 "Flink's planner fails on a constant division whose divisor is not a literal (RexCall cannot be "
                 "cast to RexLiteral); write the divisor's value as a literal",
             )
-        # (a zero one only when the SQL writes it: in a CASE branch, Calcite reduces no view column's division and
-        # the job fails at run time, seen in Flink 1.20.5)
+        # A NULL dividend makes the division NULL before any reduction (CAST(NULL AS INT) / 0 is NULL, seen in
+        # Flink 1.20.5). A written zero divisor fails the planning anywhere; a view's constant zero column does in a
+        # SELECT list (the views' projections merge, then reduce) but not in a WHERE, where the job fails at run time.
+        dividend = node.this
+        while isinstance(dividend, exp.Paren | exp.Cast) and not isinstance(dividend, exp.TryCast):
+            dividend = dividend.this
+        if isinstance(dividend, exp.Null):
+            return
         known, value = self.constant(node.expression)
+        if not known and not self.in_where:
+            known, value = self.inlined_constant(node.expression)
         if known and value is not None and value == 0:
             raise UnsupportedConstructError(
                 f"the constant division {node.sql()} by zero", "Flink's planner rejects it (Division by zero)"

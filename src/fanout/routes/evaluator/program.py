@@ -264,7 +264,11 @@ def _where(compile_: Compiler, query: exp.Select) -> tuple[Expr, ...]:
     where = query.args.get("where")
     if where is None:
         return ()
-    compiled = compile_(_unknown_as_false(where.this))
+    compile_.in_where = True
+    try:
+        compiled = compile_(_unknown_as_false(where.this))
+    finally:
+        compile_.in_where = False
     if compiled.ftype.kind not in ("BOOLEAN", "NULL"):
         raise UnsupportedConstructError(f"WHERE of a {compiled.ftype}", "Flink needs a BOOLEAN condition")
     terms = []
