@@ -784,8 +784,15 @@ class Compiler:
         if not isinstance(node, (exp.Nullif, exp.Case)):
             return False
         if isinstance(node, exp.Case):
+            ifs = node.args.get("ifs", [])
+            if ifs and _true_by_nullability(ifs[0].this):
+                # RexSimplify makes CASE WHEN (x IS NOT NULL) IS NOT NULL THEN 2 ... END the 2, NOT NULL (seen in
+                # Flink 1.20.5 in a COALESCE, "Cannot add expression of different type to set")
+                branch = ifs[0].args["true"]
+                compiled = self(branch)
+                return not self.computed(branch) and folds(compiled) and compiled.fn(NoRecord([{}])) is not None
             default = node.args.get("default")
-            branches = [branch.args["true"] for branch in node.args.get("ifs", [])] + [default]
+            branches = [branch.args["true"] for branch in ifs] + [default]
             if default is not None and not any(self.computed(branch) for branch in branches):
                 return False
         compiled = self(node)
@@ -1345,6 +1352,18 @@ def _folded(value: float | None, single: bool) -> float | None:
         exact = Decimal(repr(value))
         value = java.to_float32(float(exact.quantize(Decimal(1).scaleb(exact.adjusted() - 6), ROUND_HALF_UP)))
     return value + 0.0
+
+
+def _true_by_nullability(node: exp.Expr) -> bool:
+    """Whether ``node`` is ``y IS NOT NULL`` of a ``y`` whose type is NOT NULL (an IS test, or a literal that is
+    not NULL), which RexSimplify makes TRUE whatever the record."""
+    node = node.unnest() if isinstance(node, exp.Paren) else node
+    if not (isinstance(node, exp.Not) and isinstance(node.this, exp.Is) and isinstance(node.this.expression, exp.Null)):
+        return False
+    tested = node.this.this.unnest() if isinstance(node.this.this, exp.Paren) else node.this.this
+    if isinstance(tested, exp.Not):
+        tested = tested.this.unnest() if isinstance(tested.this, exp.Paren) else tested.this
+    return isinstance(tested, exp.Is | exp.Literal | exp.Boolean)
 
 
 def folds(expr: Expr) -> bool:
