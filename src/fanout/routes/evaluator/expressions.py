@@ -377,6 +377,12 @@ class Compiler:
         if pushed is not None:
             return self(pushed)
         inner = node.this.unnest() if isinstance(node.this, exp.Paren) else node.this
+        if isinstance(inner, exp.In) and self._unheld_constant_item(inner):
+            # NOT (c IN (x, <a number c's type cannot hold>)) is FALSE, x unevaluated: Calcite makes it
+            # c <> x AND FALSE (seen in Flink 1.20.5: NOT (-0.0 IN (<DOUBLE Infinity>, 100)) did not fail the job;
+            # NOT (1.5 IN (<NULL>, 100)) is FALSE, not NULL)
+            self(inner)
+            return Expr(lambda env: False, t.BOOLEAN)
         if isinstance(inner, exp.Column):
             column = self(inner)
             if column.negation is not None:
@@ -579,6 +585,22 @@ class Compiler:
             _strict(_same, value, item if _in_item_as_is(item.ftype, value.ftype) else _folded_item(item, value.ftype))
             for item in items
         ]
+
+    def _unheld_constant_item(self, node: exp.In) -> bool:
+        """Whether an IN of a constant value over items not all constant has a constant item that the value's
+        type cannot hold (a number cast to it overflows): Calcite folds that item's test to FALSE."""
+        if node.args.get("query") or not node.expressions:
+            return False
+        value = self(node.this)
+        items = [self(item) for item in node.expressions]
+        if not folds(value) or all(folds(item) for item in items) or value.ftype.is_string:
+            return False
+        return any(
+            folds(item)
+            and not _in_item_as_is(item.ftype, value.ftype)
+            and _folded_item(item, value.ftype).fn(NoRecord([{}])) is _NO_MATCH
+            for item in items
+        )
 
     def _in_item(self, item: Expr, value: t.FType) -> Expr:
         """An IN item as Flink tests it: as it is, or cast to the tested value's type (see ``_in_item_as_is``)."""
