@@ -361,6 +361,34 @@ def test_a_constant_float_of_more_than_7_digits_is_refused(value: str) -> None:
         RouteExecutor.from_sql(SOURCE + body)
 
 
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "TRY_CAST(JSON_VALUE(payload, '$.d') AS DOUBLE) = CAST(0.1 AS FLOAT)",
+        "TRY_CAST(JSON_VALUE(payload, '$.d') AS DECIMAL(5, 2)) <> CAST(0.1 AS FLOAT)",
+        "TRY_CAST(JSON_VALUE(payload, '$.d') AS DOUBLE) IN (CHAR_LENGTH(payload), CAST(0.1 AS FLOAT))",
+    ],
+)
+def test_an_equality_widening_an_inexact_constant_float_is_refused(condition: str) -> None:
+    # GIVEN an equality of a DOUBLE or DECIMAL with CAST(0.1 AS FLOAT): Flink 1.20.5 compared the DOUBLE 0.1 equal
+    # to it (the constant's digits), yet d >= CAST(0.1 AS FLOAT) was FALSE for it (the float 0.10000000149...)
+    body = "CREATE TABLE o (v STRING) WITH ('format' = 'raw');\n"
+    body += f"INSERT INTO o SELECT payload FROM src WHERE {condition};"
+    # WHEN compiled THEN it is refused, with the rewrite
+    with pytest.raises(UnsupportedConstructError, match=r"constant FLOAT 0\.1 .*write the DOUBLE or DECIMAL literal"):
+        RouteExecutor.from_sql(SOURCE + body)
+
+
+def test_an_equality_of_a_float_value_with_an_exact_or_float_constant_is_accepted() -> None:
+    # GIVEN a FLOAT value tested against a constant FLOAT, and a DOUBLE against one a float holds (0.25)
+    body = """CREATE TABLE o (v STRING) WITH ('format' = 'raw');
+    INSERT INTO o SELECT payload FROM src WHERE TRY_CAST(JSON_VALUE(payload, '$.d') AS FLOAT) IN (CAST(0.1 AS FLOAT), 1)
+        OR TRY_CAST(JSON_VALUE(payload, '$.d') AS DOUBLE) = CAST(0.25 AS FLOAT);"""
+    # WHEN run THEN both tests hold as Flink's
+    rows = RouteExecutor.from_sql(SOURCE + body).execute([b'{"d": 0.1}', b'{"d": 0.25}', b'{"d": 0.2}'])
+    assert [index for index, _ in rows["o"]] == [0, 1]
+
+
 def test_mod_of_a_decimal_by_an_integer_is_refused() -> None:
     # GIVEN DECIMAL % INT (the fuzzer saw Flink fail to compile it inside ABS, and fail to plan it with NULLIF)
     body = """CREATE TABLE o (c DECIMAL(5, 2)) WITH ('format' = 'json');

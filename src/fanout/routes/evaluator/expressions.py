@@ -406,6 +406,8 @@ class Compiler:
             raise _reflexive(node.this)
         self._check_not_itself(node)
         self._check_try_cast_pair(node)
+        if operator in ("=", "<>"):
+            _check_float_equality(node, left, [right])
         if any(self.inlined_constant(side) == (True, None) for side in (node.this, node.expression)):
             return Expr(lambda env: None, t.BOOLEAN)  # Calcite makes x >= NULL NULL: x is not evaluated
         return Expr(_compare(left, right, operator), t.BOOLEAN)
@@ -505,6 +507,7 @@ class Compiler:
         value = self(node.this)
         items = [self(item) for item in node.expressions]
         self._check_char_in(node, value, items)
+        _check_float_equality(node, value, items, widened=False)
         # x IN (...) is an OR of x = item: a NULL constant on either side makes a term NULL, unevaluated (seen in
         # Flink 1.20.5: <a view's NULL> IN (f, 1.0) and f IN (<NULL>, <NULL>) did not evaluate f)
         if self.inlined_constant(node.this) == (True, None):
@@ -1374,6 +1377,28 @@ def _folded(value: float | None, single: bool) -> float | None:
         exact = Decimal(repr(value))
         value = java.to_float32(float(exact.quantize(Decimal(1).scaleb(exact.adjusted() - 6), ROUND_HALF_UP)))
     return value + 0.0
+
+
+def _check_float_equality(node: exp.Expr, value: Expr, others: list[Expr], widened: bool = True) -> None:
+    """Refuse an equality (=, <>, IN) that widens a constant FLOAT its float does not hold exactly to a DOUBLE or
+    DECIMAL: Flink compares with the constant's 7 digits there (seen in Flink 1.20.5: d = CAST(0.1 AS FLOAT) is
+    TRUE for the DOUBLE 0.1), but with the float elsewhere (d >= CAST(0.1 AS FLOAT) is FALSE). An IN casts its
+    items to the value's type, so only its items widen (``widened=False`` leaves the value alone)."""
+    sides = [value, *others]
+    wide = [side for side in sides if side.ftype.kind in ("DOUBLE", "DECIMAL")]
+    for constant in sides if widened else others:
+        if constant.ftype.kind != "FLOAT" or not folds(constant) or not wide:
+            continue
+        if not widened and value.ftype.kind not in ("DOUBLE", "DECIMAL"):
+            continue
+        number = constant.fn(NoRecord([{}]))
+        if number is None or not math.isfinite(number) or Decimal(number) == Decimal(format(number, ".7g")):
+            continue
+        raise UnsupportedConstructError(
+            f"an equality with the constant FLOAT {java.double_to_string(number, single=True)} in {node.sql()}",
+            "Flink compares a DOUBLE or DECIMAL with its digits there, and with its float elsewhere; "
+            "write the DOUBLE or DECIMAL literal you mean",
+        )
 
 
 def _true_by_nullability(node: exp.Expr) -> bool:
