@@ -60,6 +60,8 @@ class Expr:
     # comparison of the CASE see, as RexSimplify pushes them into the branches (seen in Flink 1.20.5: a too long
     # DECIMAL is NULL as the CASE's value, but the CASE IS NULL is FALSE and the CASE = <the DECIMAL> is TRUE).
     raw: Fn | None = None
+    # A view column Calcite types NOT NULL (see Compiler.not_null).
+    not_null: bool = False
 
 
 def condition(expr: Expr, where: str) -> Fn:
@@ -264,6 +266,25 @@ class Compiler:
             if folds(compiled):
                 return True, compiled.fn(NoRecord([{}]))
         return known, value
+
+    def not_null(self, node: exp.Expr) -> bool:
+        """Whether Calcite types ``node`` NOT NULL (a subset: what the rules that use it need). RexSimplify drops
+        a COALESCE's operands after one (seen in Flink 1.20.5: COALESCE(-(COALESCE(d, 100)), <a failing CAST>)
+        did not fail the job)."""
+        inner = node.unnest() if isinstance(node, exp.Paren) else node
+        if isinstance(inner, exp.Literal | exp.Boolean | exp.Is):
+            return True
+        if isinstance(inner, exp.Not) and isinstance(inner.this, exp.Is):
+            return True
+        if isinstance(inner, exp.Neg):
+            return self.not_null(inner.this)
+        if isinstance(inner, exp.Add | exp.Sub | exp.Mul):
+            return self.not_null(inner.this) and self.not_null(inner.expression)
+        if isinstance(inner, exp.Coalesce):
+            return any(self.not_null(operand) for operand in (inner.this, *inner.expressions))
+        if isinstance(inner, exp.Column):
+            return self(inner).not_null
+        return False
 
     def literal_like(self, node: exp.Expr) -> bool:
         """Whether RexSimplify takes ``node`` for a constant of a NOT NULL type: no TRY_CAST, NULLIF, CASE or NULL
@@ -850,7 +871,7 @@ class Compiler:
             if known and value is None:
                 continue
             kept.append(operand)
-            if known and self.literal_like(operand_node):
+            if (known and self.literal_like(operand_node)) or self.not_null(operand_node):
                 break
         inexact = [n for n, o in zip(nodes, operands, strict=True) if o in kept and _inexact_float_literal(n)]
         if ftype.kind in ("DOUBLE", "DECIMAL") and inexact:

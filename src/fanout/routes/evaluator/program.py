@@ -127,6 +127,8 @@ class Program:
                 compiled = replace(compiled, negation=partial(compile_, exp.Not(this=item.copy())))
             if not direct:
                 compiled = replace(compiled, null_test=partial(compile_.null_test, item.copy()))
+            if compile_.not_null(item):
+                compiled = replace(compiled, not_null=True)
             if folds(compiled):
                 computed, nullable = compile_.computed(item), compile_.simplified_nullable(item)
                 compiled = replace(compiled, computed=computed, simplified_nullable=nullable)
