@@ -34,6 +34,16 @@ RESUME_MARGIN_SECONDS = "RESUME_MARGIN_SECONDS"
 # Consumers
 CONSUMER_ROUTE = "CONSUMER_ROUTE"
 
+# Router (the Lambda engine: functions/router)
+ROUTER_PROPERTIES = "ROUTER_PROPERTIES"
+"""JSON object of the values of the SQL's ``${name}`` placeholders (the stream ARNs), as the Flink job gets them."""
+ROUTER_SQL_FILE = "ROUTER_SQL_FILE"
+"""The SQL script the router runs [default: fanout.sql next to the handler]."""
+ROUTER_DEAD_LETTER_QUEUE_URL = "ROUTER_DEAD_LETTER_QUEUE_URL"
+"""The SQS queue poison records go to, with the reason [default: none, so they are reported for a retry]."""
+ROUTER_MAX_PUT_ATTEMPTS = "ROUTER_MAX_PUT_ATTEMPTS"
+"""PutRecords attempts per output before its input record is reported for a retry [default: 5]."""
+
 # The PyFlink job (flink/main.py) when run outside Managed Flink, and the artifact build
 FANOUT_FLINK_PROPERTIES = "FANOUT_FLINK_PROPERTIES"
 """Properties file of a local run of flink/main.py (Managed Flink: /etc/flink/application_properties.json)."""

@@ -212,7 +212,7 @@ def test_every_sample_event_is_loaded_by_a_test() -> None:
     )
     # WHEN we collect the event names the tests pass to load_event ("dir/name", or an f-string like "dir/x_{y}")
     sources = "\n".join(p.read_text() for p in (ROOT / "tests").rglob("test_*.py"))
-    names = re.findall(r'f?"((?:consumer|lifecycle|statemachine)/[A-Za-z0-9_{}]+)"', sources)
+    names = re.findall(r'f?"((?:consumer|lifecycle|router|statemachine)/[A-Za-z0-9_{}]+)"', sources)
     patterns = [re.compile(re.sub(r"\\\{[^}]*\\\}", "[a-z_]+", re.escape(n))) for n in names]
     # THEN each event is loaded somewhere (a stale or orphaned event would otherwise go unnoticed)
     unused = [name for name in events if not any(p.fullmatch(name) for p in patterns)]

@@ -37,6 +37,8 @@ Flink 1.20 semantics kept (the parity suite in ``tests/parity`` checks them agai
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from fanout.routes.exceptions import (
     MissingPropertyError,
     RouteError,
@@ -47,9 +49,22 @@ from fanout.routes.exceptions import (
     UnsupportedConstructError,
     UnsupportedFormatError,
 )
-from fanout.routes.executor import RouteExecutor, RouteRows
 from fanout.routes.parser import RouteScript, parse_script
 from fanout.routes.placeholders import RUNTIME_PROPERTIES, find_placeholders, substitute
+
+if TYPE_CHECKING:
+    from fanout.routes.executor import RouteExecutor, RouteRows
+
+
+def __getattr__(name: str) -> Any:
+    """RouteExecutor and RouteRows on first use: the executor imports DuckDB and pyarrow, which the router
+    Lambda (``fanout.router``, over ``fanout.routes.evaluator``) does not ship."""
+    if name in ("RouteExecutor", "RouteRows"):
+        from fanout.routes import executor
+
+        return getattr(executor, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "RUNTIME_PROPERTIES",
