@@ -34,6 +34,9 @@ class DemoSettings:
     second_window_seconds: int = 3
     seed: int = 7
     drain_timeout: float = 20.0
+    engine: str = "flink"
+    """flink: the lifecycle runs the local Flink application in two windows; lambda: the router function runs
+    the same routes in the input stream's event source mapping, always on (no windows)."""
 
 
 class _Demo:
@@ -50,6 +53,9 @@ class _Demo:
 
     def on_delivered(self, function: str, records: list[dict[str, Any]], at: float) -> None:
         route = self.routes.get(function, "?")
+        if route == "router":
+            self.emit("router", f"router routed a batch of {len(records)}")
+            return
         for record in records:
             self.ledger.delivered(route, record["Data"], at)
         self.emit("consumer", f"{route:<8} consumer got a batch of {len(records)}")
@@ -117,12 +123,15 @@ class _Demo:
         runtime = LocalRuntime(
             stack_name="fanout-demo",
             delays=TransitionDelays(start=1.0, stop=1.0, update=0.3, delete=0.5),
+            parameters={"Engine": self.s.engine},
             environment_overrides={"POWERTOOLS_LOG_LEVEL": self.log_level},
             on_delivered=self.on_delivered,
         )
+        if self.s.engine == "lambda":
+            return self.run_router(runtime)
         checks: dict[str, bool] = {}
         with runtime as rt:
-            self.routes = {f.name: f.environment.get("CONSUMER_ROUTE", "?") for f in rt.deployment.functions.values()}
+            self.routes = self._routes(rt)
             rt.cloud.flink.listeners.append(self.on_status)
             self.emit("cloud", f"local cloud at {rt.cloud.endpoint}; stack fanout-demo deployed from template.yaml")
             for line in rt.deployment.not_emulated_by_reason():
@@ -165,6 +174,51 @@ class _Demo:
             ],
             "executions": self.executions,
             "transitions": self.transitions,
+            "seconds": round(time.monotonic() - self.t0, 1),
+        }
+
+    def _routes(self, rt: LocalRuntime) -> dict[str, str]:
+        """Function name -> the route it consumes ("router" for the router)."""
+        return {
+            f.name: "router" if f.logical_id == "RouterFunction" else f.environment.get("CONSUMER_ROUTE", "?")
+            for f in rt.deployment.functions.values()
+        }
+
+    def run_router(self, runtime: LocalRuntime) -> dict[str, Any]:
+        """The Lambda engine: records put at the producer's rate, routed by the router as they arrive."""
+        checks: dict[str, bool] = {}
+        with runtime as rt:
+            self.routes = self._routes(rt)
+            self.emit("cloud", f"local cloud at {rt.cloud.endpoint}; stack fanout-demo (Engine lambda) deployed")
+            for line in rt.deployment.not_emulated_by_reason():
+                self.emit("cloud", f"no local effect: {line}")
+            produced = self.put(rt, self.s.records + self.s.stopped_records, 1, "running")
+            deadline = time.monotonic() + self.s.drain_timeout
+            while not self.ledger.complete() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            mappings = {m.function.name: m.stats.as_dict() for m in rt.mappings}
+            dead_letters = rt.client("sqs").get_queue_attributes(
+                QueueUrl=rt.deployment.outputs["RouterDeadLetterQueueUrl"],
+                AttributeNames=["ApproximateNumberOfMessages"],
+            )["Attributes"]["ApproximateNumberOfMessages"]
+        report = self.ledger.report()
+        consumers = {self.routes.get(name, name): stats for name, stats in mappings.items()}
+        router = consumers.pop("router", {})
+        checks["nothing lost, duplicated or misrouted"] = self.ledger.ok
+        checks["the router wrote every batch (none failed, none dead-lettered)"] = (
+            router.get("invocations_failed", 1) == 0 and router.get("records_to_dlq", 1) == 0 and dead_letters == "0"
+        )
+        checks["nothing in the consumers' dead-letter queue"] = (
+            sum(m["records_to_dlq"] for m in consumers.values()) == 0
+        )
+        return {
+            "ok": all(checks.values()),
+            "engine": "lambda",
+            "checks": checks,
+            "records": report,
+            "producer": {"running": produced},
+            "router": router,
+            "consumers": consumers,
             "seconds": round(time.monotonic() - self.t0, 1),
         }
 

@@ -265,4 +265,4 @@ def test_every_function_logs_to_a_log_group_of_the_stack_with_retention() -> Non
         assert group in resources, f"{name}: no LoggingConfig.LogGroup of this stack"
         assert resources[group]["Type"] == "AWS::Logs::LogGroup", name
         assert resources[group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}, name
-    assert len(functions) == 11
+    assert len(functions) == 12  # the lifecycle (8), the consumers (3), the router (Engine lambda)

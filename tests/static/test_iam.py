@@ -62,7 +62,7 @@ def _roles() -> dict[str, dict]:
 def test_every_function_has_a_role_of_its_own() -> None:
     # GIVEN the transformed template WHEN each function's role is looked up THEN no two functions share one
     roles = function_roles()
-    assert len(roles) == 11
+    assert len(roles) == 12
     assert len({id(role) for role in roles.values()}) == len(roles)
 
 
@@ -104,3 +104,19 @@ def test_each_consumer_reads_only_its_own_stream(route: str) -> None:
     kinesis = [s for s in statements(role) if any(str(a).startswith("kinesis:") for a in s["Action"])]
     # THEN every Kinesis grant is on its own stream
     assert kinesis and all(s["Resource"] == {"Fn::GetAtt": [f"{route}TransactionsStream", "Arn"]} for s in kinesis)
+
+
+def test_the_router_reads_only_the_input_and_writes_only_the_outputs() -> None:
+    # GIVEN the router's role (Engine lambda)
+    role = function_roles()["RouterFunction"]
+    grants = {
+        action: statement["Resource"]
+        for statement in statements(role)
+        for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+        if action.startswith("kinesis:")
+    }
+    # THEN it reads the input stream only, and puts records (nothing else) to the three output streams only
+    outputs = [{"Fn::GetAtt": [f"{route}TransactionsStream", "Arn"]} for route in ("Positive", "Negative", "Rejected")]
+    assert grants.pop("kinesis:PutRecords") == outputs
+    assert grants and all(resource == {"Fn::GetAtt": ["TransactionsStream", "Arn"]} for resource in grants.values())
+    assert not any(action.startswith("kinesis:Put") for action in grants)

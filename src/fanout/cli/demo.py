@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from enum import StrEnum
 from typing import Any
 
 import typer
@@ -14,7 +15,24 @@ from rich.table import Table
 from fanout.localcloud import require_offline_runtime
 
 console = Console()
-_STYLE = {"cloud": "dim", "lifecycle": "bold cyan", "state": "bold", "producer": "green", "consumer": "magenta"}
+
+
+class Engine(StrEnum):
+    """What runs the routes (the template's Engine parameter)."""
+
+    FLINK = "flink"
+    LAMBDA = "lambda"
+
+
+EngineOption = typer.Option("flink", help="flink: the lifecycle runs the Flink application; lambda: the router.")
+_STYLE = {
+    "router": "bold magenta",
+    "cloud": "dim",
+    "lifecycle": "bold cyan",
+    "state": "bold",
+    "producer": "green",
+    "consumer": "magenta",
+}
 
 
 def _printer() -> Any:
@@ -64,6 +82,7 @@ def register(app: typer.Typer) -> None:
         stopped_records: int = typer.Option(1000, min=0, max=100_000, help="Records put while it is stopped."),
         rate: int = typer.Option(1500, min=1, help="Records per second the producer aims for."),
         window: int = typer.Option(6, min=2, max=600, help="Seconds of the first run window."),
+        engine: Engine = EngineOption,
         as_json: bool = typer.Option(False, "--json", help="Print only the summary, as JSON."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the Lambda functions' own logs."),
     ) -> None:
@@ -79,7 +98,9 @@ def register(app: typer.Typer) -> None:
         require_offline_runtime()
         from fanout.demo import DemoSettings, run_demo
 
-        settings = DemoSettings(records=records, stopped_records=stopped_records, rate=rate, window_seconds=window)
+        settings = DemoSettings(
+            records=records, stopped_records=stopped_records, rate=rate, window_seconds=window, engine=engine.value
+        )
         level = "DEBUG" if verbose else ("ERROR" if as_json else "WARNING")
         summary = run_demo(settings, None if as_json else _printer(), level)
         if as_json:
