@@ -29,6 +29,17 @@ def _compiled(sql: str, properties: tuple[tuple[str, str], ...]) -> Router:
     return Router.from_sql(sql, dict(properties))
 
 
+@functools.cache
+def _cached_client(service: str, endpoint: str | None) -> Any:
+    return boto3.client(service)  # type: ignore[call-overload]
+
+
+def _client(service: str) -> Any:
+    """One boto3 client per service and execution environment (a warm start reuses it); keyed by the endpoint
+    too, so an offline runtime started again in the same process gets a client of its own."""
+    return _cached_client(service, os.environ.get("AWS_ENDPOINT_URL"))
+
+
 def _router(settings: RouterSettings) -> Router:
     return _compiled(settings.read_sql(), tuple(sorted(settings.properties.items())))
 
@@ -57,7 +68,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     )
     result = router.route(
         records,
-        boto3.client("kinesis"),
+        _client("kinesis"),
         dead_letters,
         source_arn=source,
         settings=WriteSettings(max_attempts=settings.max_put_attempts),

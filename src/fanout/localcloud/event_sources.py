@@ -36,6 +36,7 @@ class MappingStats:
     records_to_dlq: int = 0
     dlq_messages: int = 0
     poll_errors: int = 0
+    dlq_send_errors: int = 0
     last_error: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -50,6 +51,7 @@ class MappingStats:
                 "records_to_dlq": self.records_to_dlq,
                 "dlq_messages": self.dlq_messages,
                 "poll_errors": self.poll_errors,
+                "dlq_send_errors": self.dlq_send_errors,
             }
 
 
@@ -121,7 +123,13 @@ class KinesisEventSourceMapping:
         reader = ShardReader(
             self._kinesis, self.stream_name, StartPosition(kind), poll_seconds=0, on_retry=self._poll_error
         )
-        reader.begin()
+        while not self._stop.is_set():
+            try:
+                reader.begin()
+                break
+            except Exception as exc:  # the stream deleted or unreachable as the poller starts: retried, counted
+                self._poll_error(self.stream_name, exc)
+                self._stop.wait(self.idle_sleep)
         pending: dict[str, list[dict[str, Any]]] = {}
         first_seen: dict[str, float] = {}
         while not self._stop.is_set():
@@ -244,8 +252,6 @@ class KinesisEventSourceMapping:
             self.stats.dlq_messages += 1
         if not self.source.on_failure_arn:
             return
-        queue_name = self.source.on_failure_arn.rsplit(":", 1)[1]
-        url = self._sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
         first, last = records[0], records[-1]
         message = {
             "requestContext": {"condition": "RetryAttemptsExhausted", "functionArn": self.function.arn},
@@ -257,4 +263,11 @@ class KinesisEventSourceMapping:
                 "streamArn": self.source.stream_arn,
             },
         }
-        self._sqs.send_message(QueueUrl=url, MessageBody=json.dumps(message))
+        try:
+            queue_name = self.source.on_failure_arn.rsplit(":", 1)[1]
+            url = self._sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+            self._sqs.send_message(QueueUrl=url, MessageBody=json.dumps(message))
+        except Exception as exc:  # a deleted queue, or the cloud stopping: counted and shown, not fatal to the poller
+            with self.stats.lock:
+                self.stats.dlq_send_errors += 1
+                self.stats.last_error = f"on-failure destination: {exc}"

@@ -1,0 +1,87 @@
+"""The Lambda engine end to end: the router in the local event source mapping, then the consumers, with faults."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+
+from fanout.demo import DemoSettings, run_demo
+from tests.e2e.harness import Harness
+
+
+def _router(harness: Harness) -> dict[str, int]:
+    """The router mapping's counters."""
+    return next(m.stats.as_dict() for m in harness.rt.mappings if m.function.logical_id == "RouterFunction")
+
+
+@pytest.fixture
+def router_harness(aws_credentials: None) -> Iterator[Harness]:
+    h = Harness({"Engine": "lambda", "RouterMaximumRetryAttempts": "1", "RouterBatchingWindowSeconds": "0"}).start()
+    yield h
+    h.rt.stop()
+
+
+def test_router_engine_deploys_no_lifecycle_and_routes_every_record_once(router_harness: Harness) -> None:
+    # GIVEN the stack deployed with Engine lambda
+    deployed = {f.logical_id for f in router_harness.rt.deployment.functions.values()}
+    assert "RouterFunction" in deployed and not any("Application" in name for name in deployed)
+    assert "LifecycleStateMachineArn" not in router_harness.outputs
+    # WHEN transactions are put
+    router_harness.put(600, 1)
+    router_harness.wait_delivered()
+    # THEN each reached exactly one correct consumer
+    report = router_harness.ledger.report()
+    assert router_harness.ledger.ok, report
+    assert _router(router_harness)["invocations_failed"] == 0
+
+
+def test_router_engine_loses_nothing_with_half_the_output_entries_throttled(router_harness: Harness) -> None:
+    # GIVEN half of the entries the router puts to the positive and negative streams throttled
+    faults = router_harness.rt.cloud.kinesis_faults
+    for stream in ("PositiveTransactionsStreamName", "NegativeTransactionsStreamName"):
+        faults.fail_entries(router_harness.outputs[stream], every=2, times=150)
+    # WHEN transactions are put
+    router_harness.put(600, 1)
+    router_harness.wait_delivered()
+    # THEN the router retried only the failed entries: nothing lost, nothing duplicated, no batch failed
+    assert router_harness.ledger.ok, router_harness.ledger.report()
+    assert sum(faults.injected.values()) == 300
+    assert _router(router_harness)["invocations_failed"] == 0
+
+
+def test_router_engine_sends_what_it_cannot_write_to_a_deleted_stream_to_its_dead_letter_queue(
+    router_harness: Harness,
+) -> None:
+    # GIVEN the negative stream deleted behind the router's back
+    router_harness.rt.client("kinesis").delete_stream(
+        StreamName=router_harness.outputs["NegativeTransactionsStreamName"]
+    )
+    # WHEN transactions are put
+    router_harness.put(120, 1)
+    negatives = sum(route == "negative" for route, _, _ in router_harness.ledger.expected.values())
+    deadline = time.monotonic() + 60
+    while _router(router_harness)["records_to_dlq"] < negatives and time.monotonic() < deadline:
+        time.sleep(0.1)
+    # THEN every positive and rejected record still reached its consumer (at least once: retries rewrite them),
+    # and only the negative ones did not
+    expected = Counter(route for route, _, _ in router_harness.ledger.expected.values())
+    report = router_harness.ledger.report()
+    assert report["delivered"] == {"positive": expected["positive"], "rejected": expected["rejected"]}
+    assert report["lost"] == expected["negative"] > 0 and report["misrouted"] == 0
+    # AND the batches the router gave up on are in its dead-letter queue, with their shard and sequence range
+    sqs = router_harness.rt.client("sqs")
+    queue = router_harness.outputs["RouterDeadLetterQueueUrl"]
+    messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    assert messages and "KinesisBatchInfo" in json.loads(messages[0]["Body"])
+    assert _router(router_harness)["records_to_dlq"] == negatives
+
+
+def test_demo_with_the_lambda_engine_passes_every_check() -> None:
+    # GIVEN the demo with the router engine WHEN it runs THEN every check holds
+    summary = run_demo(DemoSettings(records=800, stopped_records=200, engine="lambda"))
+    assert summary["ok"], summary["checks"]
+    assert summary["records"]["put"] == 1000 and summary["router"]["records_delivered"] == 1000
