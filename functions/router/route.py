@@ -31,7 +31,7 @@ def _compiled(sql: str, properties: tuple[tuple[str, str], ...]) -> Router:
 
 @functools.cache
 def _cached_client(service: str, endpoint: str | None) -> Any:
-    return boto3.client(service)  # type: ignore[call-overload]
+    return boto3.client(service)
 
 
 def _client(service: str) -> Any:
