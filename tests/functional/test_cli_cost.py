@@ -64,3 +64,25 @@ def test_cost_with_an_unknown_stack_exits_5(cloud: Cloud, capsys: pytest.Capture
     # THEN it is the named stack-not-found error, in one line
     assert exited.value.code == ExitCode.STACK_NOT_FOUND
     assert "stack 'nope' not found" in capsys.readouterr().err
+
+
+def test_cost_with_a_rate_prices_the_router_and_the_crossover() -> None:
+    # GIVEN the template's defaults and 1,000 records/s WHEN priced for the Lambda engine
+    estimate = _estimate("--engine", "lambda", "--rate", "1000")
+    engines = estimate["engines"]
+    # THEN the router's month is far below always-on Flink's, and the crossovers are ordered
+    assert estimate["engine"] == "lambda" and 0 < engines["router"]["total"] < estimate["always_on"]["total"]
+    crossover = engines["crossover"]
+    assert 1000 < crossover["scheduledFlink"] < crossover["alwaysOnFlink"]
+    # AND a larger record costs more CPU
+    assert (
+        _estimate("--rate", "1000", "--record-bytes", "1000")["engines"]["router"]["total"] > engines["router"]["total"]
+    )
+
+
+def test_cost_lambda_engine_without_a_rate_is_a_named_error(capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN --engine lambda and no rate WHEN run THEN a named error says what is missing, in one line
+    with pytest.raises(SystemExit) as exited:
+        main(["cost", "--engine", "lambda"])
+    err = capsys.readouterr().err
+    assert exited.value.code != 0 and "--engine lambda needs --rate" in err and "Traceback" not in err
