@@ -180,6 +180,16 @@ def test_sam_build_packages_the_layer_and_the_handlers(tmp_path: Path) -> None:
     )
     assert (build / "ValidateRequestFunction" / "validate.py").is_file()
     assert (build / "PositiveConsumerFunction" / "app.py").is_file()
+    # AND the router ships its SQL (a file, not a dangling link) and a layer of the compiled routes and sqlglot,
+    # without the DuckDB executor
+    router_sql = build / "RouterFunction" / "fanout.sql"
+    assert router_sql.is_file() and not router_sql.is_symlink()
+    assert router_sql.read_text() == (ROOT / "sql" / "fanout.sql").read_text()
+    router_layer = build / "RouterLayer" / "python"
+    assert (router_layer / "fanout" / "routes" / "evaluator" / "program.py").is_file()
+    assert (router_layer / "sqlglot").is_dir()
+    assert not (router_layer / "fanout" / "routes" / "executor.py").exists()
+    assert not (router_layer / "duckdb").exists() and not (router_layer / "pyarrow").exists()
 
 
 def test_every_dead_letter_queue_has_an_alarm_that_notifies_the_failure_topic() -> None:
