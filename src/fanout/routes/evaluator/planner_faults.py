@@ -9,17 +9,24 @@ raised ``ClassCastException: RexCall cannot be cast to RexLiteral``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlglot import exp
 
 from fanout.routes.exceptions import UnsupportedConstructError
 from fanout.routes.parser import RouteScript, relation_of
 
 
-def check_planner_faults(script: RouteScript) -> None:
+def check_planner_faults(script: RouteScript, kind_of: Callable[[Identity], str] | None = None) -> None:
     """Raise UnsupportedConstructError for a route whose query divides by what reads a column its WHERE holds
-    NULL (a divisor that only may turn NULL is refused too: the rule errs on the side of refusing)."""
+    NULL (a divisor that only may turn NULL is refused too: the rule errs on the side of refusing); and, given
+    ``kind_of`` (a column's type name), for one that negates what reads a DECIMAL column its WHERE holds equal
+    to a constant with IS NOT DISTINCT FROM (seen in Flink 1.20.5: ``-(c)`` under ``WHERE c IS NOT DISTINCT
+    FROM 2`` fails to compile, "DecimalData is not an rvalue", where ``c = 2`` does not)."""
     for insert in script.inserts:
         chain = _chain(script, insert.query)
+        if kind_of is not None:
+            _check_decimal_negation(script, chain, kind_of)
         nulls = {root for query in chain for root in _null_tested(script, query)}
         if not nulls:
             continue
@@ -110,4 +117,46 @@ def _null_tested(script: RouteScript, query: exp.Select) -> set[Identity]:
             tested = inner.this.unnest() if isinstance(inner.this, exp.Paren) else inner.this
             if isinstance(tested, exp.Column):
                 found.add(_identity(script, owner, tested))
+    return found
+
+
+def _check_decimal_negation(script: RouteScript, chain: list[exp.Select], kind_of: Callable[[Identity], str]) -> None:
+    constants = {root for query in chain for root in _equal_tested(script, query) if kind_of(root) == "DECIMAL"}
+    if not constants:
+        return
+    for query in chain:
+        for negation in query.find_all(exp.Neg):
+            read = _reads(script, query, negation.this) & constants
+            if read:
+                raise UnsupportedConstructError(
+                    f"{negation.sql()} in a route whose WHERE holds the DECIMAL "
+                    f"{', '.join(sorted(name for _, name in read))} IS NOT DISTINCT FROM a constant",
+                    "Flink's planner puts the constant there and fails to compile its negation; "
+                    "write the condition with = (NULL is never equal), or multiply by -1",
+                )
+
+
+def _equal_tested(script: RouteScript, query: exp.Select) -> set[Identity]:
+    """The columns ``query``'s WHERE holds IS NOT DISTINCT FROM a literal (``NOT (c IS DISTINCT FROM 2)`` too)."""
+    where = query.args.get("where")
+    if where is None:
+        return set()
+    found: set[Identity] = set()
+    for term in where.this.flatten() if isinstance(where.this, exp.And) else [where.this]:
+        inner = term.unnest() if isinstance(term, exp.Paren) else term
+        if isinstance(inner, exp.Not):
+            negated = inner.this.unnest() if isinstance(inner.this, exp.Paren) else inner.this
+            inner = (
+                exp.NullSafeEQ(this=negated.this, expression=negated.expression)
+                if isinstance(negated, exp.NullSafeNEQ)
+                else inner
+            )
+        if not isinstance(inner, exp.NullSafeEQ):
+            continue
+        for side, other in ((inner.this, inner.expression), (inner.expression, inner.this)):
+            side = side.unnest() if isinstance(side, exp.Paren) else side
+            other = other.unnest() if isinstance(other, exp.Paren) else other
+            constant = other.this if isinstance(other, exp.Neg) else other
+            if isinstance(side, exp.Column) and isinstance(constant, exp.Literal):
+                found.add(_identity(script, query, side))
     return found

@@ -81,7 +81,6 @@ class Program:
     def __init__(self, script: RouteScript) -> None:
         if not script.inserts:
             raise UnsupportedConstructError("script without INSERT", "nothing to route")
-        check_planner_faults(script)
         self.slots = SOURCE + 1
         self.hazards: list[Hazard] = []
         self.source = _source(script)
@@ -92,6 +91,7 @@ class Program:
         for view in script.views.values():
             parent = _relation(relations, view.query, f"view {view.name!r}")
             relations[view.name] = self._view(view.query, parent)
+        check_planner_faults(script, partial(_kind, relations))
         self.routes = tuple(self._route(script, route.sink, route.query, route.columns, relations) for route in
                             script.inserts)  # fmt: skip
 
@@ -252,6 +252,13 @@ def _source(script: RouteScript) -> TableDef:
     if not (ftype.is_string or ftype.is_binary) or ftype.precision != t.MAX_LENGTH:
         raise UnsupportedFormatError(f"source {source.name!r}: raw column must be STRING or BYTES")
     return source
+
+
+def _kind(relations: dict[str, Relation], identity: tuple[str, str]) -> str:
+    """The type name of a relation's column ('' for one it does not have)."""
+    relation = relations.get(identity[0])
+    column = relation.scope.get(identity[1]) if relation is not None else None
+    return column.ftype.kind if column is not None else ""
 
 
 def _relation(relations: dict[str, Relation], query: exp.Select, where: str) -> Relation:
