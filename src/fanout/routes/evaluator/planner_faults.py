@@ -1,5 +1,8 @@
 """Scripts Flink 1.20's planner fails on, found by the differential fuzzer and refused before they run.
 
+A WHERE that holds a column equal to a literal (``c = 5``, ``c IS NOT DISTINCT FROM 5``) or NULL pins it: the
+planner puts the value in its place everywhere in the query, and then folds what became constant.
+
 A route's query is planned as one: its views are inlined, and Calcite carries what a WHERE says about a column
 into every expression of the query. Where it learns that a column is NULL (``c IS NULL``), it puts NULL in its
 place, and a division whose divisor then is a NULL expression fails the planning (seen in Flink 1.20.5:
@@ -28,9 +31,7 @@ def check_planner_faults(script: RouteScript, kind_of: Callable[[Identity], str]
         if kind_of is not None:
             _check_decimal_negation(script, chain, kind_of)
         nulls = {root for query in chain for root in _null_tested(script, query)}
-        if not nulls:
-            continue
-        for query in chain:
+        for query in chain if nulls else []:
             for division in query.find_all(exp.Div):
                 read = _reads(script, query, division.expression)
                 if read & nulls:
@@ -40,6 +41,9 @@ def check_planner_faults(script: RouteScript, kind_of: Callable[[Identity], str]
                         "Flink's planner puts NULL for the column there and then fails on the division "
                         "(ClassCastException); test the column in another route, or divide by something else",
                     )
+        pinned = nulls | {root for query in chain for root in _equal_tested(script, query, equals=True)}
+        if pinned:
+            _check_pinned_division(script, chain, pinned)
 
 
 def _chain(script: RouteScript, query: exp.Select) -> list[exp.Select]:
@@ -136,8 +140,9 @@ def _check_decimal_negation(script: RouteScript, chain: list[exp.Select], kind_o
                 )
 
 
-def _equal_tested(script: RouteScript, query: exp.Select) -> set[Identity]:
-    """The columns ``query``'s WHERE holds IS NOT DISTINCT FROM a literal (``NOT (c IS DISTINCT FROM 2)`` too)."""
+def _equal_tested(script: RouteScript, query: exp.Select, equals: bool = False) -> set[Identity]:
+    """The columns ``query``'s WHERE holds IS NOT DISTINCT FROM a literal (``NOT (c IS DISTINCT FROM 2)`` too),
+    and with ``equals`` also = a literal."""
     where = query.args.get("where")
     if where is None:
         return set()
@@ -151,7 +156,7 @@ def _equal_tested(script: RouteScript, query: exp.Select) -> set[Identity]:
                 if isinstance(negated, exp.NullSafeNEQ)
                 else inner
             )
-        if not isinstance(inner, exp.NullSafeEQ):
+        if not isinstance(inner, exp.NullSafeEQ) and not (equals and isinstance(inner, exp.EQ)):
             continue
         for side, other in ((inner.this, inner.expression), (inner.expression, inner.this)):
             side = side.unnest() if isinstance(side, exp.Paren) else side
@@ -160,3 +165,38 @@ def _equal_tested(script: RouteScript, query: exp.Select) -> set[Identity]:
             if isinstance(side, exp.Column) and isinstance(constant, exp.Literal):
                 found.add(_identity(script, query, side))
     return found
+
+
+def _check_pinned_division(script: RouteScript, chain: list[exp.Select], pinned: set[Identity]) -> None:
+    """Refuse a division the WHERE makes constant (every column it reads is one the WHERE holds equal to a literal,
+    or NULL) whose divisor is not a literal once the planner puts the values in (seen in Flink 1.20.5: 1 / (c + 1)
+    under WHERE c = 5, and 5 / CHAR_LENGTH(payload) under WHERE payload = 'abc', fail with ClassCastException:
+    RexCall cannot be cast to RexLiteral; CHAR_LENGTH(payload) / (c + 1) under c = 5 does not)."""
+    for query in chain:
+        for division in query.find_all(exp.Div):
+            divisor = (
+                division.expression.unnest() if isinstance(division.expression, exp.Paren) else division.expression
+            )
+            if isinstance(divisor, exp.Literal | exp.Column):
+                continue
+            sides = (division.this, division.expression)
+            if not any(_reads(script, query, side) & pinned for side in sides):
+                continue
+            if all(_constant_under(script, query, side, pinned) for side in sides):
+                raise UnsupportedConstructError(
+                    f"the division {division.sql()}, which the route's WHERE makes a constant",
+                    "Flink's planner folds it and fails on a divisor that is not a literal (ClassCastException); "
+                    "compute it in a route that does not pin its columns, or write its value",
+                )
+
+
+def _constant_under(script: RouteScript, query: exp.Select, node: exp.Expr, pinned: set[Identity]) -> bool:
+    """Whether ``node`` reads nothing but pinned columns, through the views' items."""
+    for column in node.find_all(exp.Column):
+        identity = _identity(script, query, column)
+        if identity in pinned:
+            continue
+        definition = _item(script, *identity)
+        if definition is None or not _constant_under(script, script.views[identity[0]].query, definition, pinned):
+            return False
+    return True
