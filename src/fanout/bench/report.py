@@ -84,7 +84,7 @@ def markdown(results: dict[str, Any]) -> str:
     sections = results["sections"]
     if "throughput" in sections:
         rows = sections["throughput"]["rows"]
-        out += ["", "Route executor (DuckDB, 1 thread) vs the JSON floor (orjson loop) and the naive router:", ""]
+        out += ["", "Route evaluator (1 thread) vs the JSON floor (orjson loop) and the naive router:", ""]
         out += _table(
             ["batch", "executor rec/s", "ms/batch", "JSON floor rec/s", "naive rec/s", "x floor", "x naive"],
             [
@@ -100,6 +100,16 @@ def markdown(results: dict[str, Any]) -> str:
                 for r in rows
             ],
         )
+        router = sections["throughput"].get("router") or {}
+        if router:
+            out += ["", "The Lambda engine (the router runs this evaluator): CPU and Lambda cost of full batches:", ""]
+            out += _table(
+                ["batch", "CPU ms per 1,000 records", "USD per million, 128 MB", "USD per million, 256 MB"],
+                [
+                    [f"{int(b):,}", f["cpu_ms_per_1000"], f["usd_per_million_128mb"], f["usd_per_million_256mb"]]
+                    for b, f in router.items()
+                ],
+            )
     if "latency" in sections:
         lat = sections["latency"]
         window = lat["settings"]["batching_window"]

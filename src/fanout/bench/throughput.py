@@ -18,6 +18,7 @@ import orjson
 
 from fanout.bench.data import SINK_ROUTES, reference_assignment, transactions
 from fanout.bench.targets import Target
+from fanout.cost.router import RouterLoad, RouterPrices, cost_per_million
 from fanout.routes import RouteExecutor
 
 
@@ -143,6 +144,7 @@ def run_throughput(
         )
     return {
         "settings": asdict(s),
+        "router": router_figures(rows),
         "record_bytes_mean": round(sum(map(len, records)) / len(records), 1),
         "rows": rows,
         "correct": not problems,
@@ -150,6 +152,22 @@ def run_throughput(
         "mismatch_examples": problems[:5],
         "targets": [asdict(t) for t in throughput_targets(rows, not problems, len(problems))],
     }
+
+
+def router_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The Lambda engine's CPU per 1,000 records (the evaluator's, per batch size) and so what a million records
+    cost it at 128 and 256 MB (full batches, ``fanout cost``'s model: CPU stretched below a full vCPU, plus
+    30 ms of PutRecords round trips a batch)."""
+    figures: dict[str, Any] = {}
+    for row in rows:
+        cpu = 1_000_000 / row["executor_rps"] if row["executor_rps"] else float("inf")
+        load = {"rate": row["batch"], "batch_size": row["batch"], "batching_window_seconds": 1, "cpu_ms_per_1000": cpu}
+        figures[str(row["batch"])] = {
+            "cpu_ms_per_1000": round(cpu, 2),
+            "usd_per_million_128mb": round(cost_per_million(RouterLoad(**load, memory_mb=128), RouterPrices()), 4),
+            "usd_per_million_256mb": round(cost_per_million(RouterLoad(**load, memory_mb=256), RouterPrices()), 4),
+        }
+    return figures
 
 
 def throughput_targets(rows: list[dict[str, Any]], correct: bool, mismatches: int) -> list[Target]:

@@ -115,3 +115,11 @@ def crossover_rate(
         if high - low < 0.01:
             break
     return round(low, 2)
+
+
+def cost_per_million(load: RouterLoad, prices: RouterPrices | None = None) -> float:
+    """What routing a million records costs in Lambda (requests and compute) at ``load``'s batch size."""
+    prices = prices or RouterPrices()
+    invocations = 1e6 / load.records_per_batch()
+    gb_seconds = invocations * load.batch_seconds() * load.memory_mb / 1024
+    return invocations / 1e6 * prices.requests_per_million + gb_seconds * prices.gb_second

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fanout.cost.estimate import CostLine
-from fanout.cost.router import MAX_RATE, RouterLoad, RouterPrices, crossover_rate, router_month
+from fanout.cost.router import MAX_RATE, RouterLoad, RouterPrices, cost_per_million, crossover_rate, router_month
 
 STREAMS = [CostLine(item="Kinesis shard-hours", quantity=2920, unit="shard-hour", unit_price=0.015, monthly=43.8)]
 
@@ -50,3 +50,12 @@ def test_crossover_edges() -> None:
     # THEN no rate makes the router cheaper than the first; every rate makes it cheaper than the second
     assert crossover_rate(10.0, load, STREAMS) is None
     assert crossover_rate(1000.0, load, STREAMS, RouterPrices(gb_second=0, requests_per_million=0)) == MAX_RATE
+
+
+def test_cost_per_million_is_the_month_of_a_million_records() -> None:
+    # GIVEN full 500-record batches
+    load = RouterLoad(rate=500, batch_size=500, cpu_ms_per_1000=40, memory_mb=128)
+    # WHEN a million records are priced THEN it is 2,000 requests and their GB-seconds
+    seconds = 0.040 * 500 / 1000 * 1769 / 128 + 0.030
+    expected = 2000 * 0.20 / 1e6 + 2000 * seconds * 0.125 * 0.0000166667
+    assert cost_per_million(load) == pytest.approx(expected)
