@@ -1035,7 +1035,11 @@ class Compiler:
         length = min(sum(c.ftype.precision for c in compiled), t.MAX_LENGTH)
         # CONCAT(...) joins the bytes (BinaryStringData); || joins Java Strings, so invalid UTF-8 becomes U+FFFD
         join = _concat if isinstance(node, exp.Concat) else _join_text
-        return Expr(_strict(join, *compiled), t.FType("VARCHAR", length))
+        # || is Calcite's (DYADIC_STRING_SUM_PRECISION): a CHAR when both operands are, so an IN does not cut it
+        # to a shorter CHAR value's length (seen in Flink 1.20.5: '' IN ('é✓' || 'abc', 'x') is FALSE); CONCAT()
+        # is Flink's, a VARCHAR
+        chars = isinstance(node, exp.DPipe) and all(c.ftype.kind == "CHAR" for c in compiled)
+        return Expr(_strict(join, *compiled), t.FType("CHAR" if chars else "VARCHAR", length))
 
     def _upper(self, node: exp.Expr) -> Expr:
         operand = self._string_operand(node.this, node.key.upper())
