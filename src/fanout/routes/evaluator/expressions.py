@@ -502,6 +502,14 @@ class Compiler:
         if node.args.get("symmetric"):
             raise UnsupportedConstructError("BETWEEN SYMMETRIC")
         self._check_not_in(node.this, [node.args["low"], node.args["high"]])
+        for operand in (node.this, node.args["low"], node.args["high"]):
+            inner = operand.unnest() if isinstance(operand, exp.Paren) else operand
+            if isinstance(inner, exp.Nullif) and inner.this == inner.expression:
+                # seen in Flink 1.20.5: 0e0 BETWEEN NULLIF(c, c) AND 7 fails planning (NullPointerException)
+                raise UnsupportedConstructError(
+                    f"BETWEEN with {inner.sql()}",
+                    "Flink's planner fails on it (NullPointerException); NULLIF(x, x) is always NULL: write NULL",
+                )
         value, low, high = self(node.this), self(node.args["low"]), self(node.args["high"])
         above = _compare(value, low, ">=")
         below = _compare(value, high, "<=")
