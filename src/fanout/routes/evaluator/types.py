@@ -165,7 +165,9 @@ def arithmetic(operator: str, left: FType, right: FType) -> FType:
         scale = max(s1, s2)
         return adjust(max(p1 - s1, p2 - s2) + scale + 1, scale)
     if operator == "*":
-        return adjust(p1 + p2, s1 + s2)
+        # LogicalTypeMerging.findMultiplicationDecimalType adds a digit (seen in Flink 1.20.5: INT * DECIMAL(38, 18)
+        # is DECIMAL(38, 7), so 2 * 3.14159265358979323846 is 6.2831853)
+        return adjust(p1 + p2 + 1, s1 + s2)
     if operator == "/":
         scale = max(6, s1 + p2 + 1)
         return adjust(p1 - s1 + s2 + scale, scale)
