@@ -457,3 +457,22 @@ def test_a_division_by_what_a_where_holds_null_is_refused_and_by_another_column_
     with pytest.raises(UnsupportedConstructError, match="WHERE holds payload NULL"):
         RouteExecutor.from_sql(SOURCE + view + held)
     RouteExecutor.from_sql(SOURCE + view.replace(", 5 / CHAR_LENGTH(payload) AS d", "") + other)
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "TRY_CAST(JSON_VALUE(payload, '$.a') AS FLOAT) BETWEEN TRY_CAST(JSON_VALUE(payload, '$.a') AS DECIMAL(5, 2)) "
+        "AND TRY_CAST(JSON_VALUE(payload, '$.a') AS DECIMAL(5, 2))",
+        "NULLIF(TRY_CAST(JSON_VALUE(payload, '$.a') AS FLOAT), 1e3) BETWEEN "
+        "TRY_CAST(JSON_VALUE(payload, '$.a') AS DECIMAL(5, 2)) AND 7",
+    ],
+)
+def test_a_between_of_two_try_casts_of_one_value_is_refused(condition: str) -> None:
+    # GIVEN a BETWEEN whose value and bound are TRY_CASTs of one value (the value under a NULLIF too): Flink 1.20.5
+    # kept every record whose value was not NULL in a WHERE, where f = d kept one (fuzz run of 2026-12-02)
+    body = "CREATE TABLE o (v STRING) WITH ('format' = 'raw');\n"
+    body += f"INSERT INTO o SELECT payload FROM src WHERE {condition};"
+    # WHEN compiled THEN it is refused, with the rewrite
+    with pytest.raises(UnsupportedConstructError, match="two TRY_CASTs of the same value"):
+        RouteExecutor.from_sql(SOURCE + body)

@@ -433,9 +433,13 @@ class Compiler:
             return Expr(lambda env: None, t.BOOLEAN)  # Calcite makes x >= NULL NULL: x is not evaluated
         return Expr(_compare(left, right, operator), t.BOOLEAN)
 
-    def _check_try_cast_pair(self, node: exp.Expr) -> None:
-        """Refuse a comparison of two TRY_CASTs of one value (Calcite takes them to be NULL together)."""
+    def _check_try_cast_pair(self, node: exp.Expr, through_nullif: bool = False) -> None:
+        """Refuse a comparison of two TRY_CASTs of one value (Calcite takes them to be NULL together); with
+        ``through_nullif`` (a BETWEEN), also when one is the first operand of a NULLIF (seen in Flink 1.20.5:
+        NULLIF(TRY_CAST(a AS FLOAT), x) BETWEEN TRY_CAST(a AS DECIMAL(5, 2)) AND ... kept the record)."""
         sides = [_without_identity(side) for side in (node.this, node.expression)]
+        if through_nullif:
+            sides = [_without_identity(side.this) if isinstance(side, exp.Nullif) else side for side in sides]
         if all(isinstance(side, exp.TryCast) for side in sides) and sides[0].this == sides[1].this:
             raise UnsupportedConstructError(
                 "IS [NOT] DISTINCT FROM or a comparison between two TRY_CASTs of the same value",
@@ -510,6 +514,10 @@ class Compiler:
                     f"BETWEEN with {inner.sql()}",
                     "Flink's planner fails on it (NullPointerException); NULLIF(x, x) is always NULL: write NULL",
                 )
+        for bound in (node.args["low"], node.args["high"]):
+            # x BETWEEN a AND b is x >= a AND x <= b to Calcite (seen in Flink 1.20.5: f BETWEEN d AND d, of two
+            # TRY_CASTs of one value, kept every record in a WHERE where f = d kept one)
+            self._check_try_cast_pair(exp.GTE(this=node.this, expression=bound), through_nullif=True)
         value, low, high = self(node.this), self(node.args["low"]), self(node.args["high"])
         above = _compare(value, low, ">=")
         below = _compare(value, high, "<=")
