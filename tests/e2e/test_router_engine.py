@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from fanout.demo import DemoSettings, run_demo
+from tests.conftest import set_function_env
 from tests.e2e.harness import Harness
 
 
@@ -40,7 +41,10 @@ def test_router_engine_deploys_no_lifecycle_and_routes_every_record_once(router_
 
 
 def test_router_engine_loses_nothing_with_half_the_output_entries_throttled(router_harness: Harness) -> None:
-    # GIVEN half of the entries the router puts to the positive and negative streams throttled
+    # GIVEN half of the entries the router puts to the positive and negative streams throttled, and enough
+    # attempts for halving to end inside one invocation (with 5, a small batch may give up and be retried by the
+    # mapping, which writes its other outputs again: duplicates, never a loss)
+    set_function_env(router_harness.rt.deployment, ROUTER_MAX_PUT_ATTEMPTS="12")
     faults = router_harness.rt.cloud.kinesis_faults
     for stream in ("PositiveTransactionsStreamName", "NegativeTransactionsStreamName"):
         faults.fail_entries(router_harness.outputs[stream], every=2, times=150)
