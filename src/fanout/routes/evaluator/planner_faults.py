@@ -104,12 +104,8 @@ def _reads(script: RouteScript, query: exp.Select, node: exp.Expr) -> set[Identi
 
 def _null_tested(script: RouteScript, query: exp.Select) -> set[Identity]:
     """The columns ``query``'s WHERE holds NULL: a conjunct ``c IS NULL``, or a view's column that is one."""
-    where = query.args.get("where")
-    if where is None:
-        return set()
     found: set[Identity] = set()
-    for term in where.this.flatten() if isinstance(where.this, exp.And) else [where.this]:
-        inner = term.unnest() if isinstance(term, exp.Paren) else term
+    for inner in _conjuncts(query):
         owner = query
         if isinstance(inner, exp.Column):
             definition = _definition(script, query, inner.name)
@@ -143,12 +139,8 @@ def _check_decimal_negation(script: RouteScript, chain: list[exp.Select], kind_o
 def _equal_tested(script: RouteScript, query: exp.Select, equals: bool = False) -> set[Identity]:
     """The columns ``query``'s WHERE holds IS NOT DISTINCT FROM a literal (``NOT (c IS DISTINCT FROM 2)`` too),
     and with ``equals`` also = a literal."""
-    where = query.args.get("where")
-    if where is None:
-        return set()
     found: set[Identity] = set()
-    for term in where.this.flatten() if isinstance(where.this, exp.And) else [where.this]:
-        inner = term.unnest() if isinstance(term, exp.Paren) else term
+    for inner in _conjuncts(query):
         if isinstance(inner, exp.Not):
             negated = inner.this.unnest() if isinstance(inner.this, exp.Paren) else inner.this
             inner = (
@@ -200,3 +192,12 @@ def _constant_under(script: RouteScript, query: exp.Select, node: exp.Expr, pinn
         if definition is None or not _constant_under(script, script.views[identity[0]].query, definition, pinned):
             return False
     return True
+
+
+def _conjuncts(query: exp.Select) -> list[exp.Expr]:
+    """The top-level AND terms of ``query``'s WHERE, without parentheses (none without a WHERE)."""
+    where = query.args.get("where")
+    if where is None:
+        return []
+    terms = where.this.flatten() if isinstance(where.this, exp.And) else [where.this]
+    return [term.unnest() if isinstance(term, exp.Paren) else term for term in terms]
