@@ -54,6 +54,9 @@ class Expr:
     # and one that is a constant NULLIF or CASE of a nullable type (see Compiler.simplified_nullable).
     computed: bool = False
     simplified_nullable: bool = False
+    # A view column that is a CAST Calcite drops under another CAST (see Compiler.lossless_recast): its operand
+    # cast to a given type.
+    recast: Callable[[exp.DataType], Expr] | None = None
     # A view column's IS NULL as RexSimplify expands it once it inlines the view (see Compiler.null_test).
     null_test: Callable[[], Expr] | None = None
     # A DECIMAL CASE's (or NULLIF's) value before the CASE fits its branches to its type: what IS NULL and a
@@ -62,6 +65,14 @@ class Expr:
     raw: Fn | None = None
     # A view column Calcite types NOT NULL (see Compiler.not_null).
     not_null: bool = False
+
+
+# Predicates ReduceExpressionsRule pushes into a CASE operand (see Compiler._case_pushed).
+_CASE_PUSHED = (exp.Like, exp.Escape, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NEQ, exp.EQ)
+
+
+def _unparen(node: exp.Expr | None) -> exp.Expr | None:
+    return node.unnest() if isinstance(node, exp.Paren) else node
 
 
 def condition(expr: Expr, where: str) -> Fn:
@@ -191,6 +202,48 @@ class Compiler:
             # operand (a view's too), is NULL, and nothing else of it runs (seen in Flink 1.20.5: f + n of a view's
             # NULL n, and f + CAST(NULL AS DOUBLE), did not evaluate f, whose ROUND of Infinity throws)
             return Expr(lambda env: None, compiled.ftype)
+        if self.in_where and isinstance(node, _CASE_PUSHED):
+            return self._case_pushed(node, compiled)
+        return compiled
+
+    def _case_pushed(self, node: exp.Expr, compiled: Expr) -> Expr:
+        """In a WHERE, ``p(CASE WHEN c THEN v ELSE e END)`` as Calcite plans it: ReduceExpressionsRule pushes the
+        predicate into the CASE, and RexSimplify makes a CASE of one FALSE (or NULL) branch an AND, ``c AND p(v)``
+        or ``c IS NOT TRUE AND p(e)``, whose terms the planner may order either way (seen in Flink 1.20.5:
+        (CASE WHEN c THEN payload ELSE 'TRUE' END) LIKE 'x%' did not evaluate a failing ``c``). The terms go to
+        the WHERE; the value stays the CASE's."""
+        call = node.this if isinstance(node, exp.Escape) else node
+        if not isinstance(call, _CASE_PUSHED) or isinstance(call, exp.Escape):
+            return compiled
+        keys = [key for key in ("this", "expression") if isinstance(_unparen(call.args.get(key)), exp.Case)]
+        if not keys:
+            return compiled
+        key = keys[-1]
+        case = _unparen(call.args[key])
+        assert isinstance(case, exp.Case)
+        ifs = case.args.get("ifs") or []
+        if case.args.get("this") is not None or len(ifs) != 1:
+            return compiled
+        other = call.args["expression" if key == "this" else "this"]
+        if isinstance(call, exp.EQ) and other.find(exp.Column) is not None:
+            return compiled  # Calcite keeps an = between two sides that read columns
+
+        def predicate(value: exp.Expr | None) -> Expr:
+            pushed = node.copy()
+            target = pushed.this if isinstance(pushed, exp.Escape) else pushed
+            target.set(key, exp.Null() if value is None else value.copy())
+            return self(pushed)
+
+        def never(expr: Expr) -> bool:
+            return folds(expr) and expr.fn(NoRecord([{}])) is not True
+
+        then, otherwise = predicate(ifs[0].args["true"]), predicate(case.args.get("default"))
+        test = self._boolean_operand(ifs[0].this, "CASE WHEN")
+        if never(otherwise) and not never(then):
+            return replace(compiled, terms=(test, then))
+        if never(then) and not never(otherwise):
+            holds = test.fn
+            return replace(compiled, terms=(Expr(lambda env: holds(env) is not True, t.BOOLEAN), otherwise))
         return compiled
 
     def _null_operand(self, node: exp.Expr) -> bool:
@@ -276,7 +329,7 @@ class Compiler:
             return True
         if isinstance(inner, exp.Not) and isinstance(inner.this, exp.Is):
             return True
-        if isinstance(inner, exp.Neg):
+        if isinstance(inner, exp.Neg) or type(inner) is exp.Cast:
             return self.not_null(inner.this)
         if isinstance(inner, exp.Add | exp.Sub | exp.Mul):
             return self.not_null(inner.this) and self.not_null(inner.expression)
@@ -429,6 +482,13 @@ class Compiler:
         self._check_try_cast_pair(node)
         if operator in ("=", "<>"):
             _check_float_equality(node, left, [right])
+            if left.ftype.is_string and right.ftype.is_string:
+                # Calcite casts both sides of = and <> to their least restrictive type (LEAST_RESTRICTIVE
+                # consistency; <, > compare as they are), dropping a CAST to VARCHAR(n) under it that it deems
+                # lossless (seen in Flink 1.20.5: CAST(<123.456789 as DOUBLE> AS VARCHAR(3)) = '123.456789' is TRUE)
+                common = t.common([left.ftype, right.ftype], "=")
+                left = _unfitted(self.widened(node.this, left, common))
+                right = _unfitted(self.widened(node.expression, right, common))
         if any(self.inlined_constant(side) == (True, None) for side in (node.this, node.expression)):
             return Expr(lambda env: None, t.BOOLEAN)  # Calcite makes x >= NULL NULL: x is not evaluated
         return Expr(_compare(left, right, operator), t.BOOLEAN)
@@ -796,8 +856,8 @@ class Compiler:
         ftype = t.common([r.ftype for r in results] + ([default.ftype] if default else []), "CASE")
         if ftype.kind == "VARCHAR":
             branches = zip(node.args["ifs"], results, strict=True)
-            results = [self._widened(branch.args["true"], result, ftype) for branch, result in branches]
-            default = self._widened(node.args["default"], default, ftype) if default else None
+            results = [self.widened(branch.args["true"], result, ftype) for branch, result in branches]
+            default = self.widened(node.args["default"], default, ftype) if default else None
 
         # Flink casts every branch to the CASE's type, a DECIMAL one too: a value a string cast left over its
         # precision (a rounding carry) is NULL there.
@@ -828,7 +888,8 @@ class Compiler:
         """Whether ``node`` is computed by a function, not only literals (through parentheses, minus, ``||`` and
         CAST, which Calcite folds as it converts the SQL, keeping a literal's NOT NULL type)."""
         if isinstance(node, exp.Column):
-            return self(node).computed
+            column = self(node)
+            return column.computed or not folds(column)  # a view's constant marks it; one that reads the record is
         if isinstance(node, (exp.Literal, exp.Boolean, exp.Null)):
             return False
         if isinstance(node, (exp.Paren, exp.Neg, exp.DPipe)) or type(node) is exp.Cast:
@@ -881,13 +942,18 @@ class Compiler:
         ftype = t.common([o.ftype for o in operands], "COALESCE")
         # Flink evaluates every operand (COALESCE is a function, not a CASE), but Calcite first drops the
         # operands after a constant that is not NULL, and the constant NULLs.
-        kept = []
+        kept: list[Expr] = []
         for operand_node, operand in zip(nodes, operands, strict=True):
             known, value = self.inlined_constant(operand_node)
             if known and value is None:
                 continue
             kept.append(operand)
             if (known and self.literal_like(operand_node)) or self.not_null(operand_node):
+                if len(kept) == 1 and ftype.kind == "VARCHAR":
+                    # RexSimplify makes the COALESCE that operand cast to the COALESCE's type, and drops a CAST
+                    # to VARCHAR(n) under it that it deems lossless (seen in Flink 1.20.5: COALESCE(CAST(COALESCE(
+                    # d, -2147483648) AS VARCHAR(3)), s) is all of -2.147483648E9)
+                    kept[0] = self.widened(operand_node, operand, ftype)
                 break
         inexact = [n for n, o in zip(nodes, operands, strict=True) if o in kept and _inexact_float_literal(n)]
         if ftype.kind in ("DOUBLE", "DECIMAL") and inexact:
@@ -924,13 +990,13 @@ class Compiler:
 
     def _cast(self, node: exp.Cast) -> Expr:
         target = t.from_sql(node.to)
-        inner = node.this.unnest() if isinstance(node.this, exp.Paren) else node.this
-        dropped = type(inner) is exp.Cast and self.computed(inner.this) and self.lossless(inner)
-        if type(node) is exp.Cast and dropped and target.is_numeric:
+        recast = self.lossless_recast(node.this)
+        if type(node) is exp.Cast and recast is not None and (target.is_numeric or target.is_string):
             # Calcite drops a CAST between two CASTs that it deems lossless: CAST(CAST(d AS VARCHAR(3)) AS INT)
-            # is CAST(d AS INT) in Flink, whatever the digits VARCHAR(3) would have cut; but a CAST of a literal
-            # folds first (CAST(CAST(0.10 AS STRING) AS DECIMAL(3, 3)) parses '0.10': seen in Flink 1.20.5).
-            return self._cast(exp.Cast(this=inner.this, to=node.to))
+            # is CAST(d AS INT) in Flink, whatever the digits VARCHAR(3) would have cut, and CAST(CAST(d AS
+            # VARCHAR(3)) AS VARCHAR(5)) keeps 5 characters; but a CAST of a literal folds first (CAST(CAST(0.10
+            # AS STRING) AS DECIMAL(3, 3)) parses '0.10': seen in Flink 1.20.5).
+            return recast(node.to)
         operand = self(node.this)
         if type(node) is exp.Cast and operand.ftype == target:
             return operand  # Calcite drops a CAST to the type the value has (a too long DECIMAL stays as it is)
@@ -996,16 +1062,27 @@ class Compiler:
                     return True, value
         return False, None
 
-    def _widened(self, node: exp.Expr, compiled: Expr, ftype: t.FType) -> Expr:
-        """A CASE branch cast to the CASE's VARCHAR type: Calcite drops a CAST to VARCHAR(n) under it that it deems
-        lossless (seen in Flink 1.20.5: CHAR_LENGTH(CASE WHEN c THEN s ELSE CAST(<12.75 as FLOAT> AS VARCHAR(3))
-        END) is 5 where c is FALSE; of an INT or a DECIMAL the cut stays)."""
+    def widened(self, node: exp.Expr, compiled: Expr, ftype: t.FType) -> Expr:
+        """A VARCHAR(n) value cast to ``ftype`` (a CASE's branch to the CASE's type, a side of = to the other's):
+        Calcite drops a CAST to VARCHAR(n) under it that it deems lossless (seen in Flink 1.20.5:
+        CHAR_LENGTH(CASE WHEN c THEN s ELSE CAST(<12.75 as FLOAT> AS VARCHAR(3)) END) is 5 where c is FALSE; of an
+        INT or a DECIMAL the cut stays)."""
+        if compiled.ftype == ftype or compiled.ftype.kind != "VARCHAR":
+            return compiled
+        recast = self.lossless_recast(node)
+        return compiled if recast is None else recast(exp.DataType.build(str(ftype)))
+
+    def lossless_recast(self, node: exp.Expr) -> Callable[[exp.DataType], Expr] | None:
+        """When ``node`` is a CAST that Calcite drops under another (see ``lossless``), also through a view's
+        column: its operand cast to a given type instead; else None. A CAST of a literal folds first (seen in
+        Flink 1.20.5: CASE ... ELSE CAST(-2147483648e0 AS VARCHAR(3)) END is '-2.')."""
         inner = node.unnest() if isinstance(node, exp.Paren) else node
-        if type(inner) is not exp.Cast or compiled.ftype == ftype or compiled.ftype.kind != "VARCHAR":
-            return compiled
-        if not self.lossless(inner):
-            return compiled
-        return self._cast(exp.Cast(this=inner.this, to=exp.DataType.build(str(ftype))))
+        if isinstance(inner, exp.Column):
+            return self(inner).recast
+        if type(inner) is not exp.Cast or not self.computed(inner.this) or not self.lossless(inner):
+            return None
+        operand = inner.this
+        return lambda to: self._cast(exp.Cast(this=operand.copy(), to=to.copy()))
 
     def lossless(self, cast: exp.Cast) -> bool:
         """Calcite's ``RexUtil.isLosslessCast`` of a CAST (with its quirk: any DOUBLE or FLOAT to text)."""

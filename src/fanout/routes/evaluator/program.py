@@ -129,6 +129,8 @@ class Program:
                 compiled = replace(compiled, null_test=partial(compile_.null_test, item.copy()))
             if compile_.not_null(item):
                 compiled = replace(compiled, not_null=True)
+            if not direct and (recast := compile_.lossless_recast(item)) is not None:
+                compiled = replace(compiled, recast=recast)
             if folds(compiled):
                 computed, nullable = compile_.computed(item), compile_.simplified_nullable(item)
                 compiled = replace(compiled, computed=computed, simplified_nullable=nullable)
@@ -162,14 +164,14 @@ class Program:
             raise UnknownRelationError(f"INSERT INTO {sink_name}: no column {unknown[0]!r}")
         dtypes = {column.name: column.dtype for column in sink.columns}
         # Flink casts the row into the sink only when some column cannot take its value as it is; then Calcite
-        # simplifies each column's CAST (see _sink_cast).
+        # simplifies each column's CAST (see _sink_value).
         typing = Compiler(relation.scope, [])
         cast = any(
             not t.avoids_cast(typing(item).ftype, t.from_sql(dtypes[name]))
             for name, (_, item) in zip(columns, items, strict=True)
         )
         given = {
-            name: compile_(_sink_cast(compile_, item, dtypes[name]) if cast else item)
+            name: _sink_value(compile_, item, dtypes[name]) if cast else compile_(item)
             for name, (_, item) in zip(columns, items, strict=True)
         }
         values: list[Fn] = []
@@ -413,16 +415,12 @@ def _keep(conjuncts: tuple[Expr, ...]) -> Fn:
     return every
 
 
-def _sink_cast(compile_: Compiler, item: exp.Expr, dtype: exp.DataType) -> exp.Expr:
+def _sink_value(compile_: Compiler, item: exp.Expr, dtype: exp.DataType) -> Expr:
     """The value as Flink plans it into its sink column when the row needs a cast: a CAST to the column's type,
     under which Calcite drops a CAST to text it deems lossless (``CAST(f AS VARCHAR(3))`` of a FLOAT into a
-    VARCHAR(5) column keeps all of ``150.0`` when another column of the row needs a cast; alone, it is ``150``)."""
-    inner = item.unnest() if isinstance(item, exp.Paren) else item
-    if type(inner) is not exp.Cast:
-        return item
-    if t.from_sql(inner.to).kind != "VARCHAR" or t.from_sql(inner.to) == t.from_sql(dtype):
-        return item  # a CHAR(n) keeps its padding into the sink (seen in Flink): only VARCHAR(n) goes
-    return exp.Cast(this=inner.this, to=dtype.copy()) if compile_.lossless(inner) else item
+    VARCHAR(5) column keeps all of ``150.0`` when another column of the row needs a cast; alone, it is ``150``).
+    A CHAR(n) keeps its padding into the sink (seen in Flink): only a VARCHAR(n) goes."""
+    return compile_.widened(item, compile_(item), t.from_sql(dtype))
 
 
 def _items(query: exp.Select, scope: dict[str, Expr]) -> list[tuple[str, exp.Expr]]:
