@@ -7,6 +7,7 @@ mapping retries from them, bisects the batch, and finally sends what still fails
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from pathlib import Path
@@ -17,7 +18,7 @@ from aws_lambda_powertools.utilities.data_classes import KinesisStreamEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from fanout.observability import logger, tracer
-from fanout.router import DeadLetters, InputRecord, InvalidKinesisEventError, Router, WriteSettings
+from fanout.router import WRITE_RETRY, DeadLetters, InputRecord, InvalidKinesisEventError, Router
 from fanout.router.settings import RouterSettings
 
 DEFAULT_SQL = Path(__file__).with_name("fanout.sql")
@@ -63,15 +64,14 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = RouterSettings.from_env(os.environ, DEFAULT_SQL)
     router = _router(settings)
     records, source = _records(event)
-    dead_letters = (
-        DeadLetters(boto3.client("sqs"), settings.dead_letter_queue_url) if settings.dead_letter_queue_url else None
-    )
+    queue = settings.dead_letter_queue_url
+    dead_letters = DeadLetters(_client("sqs"), queue) if queue else None
     result = router.route(
         records,
         _client("kinesis"),
         dead_letters,
         source_arn=source,
-        settings=WriteSettings(max_attempts=settings.max_put_attempts),
+        retry=dataclasses.replace(WRITE_RETRY, max_attempts=settings.max_put_attempts),
     )
     logger.info("batch summary", extra={"batch": result.as_log()})
     if result.failed:

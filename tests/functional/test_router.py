@@ -12,7 +12,8 @@ import pytest
 
 from fanout.localcloud import moto_ext
 from fanout.localcloud.lambda_runtime import load_handler
-from fanout.router import DeadLetters, InputRecord, Router, RouterConfigurationError, WriteSettings
+from fanout.producer import RetryPolicy
+from fanout.router import DeadLetters, InputRecord, Router, RouterConfigurationError
 from fanout.router.settings import RouterSettings
 from fanout.routes.evaluator import Program
 from fanout.routes.parser import parse_script
@@ -27,7 +28,7 @@ STREAMS = {
     "negative.stream.arn": "negative",
     "rejected.stream.arn": "rejected",
 }
-NO_WAIT = WriteSettings(max_attempts=4, base_delay_seconds=0.0)
+NO_WAIT = RetryPolicy(max_attempts=4, base_seconds=0.0)
 
 
 def _arn(name: str) -> str:
@@ -66,7 +67,7 @@ def test_router_writes_each_record_to_its_stream_with_its_partition_key(cloud: C
     router = Router.from_sql(SQL, streams)
     batch = _batch()
     # WHEN the router routes it
-    result = router.route(batch, cloud.client("kinesis"), None, settings=NO_WAIT)
+    result = router.route(batch, cloud.client("kinesis"), None, retry=NO_WAIT)
     # THEN every record is in exactly the stream the executor says, with the input's partition key
     expected = Program(parse_script(SQL)).execute([r.data for r in batch])
     for sink, stream in (("positive_transactions", "positive"), ("negative_transactions", "negative")):
@@ -82,7 +83,7 @@ def test_router_retries_only_the_throttled_entries(cloud: Cloud, streams: dict[s
     router = Router.from_sql(SQL, streams)
     batch = _batch() * 3
     # WHEN the router routes the batch
-    result = router.route(batch, cloud.client("kinesis"), None, settings=NO_WAIT)
+    result = router.route(batch, cloud.client("kinesis"), None, retry=NO_WAIT)
     # THEN nothing is reported failed, and each positive record is in the stream once: only failed entries retried
     assert result.failed == []
     positive = [data for _, data in _read(cloud, "positive")]
@@ -100,7 +101,7 @@ def test_router_reports_the_records_it_could_not_write_after_its_attempts(
     moto_ext.kinesis_faults(ACCOUNT, REGION).fail_entries("negative", every=1, times=100)
     batch = _batch()
     # WHEN the router routes the batch
-    result = Router.from_sql(SQL, streams).route(batch, cloud.client("kinesis"), None, settings=NO_WAIT)
+    result = Router.from_sql(SQL, streams).route(batch, cloud.client("kinesis"), None, retry=NO_WAIT)
     # THEN exactly the negative records are reported, for the event source mapping to retry; the others are written
     assert result.failed == [batch[1].sequence_number, batch[4].sequence_number]
     assert result.written["negative_transactions"] == 0 and result.written["positive_transactions"] == 2
@@ -115,7 +116,7 @@ def test_router_reports_the_records_of_a_deleted_output_stream_without_retrying(
     calls: list[float] = []
     # WHEN the router routes the batch
     result = Router.from_sql(SQL, streams).route(
-        batch, cloud.client("kinesis"), None, settings=NO_WAIT, sleep=calls.append
+        batch, cloud.client("kinesis"), None, retry=NO_WAIT, sleep=calls.append
     )
     # THEN the rejected records are reported at once (ResourceNotFound is not retried), the others written
     assert result.failed == [batch[2].sequence_number, batch[5].sequence_number]
@@ -145,15 +146,31 @@ def test_router_sends_a_poison_record_to_its_dead_letter_queue_and_routes_the_re
     ]
     # WHEN the router routes them
     router = Router.from_sql(POISON_SQL, streams)
-    result = router.route(
-        batch, cloud.client("kinesis"), DeadLetters(sqs, queue), source_arn="arn:src", settings=NO_WAIT
-    )
+    result = router.route(batch, cloud.client("kinesis"), DeadLetters(sqs, queue), source_arn="arn:src", retry=NO_WAIT)
     # THEN the poison record is in the queue with its reason and bytes, the others in the stream, none reported
     assert result.failed == [] and result.dead_lettered == 1
     assert [data for _, data in _read(cloud, "positive")] == [b'{"id":1}', b'{"id":3}']
     letter = json.loads(sqs.receive_message(QueueUrl=queue)["Messages"][0]["Body"])
     assert letter["sequenceNumber"] == "2" and base64.b64decode(letter["data"]) == b'{"id": "x"}'
     assert "Flink would fail the job" in letter["reason"]
+
+
+def test_router_dead_letters_a_record_whose_output_kinesis_cannot_take(cloud: Cloud, streams: dict[str, str]) -> None:
+    # GIVEN routes that wrap the payload in JSON, and an input record that fits Kinesis but whose output does not
+    sqs = cloud.client("sqs")
+    queue = sqs.create_queue(QueueName="router-dlq")["QueueUrl"]
+    sql = POISON_SQL.replace("out_ids (id INT)", "out_ids (p STRING)").replace(
+        "CAST(JSON_VALUE(CAST(payload AS STRING), '$.id') AS INT)", "CAST(payload AS STRING)"
+    )
+    big = b'"' * (1024 * 1024 - 16)  # each quote is escaped in the output: twice as long
+    batch = [InputRecord("1", "a", big), InputRecord("2", "b", b"small")]
+    # WHEN the router routes them
+    result = Router.from_sql(sql, streams).route(batch, cloud.client("kinesis"), DeadLetters(sqs, queue), retry=NO_WAIT)
+    # THEN the big record is dead-lettered with why (retrying could never write it), the small one is written
+    assert result.failed == [] and result.dead_lettered == 1 and result.written["out_ids"] == 1
+    letter = json.loads(sqs.receive_message(QueueUrl=queue)["Messages"][0]["Body"])
+    assert letter["sequenceNumber"] == "1" and "its output to out_ids cannot be written" in letter["reason"]
+    assert letter["truncated"] is True and letter["dataBytes"] == len(big)  # too large for SQS: where to read it
 
 
 def test_router_reports_a_poison_record_it_cannot_dead_letter(cloud: Cloud, streams: dict[str, str]) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fanout.producer.entry import Entry
 from fanout.producer.exceptions import InvalidLimitsError
-from fanout.producer.records import Entry
 
 MiB = 1024 * 1024
 
@@ -31,11 +31,11 @@ class Limits:
         return len(entry.data) + len(entry.partition_key.encode())
 
 
-def next_batch(pending: list[Entry], limits: Limits) -> tuple[list[Entry], list[Entry]]:
+def next_batch(pending: list[Entry], limits: Limits, *, one_per_key: bool = True) -> tuple[list[Entry], list[Entry]]:
     """Take the next request from `pending` (in input order); return (batch, the rest in order).
 
-    A partition key appears at most once per request: if its record fails, the next record with the same key
-    is still waiting, so a retry can never overtake it and order per key holds.
+    With `one_per_key`, a partition key appears at most once per request: if its record fails, the next record
+    with the same key is still waiting, so a retry can never overtake it and order per key holds.
     """
     batch: list[Entry] = []
     rest: list[Entry] = []
@@ -44,7 +44,7 @@ def next_batch(pending: list[Entry], limits: Limits) -> tuple[list[Entry], list[
     for entry in pending:
         entry_size = limits.record_size(entry)
         fits = len(batch) < limits.max_records and size + entry_size <= limits.max_request_bytes
-        if fits and entry.partition_key not in keys:
+        if fits and not (one_per_key and entry.partition_key in keys):
             batch.append(entry)
             size += entry_size
         else:

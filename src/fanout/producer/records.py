@@ -5,24 +5,9 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import orjson
 from faker import Faker
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One record to put: its bytes, its partition key, and its position in the input.
-
-    `problem` says why the record cannot be sent at all (it is then reported, never put).
-    """
-
-    index: int
-    data: bytes
-    partition_key: str
-    problem: str | None = None
-
 
 MALFORMED_SHAPES = (
     b"{not json %d",

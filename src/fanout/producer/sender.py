@@ -4,11 +4,15 @@ Records are pulled from the input as needed (a bounded window, so a huge file is
 Failed entries are retried with exponential backoff and full jitter; what still fails after the last attempt
 is returned, never dropped.
 
-Order per partition key: a request carries at most one record per key, and a failed record goes back
-before every later record, so no record is sent while an earlier one with its key awaits a retry. When a
-record is given up, the later records with its key are held back (reported, not sent), so replaying the
-undelivered file restores their order. Records rejected for their content (too large, an invalid key) are
-never sent and do not hold others back.
+Order per partition key (``key_order``, the default): a request carries at most one record per key, and a
+failed record goes back before every later record, so no record is sent while an earlier one with its key
+awaits a retry. When a record is given up, the later records with its key are held back (reported, not sent),
+so replaying the undelivered file restores their order. Records rejected for their content (too large, an
+invalid key) are never sent and do not hold others back. Without ``key_order`` (the router: its outputs share
+the input's few keys), a request takes any records, and a retry may land after a later record of its key, as
+with Flink's at-least-once Kinesis sink.
+
+The stream is a name or an ARN (``arn:...``), sent as ``StreamName`` or ``StreamARN``.
 """
 
 from __future__ import annotations
@@ -24,9 +28,9 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from fanout import aws_errors
 from fanout.producer.batching import Limits, next_batch
+from fanout.producer.entry import Entry
 from fanout.producer.exceptions import EndpointUnreachableError
 from fanout.producer.pacing import Pacer
-from fanout.producer.records import Entry
 
 RETRYABLE_CALL_ERRORS = aws_errors.KINESIS_THROTTLED | {"ThrottlingException"} | aws_errors.SERVER_ERRORS
 WINDOW_REQUESTS = 4
@@ -88,6 +92,7 @@ class _State:
     errors: dict[int, str] = field(default_factory=dict)
     given_up_keys: dict[str, int] = field(default_factory=dict)
     exhausted: bool = False
+    key_order: bool = True
 
     def refill(self, report: PutReport) -> None:
         """Read records until the window is full: the unsendable are reported, the held back failed."""
@@ -124,6 +129,7 @@ def put_records(
     rng: random.Random | None = None,
     pacer: Pacer | None = None,
     on_progress: Callable[[PutReport], None] | None = None,
+    key_order: bool = True,
 ) -> PutReport:
     """Put every entry, retrying only failed entries; returns the report (never raises for a failed record).
 
@@ -140,7 +146,7 @@ def put_records(
     retry = retry or RetryPolicy()
     rng = rng or random.Random()
     report = PutReport()
-    state = _State(iter(entries), limits)
+    state = _State(iter(entries), limits, key_order=key_order)
     try:
         _run(kinesis, stream_name, state, report, retry, rng, sleep, pacer, on_sent, on_progress)
     except KeyboardInterrupt:
@@ -172,7 +178,7 @@ def _run(
         state.refill(report)
         if not state.pending:
             return
-        state.in_flight, state.pending = next_batch(state.pending, state.limits)
+        state.in_flight, state.pending = next_batch(state.pending, state.limits, one_per_key=state.key_order)
         if pacer:
             pacer.wait(len(state.in_flight))
         batch = state.in_flight
@@ -199,7 +205,8 @@ def _settle_failures(state: _State, report: PutReport, failed: list[Entry], retr
         state.attempts[entry.index] = state.attempts.get(entry.index, 0) + 1
         if state.attempts[entry.index] >= retry.max_attempts:
             report.failed.append((entry, state.errors.get(entry.index, "unknown error")))
-            state.given_up_keys.setdefault(entry.partition_key, entry.index)
+            if state.key_order:
+                state.given_up_keys.setdefault(entry.partition_key, entry.index)
         else:
             retrying.append(entry)
     report.retried += len(retrying)
@@ -220,6 +227,11 @@ def _stop(state: _State, report: PutReport, in_flight_reason: str, pending_reaso
     state.in_flight, state.pending = [], []
 
 
+def _stream(stream: str) -> dict[str, str]:
+    """The PutRecords argument naming the stream: its ARN, or its name."""
+    return {"StreamARN": stream} if stream.startswith("arn:") else {"StreamName": stream}
+
+
 def _code(exc: ClientError) -> str:
     return aws_errors.error_code(exc) or "Error"
 
@@ -230,7 +242,7 @@ def _send(kinesis: Any, stream_name: str, batch: list[Entry], report: PutReport,
     report.records_per_call.append(len(batch))
     try:
         response = kinesis.put_records(
-            StreamName=stream_name, Records=[{"Data": e.data, "PartitionKey": e.partition_key} for e in batch]
+            **_stream(stream_name), Records=[{"Data": e.data, "PartitionKey": e.partition_key} for e in batch]
         )
     except ClientError as exc:
         code = _code(exc)

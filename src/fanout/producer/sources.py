@@ -11,8 +11,9 @@ from typing import IO, Any
 
 import orjson
 
+from fanout.producer.entry import Entry
 from fanout.producer.exceptions import RecordRejectedError
-from fanout.producer.records import Entry, partition_key_for
+from fanout.producer.records import partition_key_for
 
 MAX_PARTITION_KEY_CHARS = 256
 """Kinesis partition keys are 1 to 256 Unicode characters."""

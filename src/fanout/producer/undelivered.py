@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from fanout.producer.records import Entry
+from fanout.producer.entry import Entry
 
 
 def default_path(directory: Path | None = None, now: datetime | None = None) -> Path:

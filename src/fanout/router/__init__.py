@@ -10,9 +10,10 @@ returned as the input records to report as batch item failures, so the event sou
 from __future__ import annotations
 
 from fanout.router.exceptions import InvalidKinesisEventError, RouterConfigurationError, RouterError
-from fanout.router.routing import DeadLetters, InputRecord, Router, RoutingResult, WriteSettings
+from fanout.router.routing import WRITE_RETRY, DeadLetters, InputRecord, Router, RoutingResult
 
 __all__ = [
+    "WRITE_RETRY",
     "DeadLetters",
     "InputRecord",
     "InvalidKinesisEventError",
@@ -20,5 +21,4 @@ __all__ = [
     "RouterConfigurationError",
     "RouterError",
     "RoutingResult",
-    "WriteSettings",
 ]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,19 +16,19 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from fanout.aws_errors import KINESIS_THROTTLED, SERVER_ERRORS, THROTTLING, error_code
+from fanout.producer.entry import Entry
+from fanout.producer.sender import RetryPolicy, put_records
 from fanout.router.exceptions import RouterConfigurationError
 from fanout.routes.evaluator import Program
 from fanout.routes.exceptions import RouteError
 from fanout.routes.parser import parse_script
 from fanout.routes.placeholders import find_placeholders, substitute
 
-PUT_RECORDS_MAX_ENTRIES = 500
-PUT_RECORDS_MAX_BYTES = 5 * 1024 * 1024
-"""PutRecords takes up to 500 records and 5 MiB (data and partition keys) per request."""
 SQS_BATCH_MAX_ENTRIES = 10
 SQS_MESSAGE_MAX_BYTES = 256 * 1024
-RETRYABLE = KINESIS_THROTTLED | THROTTLING | SERVER_ERRORS
+WRITE_RETRY = RetryPolicy(max_attempts=8, base_seconds=0.05, max_seconds=2.0)
+"""How hard the router tries to write an output before it reports its input record for a retry: the producer's
+backoff, with shorter pauses (the function's time is billed, and the event source mapping retries too)."""
 
 
 @dataclass(frozen=True)
@@ -39,19 +38,6 @@ class InputRecord:
     sequence_number: str
     partition_key: str
     data: bytes
-
-
-@dataclass(frozen=True)
-class WriteSettings:
-    """How hard the router tries to write an output before it reports its input record for a retry."""
-
-    max_attempts: int = 5
-    base_delay_seconds: float = 0.05
-    max_delay_seconds: float = 2.0
-
-    def delay(self, attempt: int) -> float:
-        """Full-jitter exponential backoff before attempt ``attempt`` (2, 3, ...)."""
-        return random.uniform(0, min(self.max_delay_seconds, self.base_delay_seconds * 2 ** (attempt - 1)))
 
 
 @dataclass
@@ -126,17 +112,6 @@ def _letter(record: InputRecord, reason: str, source_arn: str) -> str:
     return body
 
 
-@dataclass(frozen=True)
-class _Entry:
-    index: int
-    partition_key: str
-    data: bytes
-
-    @property
-    def size(self) -> int:
-        return len(self.data) + len(self.partition_key.encode())
-
-
 class Router:
     """Compiled routes and the stream each sink writes to."""
 
@@ -170,99 +145,67 @@ class Router:
         dead_letters: DeadLetters | None,
         *,
         source_arn: str = "",
-        settings: WriteSettings | None = None,
+        retry: RetryPolicy = WRITE_RETRY,
         sleep: Callable[[float], None] = time.sleep,
     ) -> RoutingResult:
         """Route ``records``; return what was written and the records to report for a retry."""
-        settings = settings or WriteSettings()
         result = RoutingResult(records=len(records))
         failures: dict[int, str] = {}
         rows = self.program.execute([record.data for record in records], failures)
+        poison = {index: f"Flink would fail the job on this record: {why}" for index, why in failures.items()}
         failed: set[int] = set()
-        if failures:
-            failed |= self._dead_letter(records, failures, dead_letters, source_arn, result)
         for sink, sink_rows in rows.items():
-            entries = [_Entry(index, records[index].partition_key, data) for index, data in sink_rows]
-            unwritten = self._write(self.destinations[sink], entries, kinesis, settings, sleep, result)
-            result.written[sink] = len(entries) - len(unwritten)
+            unwritten, unwritable = self._write(sink, sink_rows, records, kinesis, retry, sleep, result)
             failed |= unwritten
+            for index, why in unwritable.items():
+                poison.setdefault(index, why)
+        if poison:
+            failed |= self._dead_letter(records, poison, dead_letters, source_arn, result)
         result.failed = [records[index].sequence_number for index in sorted(failed)]
         return result
+
+    def _write(
+        self,
+        sink: str,
+        rows: Sequence[tuple[int, bytes]],
+        records: Sequence[InputRecord],
+        kinesis: Any,
+        retry: RetryPolicy,
+        sleep: Callable[[float], None],
+        result: RoutingResult,
+    ) -> tuple[set[int], dict[int, str]]:
+        """Write one sink's rows with the producer's sender (only failed entries retried, with backoff); return
+        the input records to retry, and those whose output Kinesis can never take (too large) with the reason."""
+        stream = self.destinations[sink]
+        entries = [Entry(n, data, records[index].partition_key) for n, (index, data) in enumerate(rows)]
+        report = put_records(kinesis, stream, entries, retry=retry, sleep=sleep, key_order=False)
+        result.put_calls += report.calls
+        result.retried_entries += report.retried
+        result.written[sink] = report.sent
+        if report.abort_error is not None:
+            result.errors.append(f"PutRecords to {stream}: {report.abort_error}")
+        elif report.failed:
+            result.errors.append(f"PutRecords to {stream}: {len(report.failed)} not written: {report.failed[0][1]}")
+        unwritten = {rows[entry.index][0] for entry, _ in report.failed}
+        unwritable = {rows[entry.index][0]: f"its output to {sink} cannot be written: {why}" for entry, why in
+                      report.rejected}  # fmt: skip
+        return unwritten, unwritable
 
     def _dead_letter(
         self,
         records: Sequence[InputRecord],
-        failures: Mapping[int, str],
+        poison: Mapping[int, str],
         dead_letters: DeadLetters | None,
         source_arn: str,
         result: RoutingResult,
     ) -> set[int]:
         """Send the poison records away; return the indexes that could not be (they are reported)."""
         if dead_letters is None:
-            result.errors.append(f"{len(failures)} poison record(s) and no dead-letter queue: reported for retry")
-            return set(failures)
-        letters = [
-            (records[index], f"Flink would fail the job on this record: {why}") for index, why in failures.items()
-        ]
+            result.errors.append(f"{len(poison)} poison record(s) and no dead-letter queue: reported for retry")
+            return set(poison)
+        letters = [(records[index], why) for index, why in sorted(poison.items())]
         unsent = dead_letters.send(letters, source_arn)
         result.dead_lettered = len(letters) - len(unsent)
         if unsent:
             result.errors.append(f"{len(unsent)} dead letter(s) not sent: reported for retry")
-        return {index for index in failures if records[index].sequence_number in unsent}
-
-    def _write(
-        self,
-        stream_arn: str,
-        entries: list[_Entry],
-        kinesis: Any,
-        settings: WriteSettings,
-        sleep: Callable[[float], None],
-        result: RoutingResult,
-    ) -> set[int]:
-        """Write ``entries`` to ``stream_arn``, retrying only failed entries; return the unwritten indexes."""
-        pending = entries
-        for attempt in range(1, settings.max_attempts + 1):
-            if not pending:
-                return set()
-            if attempt > 1:
-                result.retried_entries += len(pending)
-                sleep(settings.delay(attempt))
-            retry: list[_Entry] = []
-            chunks = _chunks(pending)
-            for number, chunk in enumerate(chunks):
-                result.put_calls += 1
-                try:
-                    answer = kinesis.put_records(
-                        StreamARN=stream_arn,
-                        Records=[{"Data": e.data, "PartitionKey": e.partition_key} for e in chunk],
-                    )
-                except ClientError as exc:
-                    result.errors.append(f"PutRecords to {stream_arn}: {error_code(exc)}")
-                    if error_code(exc) not in RETRYABLE:
-                        # a deleted stream, a denied write: retrying here is vain, the event source mapping retries
-                        return {e.index for rest in chunks[number:] for e in rest} | {e.index for e in retry}
-                    retry += chunk
-                    continue
-                except BotoCoreError as exc:  # a dropped connection, a timeout
-                    result.errors.append(f"PutRecords to {stream_arn}: {exc}")
-                    retry += chunk
-                    continue
-                retry += [e for e, out in zip(chunk, answer["Records"], strict=True) if out.get("ErrorCode")]
-            pending = retry
-        return {e.index for e in pending}
-
-
-def _chunks(entries: list[_Entry]) -> list[list[_Entry]]:
-    """PutRecords requests within the service's limits, in order."""
-    chunks: list[list[_Entry]] = []
-    current: list[_Entry] = []
-    size = 0
-    for entry in entries:
-        if current and (len(current) == PUT_RECORDS_MAX_ENTRIES or size + entry.size > PUT_RECORDS_MAX_BYTES):
-            chunks.append(current)
-            current, size = [], 0
-        current.append(entry)
-        size += entry.size
-    if current:
-        chunks.append(current)
-    return chunks
+        return {index for index in poison if records[index].sequence_number in unsent}

@@ -20,7 +20,7 @@ class RouterSettings(BaseModel):
     sql_file: Path
     properties: dict[str, str]
     dead_letter_queue_url: str | None = None
-    max_put_attempts: int = Field(default=5, ge=1, le=20)
+    max_put_attempts: int = Field(default=8, ge=1, le=20)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], default_sql_file: Path) -> RouterSettings:
@@ -38,7 +38,7 @@ class RouterSettings(BaseModel):
                     "sql_file": environ.get(env.ROUTER_SQL_FILE) or default_sql_file,
                     "properties": {str(k): str(v) for k, v in properties.items()},
                     "dead_letter_queue_url": environ.get(env.ROUTER_DEAD_LETTER_QUEUE_URL) or None,
-                    "max_put_attempts": environ.get(env.ROUTER_MAX_PUT_ATTEMPTS) or 5,
+                    "max_put_attempts": environ.get(env.ROUTER_MAX_PUT_ATTEMPTS) or 8,
                 }
             )
         except ValidationError as exc:

@@ -24,8 +24,10 @@ class FakeKinesis:
         self.requests: list[list[dict[str, Any]]] = []
         self.written: list[dict[str, Any]] = []
         self.raise_on: dict[int, BaseException] = {}
+        self.streams: list[dict[str, str]] = []
 
-    def put_records(self, StreamName: str, Records: list[dict[str, Any]]) -> dict[str, Any]:
+    def put_records(self, Records: list[dict[str, Any]], **stream: str) -> dict[str, Any]:
+        self.streams.append(stream)
         call = len(self.requests)
         self.requests.append(Records)
         if call in self.raise_on:
@@ -91,6 +93,21 @@ def test_put_records_holds_back_a_keys_later_records_when_one_is_given_up() -> N
     assert sorted(int(r["Data"]) for r in fake.written) == [1, 2, 4, 5, 7, 8]
     assert [(e.index, "held back" in why) for e, why in report.undelivered] == [(0, False), (3, True), (6, True)]
     assert not report.complete
+
+
+def test_put_records_without_key_order_packs_one_keys_records_together_and_names_a_stream_by_arn() -> None:
+    # GIVEN 6 records of one key (the router's outputs share the input's keys), the entry at position 1 failing once
+    fake = FakeKinesis(lambda call, pos, _rec: call == 0 and pos == 1)
+    arn = "arn:aws:kinesis:eu-west-1:123456789012:stream/positive"
+    # WHEN put to a stream ARN without key order
+    report = put_records(fake, arn, entries(6, 1), retry=RetryPolicy(base_seconds=0.0), key_order=False)
+    # THEN one request took all six, the retry resent only the failed one, and the stream went as StreamARN
+    assert report.complete and report.calls == 2 and report.retried == 1
+    assert [len(r) for r in fake.requests] == [6, 1]
+    assert fake.streams == [{"StreamARN": arn}] * 2
+    # and a stream name still goes as StreamName
+    put_records(fake, "positive", entries(1, 1))
+    assert fake.streams[-1] == {"StreamName": "positive"}
 
 
 def test_put_records_reports_oversized_and_problem_entries_without_failing_the_batch() -> None:
