@@ -36,6 +36,7 @@ class LatencySettings:
     bulk_records: int = 10_000
     target_rate: int = 1_000  # the rate whose p99 has a target
     batching_window: int = 0  # the consumers' MaximumBatchingWindowInSeconds (the template's default is 1)
+    router_rates: tuple[int, ...] = (1_000,)  # the rates measured again with the Lambda engine (Engine=lambda)
 
 
 def _latencies(ledger: Ledger) -> list[float]:
@@ -103,10 +104,15 @@ def _start_application(bench: BenchRuntime) -> None:
     time.sleep(1.0)  # let the job and the mappings settle on their iterators
 
 
-def measure_rate(rate: int, s: LatencySettings, start_id: int) -> dict[str, Any]:
-    """In a fresh local cloud, put at ``rate`` for ``s.seconds``, wait for every record, report latency."""
-    with BenchRuntime(parameters={"ConsumerBatchingWindowSeconds": str(s.batching_window)}) as bench:
-        _start_application(bench)
+def measure_rate(rate: int, s: LatencySettings, start_id: int, engine: str = "flink") -> dict[str, Any]:
+    """In a fresh local cloud, put at ``rate`` for ``s.seconds``, wait for every record, report latency. With
+    ``engine`` "lambda" the stack routes with the router function (its mapping polls like the consumers')."""
+    parameters = {"ConsumerBatchingWindowSeconds": str(s.batching_window), "Engine": engine}
+    if engine == "lambda":
+        parameters["RouterBatchingWindowSeconds"] = str(s.batching_window)
+    with BenchRuntime(parameters=parameters) as bench:
+        if engine == "flink":
+            _start_application(bench)
         ledger = bench.fresh_ledger()
         produced = _produce(bench, rate, s.seconds, s.tick, start_id)
         drained = _drain(ledger, s.drain_seconds)
@@ -117,6 +123,7 @@ def measure_rate(rate: int, s: LatencySettings, start_id: int) -> dict[str, Any]
     sustained = produced["achieved_rps"] >= 0.95 * rate and drained <= KEPT_UP_SECONDS
     return {
         "rate": rate,
+        "engine": engine,
         **produced,
         "delivered": sum(report["delivered"].values()),
         "lost": report["lost"],
@@ -171,6 +178,10 @@ def run_latency(settings: LatencySettings | None = None) -> dict[str, Any]:
     """Measure every rate (each in a fresh local cloud), then the producer."""
     s = settings or LatencySettings()
     rates = [measure_rate(rate, s, start_id=1 + n * 10_000_000) for n, rate in enumerate(s.rates)]
+    router = [
+        measure_rate(rate, s, start_id=1 + (len(s.rates) + n) * 10_000_000, engine="lambda")
+        for n, rate in enumerate(s.router_rates)
+    ]
     with BenchRuntime() as bench:
         _start_application(bench)
         producer = measure_producer(bench, s.bulk_records)
@@ -178,6 +189,7 @@ def run_latency(settings: LatencySettings | None = None) -> dict[str, Any]:
     return {
         "settings": asdict(s),
         "rates": rates,
+        "router_rates": router,
         "highest_clean_rate": max(clean) if clean else None,
         "producer": producer,
         "targets": [asdict(t) for t in latency_targets(rates, producer, s.target_rate)],

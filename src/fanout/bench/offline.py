@@ -11,6 +11,8 @@ from fanout.ledger import Ledger
 from fanout.localcloud.flink import LocalApplication, TransitionDelays
 from fanout.localcloud.runtime import LocalRuntime
 
+ROUTER = "router"
+"""The route label of the Lambda engine's router function (it consumes the input, not an output)."""
 DELAYS = TransitionDelays(start=1.5, stop=1.5, update=0.3, delete=0.5)
 """Local transition times: short, and off the 1 s poll grid so the seconds the state machine adds show."""
 
@@ -33,7 +35,10 @@ class BenchRuntime:
 
     def __enter__(self) -> BenchRuntime:
         self.rt.start()
-        self._routes = {f.name: f.environment.get("CONSUMER_ROUTE", "?") for f in self.rt.deployment.functions.values()}
+        self._routes = {
+            f.name: ROUTER if f.logical_id == "RouterFunction" else f.environment.get("CONSUMER_ROUTE", "?")
+            for f in self.rt.deployment.functions.values()
+        }
         self.rt.cloud.flink.listeners.append(self._status)
         return self
 
@@ -42,6 +47,8 @@ class BenchRuntime:
 
     def _delivered(self, function: str, records: list[dict[str, Any]], at: float) -> None:
         route = self._routes.get(function, "?")
+        if route == ROUTER:
+            return  # the Lambda engine's router reads the input stream: not a delivery
         with self._lock:
             ledger = self.ledger
         for record in records:

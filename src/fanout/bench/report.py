@@ -120,9 +120,19 @@ def markdown(results: dict[str, Any]) -> str:
             "",
         ]
         out += _table(
-            ["target rate/s", "achieved/s", "records", "undelivered after drain", "p50 ms", "p99 ms", "max ms"],
+            [
+                "engine",
+                "target rate/s",
+                "achieved/s",
+                "records",
+                "undelivered after drain",
+                "p50 ms",
+                "p99 ms",
+                "max ms",
+            ],
             [
                 [
+                    "router Lambda" if r.get("engine") == "lambda" else "Flink",
                     f"{r['rate']:,}",
                     f"{r['achieved_rps']:,}",
                     f"{r['put']:,}",
@@ -131,7 +141,7 @@ def markdown(results: dict[str, Any]) -> str:
                     r["p99_ms"],
                     r["max_ms"],
                 ]
-                for r in lat["rates"]
+                for r in [*lat["rates"], *lat.get("router_rates", [])]
             ],
         )
         errors = sorted({e for r in lat["rates"] for e in r["job_errors"]})
