@@ -1214,8 +1214,10 @@ class Compiler:
         return compiled
 
     def _check_negation_fits(self, node: exp.Expr, ftype: t.FType, construct: str, why: str) -> None:
-        """Refuse negating (in - or ABS) an integer constant whose negation overflows ``ftype``."""
-        known, value = self.constant(node)
+        """Refuse negating (in - or ABS) an integer constant whose negation overflows ``ftype``: a literal, or a
+        view's constant column, which Calcite inlines and folds alike (seen in Flink 1.20.5: ABS(m) of a view's
+        -2147483648, TRY_CAST AS FLOAT, wrote -2.1474839E9)."""
+        known, value = self.inlined_constant(node)
         if known and value is not None and not java.fits(-value, ftype.kind):
             raise UnsupportedConstructError(construct.format(value=value, kind=ftype.kind), why)
 
