@@ -482,16 +482,20 @@ class Compiler:
         self._check_try_cast_pair(node)
         if operator in ("=", "<>"):
             _check_float_equality(node, left, [right])
-            if left.ftype.is_string and right.ftype.is_string:
-                # Calcite casts both sides of = and <> to their least restrictive type (LEAST_RESTRICTIVE
-                # consistency; <, > compare as they are), dropping a CAST to VARCHAR(n) under it that it deems
-                # lossless (seen in Flink 1.20.5: CAST(<123.456789 as DOUBLE> AS VARCHAR(3)) = '123.456789' is TRUE)
-                common = t.common([left.ftype, right.ftype], "=")
-                left = _unfitted(self.widened(node.this, left, common))
-                right = _unfitted(self.widened(node.expression, right, common))
+            left, right = self._equality_sides(node.this, left, node.expression, right)
         if any(self.inlined_constant(side) == (True, None) for side in (node.this, node.expression)):
             return Expr(lambda env: None, t.BOOLEAN)  # Calcite makes x >= NULL NULL: x is not evaluated
         return Expr(_compare(left, right, operator), t.BOOLEAN)
+
+    def _equality_sides(self, a_node: exp.Expr, a: Expr, b_node: exp.Expr, b: Expr) -> tuple[Expr, Expr]:
+        """The sides of an = (also a NULLIF's) as Calcite casts text to the least restrictive type of both
+        (LEAST_RESTRICTIVE consistency; <, > compare as they are), dropping a CAST to VARCHAR(n) under it that it
+        deems lossless (seen in Flink 1.20.5: CAST(<123.456789 as DOUBLE> AS VARCHAR(3)) = '123.456789' is TRUE,
+        and NULLIF(s, CAST(<-0.0 as FLOAT> AS VARCHAR(3))) of s = '-0.0' is NULL)."""
+        if not (a.ftype.is_string and b.ftype.is_string):
+            return a, b
+        common = t.common([a.ftype, b.ftype], "=")
+        return _unfitted(self.widened(a_node, a, common)), _unfitted(self.widened(b_node, b, common))
 
     def _check_try_cast_pair(self, node: exp.Expr, through_nullif: bool = False) -> None:
         """Refuse a comparison of two TRY_CASTs of one value (Calcite takes them to be NULL together); with
@@ -842,12 +846,12 @@ class Compiler:
     # ------------------------------------------------------------------ conditionals
 
     def _case(self, node: exp.Case) -> Expr:
-        subject = self(node["this"]) if node.args.get("this") else None
+        subject = self(node.this) if node.args.get("this") else None
         conditions: list[Expr] = []
         for branch in node.args["ifs"]:
             when = self(branch.this)
-            if subject is not None:
-                when = Expr(_compare(subject, when, "="), t.BOOLEAN)
+            if subject is not None:  # CASE x WHEN y is CASE WHEN x = y
+                when = Expr(_compare(*self._equality_sides(node.this, subject, branch.this, when), "="), t.BOOLEAN)
             elif when.ftype.kind not in ("BOOLEAN", "NULL"):
                 raise UnsupportedConstructError(f"CASE WHEN of a {when.ftype}", "Flink needs a BOOLEAN")
             conditions.append(Expr(condition(when, "a CASE WHEN condition"), t.BOOLEAN))
@@ -977,7 +981,8 @@ class Compiler:
         if self.inlined_constant(node.this) == (True, None):
             return Expr(lambda env: None, left.ftype)
         null_right = self.inlined_constant(node.expression) == (True, None)
-        equal = (lambda env: None) if null_right else _compare(left, right, "=")
+        tested = self._equality_sides(node.this, left, node.expression, right)
+        equal = (lambda env: None) if null_right else _compare(*tested, "=")
         a = _fitted(left, left.ftype)  # a CASE for Calcite: a DECIMAL too long for its type is NULL there
         raw = left.fn if left.ftype.kind == "DECIMAL" else None
         return Expr(
