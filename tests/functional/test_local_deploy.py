@@ -83,4 +83,24 @@ def test_the_operations_dashboard_is_deployed_with_every_panel_and_its_url_is_an
     streams = {m[3] for w in body["widgets"] for m in w["properties"]["metrics"] if m[0] == "AWS/Kinesis"}
     assert streams == {deployment.outputs[key] for key in deployment.outputs if key.endswith("TransactionsStreamName")}
     assert "${" not in json.dumps(body)
+
+
+def test_the_lambda_engines_dashboard_shows_the_router_instead_of_flink(cloud: Cloud) -> None:
+    # GIVEN the stack deployed with the Lambda engine
+    deployment = deploy(
+        cloud.client, TEMPLATE, stack_name="fanout", region=cloud.region, parameters={"Engine": "lambda"}
+    )
+    # WHEN its dashboard is read back
+    name = deployment.stack.refs["OperationsDashboard"]
+    body = json.loads(cloud.client("cloudwatch").get_dashboard(DashboardName=name)["DashboardBody"])
+    metrics = [m for w in body["widgets"] for m in w["properties"]["metrics"]]
+    # THEN it shows the router's invocations, errors, throttles, duration, iterator age and dead-letter queue
+    router = deployment.stack.refs["RouterFunction"]
+    shown = {m[1] for m in metrics if m[0] == "AWS/Lambda" and m[3] == router}
+    assert shown == {"Invocations", "Errors", "Throttles", "Duration", "IteratorAge"}
+    queues = {m[3] for m in metrics if m[0] == "AWS/SQS"}
+    assert deployment.outputs["RouterDeadLetterQueueUrl"].rsplit("/", 1)[1] in queues
+    # AND nothing of Flink or the lifecycle, which this engine does not deploy
+    assert not {m[0] for m in metrics} & {"AWS/KinesisAnalytics", "AWS/States"}
+    assert "${" not in json.dumps(body)
     assert deployment.outputs["DashboardUrl"].endswith(f"#dashboards:name={name}")
