@@ -45,7 +45,9 @@ def test_bench_quick_runs_every_section_and_writes_results_table_and_charts(runn
     # AND the Lambda engine was measured end to end too: every record routed by the router and delivered once
     router = results["sections"]["latency"]["router_rates"][0]
     assert router["engine"] == "lambda" and router["lost"] == router["duplicated"] == router["misrouted"] == 0
-    assert router["delivered"] == router["put"] > 0 and "| router Lambda |" in (tmp_path / "LATEST-quick.md").read_text()
+    assert (
+        router["delivered"] == router["put"] > 0 and "| router Lambda |" in (tmp_path / "LATEST-quick.md").read_text()
+    )
     assert results["sections"]["lifecycle"]["execution_status"] == "SUCCEEDED"
     assert results["sections"]["latency"]["producer"]["records_per_call_mean"] > 0
     assert all(f["import_ms_median"] > 0 for f in results["sections"]["footprint"]["functions"])
