@@ -735,6 +735,16 @@ class Compiler:
             )
         raise UnsupportedConstructError(f"IS {kind.sql()}")
 
+    def null_test_is_the_value(self, node: exp.Expr) -> bool:
+        """Whether ``null_test(node)`` is ``node``'s value IS NULL, nothing rewritten (a CAST, a function)."""
+        compiled = self(node)
+        inner = node
+        while isinstance(inner, exp.Paren):
+            inner = inner.this
+        if isinstance(inner, exp.Column) and compiled.null_test is not None:
+            return False
+        return compiled.raw is None and _strong_operands(inner) is None
+
     def null_test(self, node: exp.Expr) -> Expr:
         """``node IS NULL`` as Calcite's RexSimplify rewrites it: of an operator that is NULL exactly when an operand
         is (+, -, *, /, comparisons, NOT, LIKE, TRIM, CEIL, FLOOR; not CAST, not a function), the OR of its operands'

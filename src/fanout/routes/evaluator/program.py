@@ -125,8 +125,6 @@ class Program:
             if not direct and negated(item) is not None:
                 # NOT of this column is the rewritten NOT of its expression (NOT (a < b) is a >= b)
                 compiled = replace(compiled, negation=partial(compile_, exp.Not(this=item.copy())))
-            if not direct:
-                compiled = replace(compiled, null_test=partial(compile_.null_test, item.copy()))
             if compile_.not_null(item):
                 compiled = replace(compiled, not_null=True)
             if not direct and (recast := compile_.lossless_recast(item)) is not None:
@@ -134,7 +132,17 @@ class Program:
             if folds(compiled):
                 computed, nullable = compile_.computed(item), compile_.simplified_nullable(item)
                 compiled = replace(compiled, computed=computed, simplified_nullable=nullable)
-            scope[name] = compiled if direct else replace(compiled, fn=self._lazy(compiled.fn))
+            if direct:
+                scope[name] = compiled
+                continue
+            lazy = self._lazy(compiled.fn)
+            if compile_.null_test_is_the_value(item):
+                # IS NULL of it tests its value: the one computed for the record, not a second computation
+                test = Expr(lambda env, lazy=lazy: lazy(env) is None, t.BOOLEAN)  # type: ignore[misc]
+                compiled = replace(compiled, null_test=lambda test=test: test)  # type: ignore[misc]
+            else:
+                compiled = replace(compiled, null_test=partial(compile_.null_test, item.copy()))
+            scope[name] = replace(compiled, fn=lazy)
         return Relation(scope, conjuncts)
 
     def _route(
