@@ -8,17 +8,26 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 from pathlib import Path
+from types import FrameType
 
 from tests.fuzz.harness import Fuzzer, Mismatch, save_case
 from tests.parity.flink_session import FlinkSession
 from tests.support import FLINK_PYTHON
 
 
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 def main(argv: list[str]) -> int:
     """Parse the arguments and fuzz."""
+    # A run started in the background (`make fuzz &` from a script) ignores SIGINT, as a shell without job
+    # control starts it: SIGTERM stops it the same way, and the report is still written.
+    signal.signal(signal.SIGTERM, _stop)
     parser = argparse.ArgumentParser(prog="python -m tests.fuzz", description=__doc__)
     parser.add_argument("--seconds", type=float, default=300.0, help="how long to fuzz [300]")
     parser.add_argument("--seed", type=int, default=int(time.time()), help="random seed [the time]")
