@@ -100,7 +100,11 @@ def test_the_lambda_engines_dashboard_shows_the_router_instead_of_flink(cloud: C
     assert shown == {"Invocations", "Errors", "Throttles", "Duration", "IteratorAge"}
     queues = {m[3] for m in metrics if m[0] == "AWS/SQS"}
     assert deployment.outputs["RouterDeadLetterQueueUrl"].rsplit("/", 1)[1] in queues
-    # AND nothing of Flink or the lifecycle, which this engine does not deploy
+    # AND nothing of Flink or the lifecycle, which this engine does not deploy (nor their schedules' queue)
     assert not {m[0] for m in metrics} & {"AWS/KinesisAnalytics", "AWS/States"}
+    assert (
+        "ScheduleDeadLetterQueueUrl" not in deployment.outputs
+        and "ScheduleDeadLetterQueue" not in deployment.stack.refs
+    )
     assert "${" not in json.dumps(body)
     assert deployment.outputs["DashboardUrl"].endswith(f"#dashboards:name={name}")
