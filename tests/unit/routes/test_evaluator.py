@@ -400,6 +400,27 @@ def test_abs_of_a_views_overflowing_constant_column_is_refused() -> None:
         RouteExecutor.from_sql(SOURCE + body)
 
 
+def test_an_in_of_a_constant_over_a_narrower_integer_item_is_refused_in_a_where() -> None:
+    # GIVEN a WHERE's IN of 300 with a TINYINT item (the fuzzer's 26c9bdb91d50: Flink 1.20.5 folded the item's test
+    # to FALSE, so (300 IN (d, <NULL TINYINT>, 5)) IS NULL was FALSE there, and NULL in a SELECT list)
+    body = """CREATE TABLE o (v STRING) WITH ('format' = 'raw');
+    INSERT INTO o SELECT payload FROM src
+    WHERE (300 IN (TRY_CAST(payload AS DECIMAL(5, 2)), TRY_CAST(payload AS TINYINT), 5)) IS NULL;"""
+    # WHEN compiled THEN it is refused, naming the item
+    with pytest.raises(UnsupportedConstructError, match=r"IN in a WHERE of the constant 300 with the item TRY_CAST"):
+        RouteExecutor.from_sql(SOURCE + body)
+    # AND the same IN in a SELECT list, or an = in a WHERE, is accepted (both NULL for a NULL TINYINT there)
+    RouteExecutor.from_sql(
+        SOURCE
+        + body.replace("SELECT payload FROM src\n    WHERE", "SELECT CAST(").replace(
+            "IS NULL;", "IS NULL AS STRING) FROM src;"
+        )
+    )
+    RouteExecutor.from_sql(
+        SOURCE + body.replace("300 IN (TRY_CAST(payload AS DECIMAL(5, 2)), ", "300 = ").replace(", 5))", ")")
+    )
+
+
 def test_mod_of_a_decimal_by_an_integer_is_refused() -> None:
     # GIVEN DECIMAL % INT (the fuzzer saw Flink fail to compile it inside ABS, and fail to plan it with NULLIF)
     body = """CREATE TABLE o (c DECIMAL(5, 2)) WITH ('format' = 'json');

@@ -57,6 +57,8 @@ class Expr:
     # A view column that is a CAST Calcite drops under another CAST (see Compiler.lossless_recast): its operand
     # cast to a given type.
     recast: Callable[[exp.DataType], Expr] | None = None
+    # The source's column, or a view's column whose expression cannot fail to Calcite (see Compiler.safe).
+    safe: bool = False
     # A view column's IS NULL as RexSimplify expands it once it inlines the view (see Compiler.null_test).
     null_test: Callable[[], Expr] | None = None
     # A DECIMAL CASE's (or NULLIF's) value before the CASE fits its branches to its type: what IS NULL and a
@@ -68,7 +70,15 @@ class Expr:
 
 
 # Predicates ReduceExpressionsRule pushes into a CASE operand (see Compiler._case_pushed).
-_CASE_PUSHED = (exp.Like, exp.Escape, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NEQ, exp.EQ)
+_CASE_PUSHED = (exp.Like, exp.Escape, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NEQ, exp.EQ, exp.In, exp.Between)
+
+
+# What RexUtil.isSafeExpression accepts (see Compiler.safe).
+_SAFE = (
+    exp.Literal, exp.Boolean, exp.Null, exp.Paren, exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ,
+    exp.NullSafeNEQ, exp.Neg, exp.Add, exp.Sub, exp.Mul, exp.Is, exp.Not, exp.And, exp.Or, exp.In, exp.Between,
+    exp.Like, exp.Escape, exp.Case, exp.If, exp.Coalesce, exp.Trim, exp.Ceil, exp.Floor,
+)  # fmt: skip
 
 
 def _unparen(node: exp.Expr | None) -> exp.Expr | None:
@@ -202,16 +212,19 @@ class Compiler:
             # operand (a view's too), is NULL, and nothing else of it runs (seen in Flink 1.20.5: f + n of a view's
             # NULL n, and f + CAST(NULL AS DOUBLE), did not evaluate f, whose ROUND of Infinity throws)
             return Expr(lambda env: None, compiled.ftype)
-        if self.in_where and isinstance(node, _CASE_PUSHED):
+        if isinstance(node, _CASE_PUSHED):
             return self._case_pushed(node, compiled)
         return compiled
 
     def _case_pushed(self, node: exp.Expr, compiled: Expr) -> Expr:
-        """In a WHERE, ``p(CASE WHEN c THEN v ELSE e END)`` as Calcite plans it: ReduceExpressionsRule pushes the
-        predicate into the CASE, and RexSimplify makes a CASE of one FALSE (or NULL) branch an AND, ``c AND p(v)``
-        or ``c IS NOT TRUE AND p(e)``, whose terms the planner may order either way (seen in Flink 1.20.5:
-        (CASE WHEN c THEN payload ELSE 'TRUE' END) LIKE 'x%' did not evaluate a failing ``c``). The terms go to
-        the WHERE; the value stays the CASE's."""
+        """``p(CASE WHEN c1 THEN v1 ... ELSE e END)`` as Calcite plans it: ReduceExpressionsRule pushes the predicate
+        into the CASE, ``CASE WHEN c1 THEN p(v1) ... ELSE p(e) END``, so only the chosen branch's ``p`` runs, and
+        ``p(NULL)`` is NULL with nothing of ``p`` evaluated (seen in Flink 1.20.5, in a WHERE and in a SELECT list:
+        (CASE x WHEN y THEN ... END) IN (<ROUND of Infinity>, ...) did not fail where no branch was chosen). In a
+        WHERE, RexSimplify then makes a CASE of one WHEN and one FALSE (or NULL) branch an AND, ``c AND p(v)`` or
+        ``c IS NOT TRUE AND p(e)``, when the other branch's ``p`` is "safe" (RexUtil's SafeRexVisitor: no CAST, no
+        function), and the planner may order its terms either way (seen: (CASE WHEN c THEN payload ELSE 'TRUE'
+        END) LIKE 'x%' did not evaluate a failing ``c``): those terms go to the WHERE."""
         call = node.this if isinstance(node, exp.Escape) else node
         if not isinstance(call, _CASE_PUSHED) or isinstance(call, exp.Escape):
             return compiled
@@ -222,29 +235,64 @@ class Compiler:
         case = _unparen(call.args[key])
         assert isinstance(case, exp.Case)
         ifs = case.args.get("ifs") or []
-        if case.args.get("this") is not None or len(ifs) != 1:
+        if not ifs:
             return compiled
-        other = call.args["expression" if key == "this" else "this"]
-        if isinstance(call, exp.EQ) and other.find(exp.Column) is not None:
-            return compiled  # Calcite keeps an = between two sides that read columns
 
-        def predicate(value: exp.Expr | None) -> Expr:
+        def pushed_node(value: exp.Expr | None) -> exp.Expr:
             pushed = node.copy()
             target = pushed.this if isinstance(pushed, exp.Escape) else pushed
             target.set(key, exp.Null() if value is None else value.copy())
-            return self(pushed)
+            return pushed
+
+        def predicate(value: exp.Expr | None) -> Expr:
+            return self(pushed_node(value))
+
+        subject = case.args.get("this")
+        tests = [
+            self._boolean_operand(branch.this, "CASE WHEN")
+            if subject is None
+            else self(exp.EQ(this=subject.copy(), expression=branch.this.copy()))  # CASE x WHEN y: x = y
+            for branch in ifs
+        ]
+        chosen = [predicate(branch.args["true"]) for branch in ifs]
+        otherwise = predicate(case.args.get("default"))
+        pairs = [
+            (condition(test, "a CASE WHEN condition"), value.fn) for test, value in zip(tests, chosen, strict=True)
+        ]
+        last = otherwise.fn
+
+        def pushed(env: Env) -> Any:
+            for holds, value in pairs:
+                if holds(env) is True:
+                    return value(env)
+            return last(env)
+
+        result = Expr(pushed, t.BOOLEAN)
+        if len(ifs) != 1 or not self.in_where:
+            return result
 
         def never(expr: Expr) -> bool:
             return folds(expr) and expr.fn(NoRecord([{}])) is not True
 
-        then, otherwise = predicate(ifs[0].args["true"]), predicate(case.args.get("default"))
-        test = self._boolean_operand(ifs[0].this, "CASE WHEN")
-        if never(otherwise) and not never(then):
-            return replace(compiled, terms=(test, then))
-        if never(then) and not never(otherwise):
-            holds = test.fn
-            return replace(compiled, terms=(Expr(lambda env: holds(env) is not True, t.BOOLEAN), otherwise))
-        return compiled
+        (test,), (then,) = tests, chosen
+        if never(otherwise) and not never(then) and self.safe(pushed_node(ifs[0].args["true"])):
+            return replace(result, terms=(test, then))
+        if never(then) and not never(otherwise) and self.safe(pushed_node(case.args.get("default"))):
+            first = test.fn
+            return replace(result, terms=(Expr(lambda env: first(env) is not True, t.BOOLEAN), otherwise))
+        return result
+
+    def safe(self, node: exp.Expr) -> bool:
+        """Calcite's ``RexUtil.isSafeExpression``: only operators that cannot fail (comparisons, + - *, IS, AND, OR,
+        NOT, IN, BETWEEN, LIKE, CASE, COALESCE, TRIM, CEIL, FLOOR) over the source's column and literals; a view's
+        column is safe when its expression is (Calcite inlines it)."""
+        if isinstance(node, exp.Column):
+            return self(node).safe
+        if isinstance(node, exp.Is) and not isinstance(node.expression, exp.Null | exp.Boolean):
+            return False  # IS JSON is a function
+        if not isinstance(node, _SAFE):
+            return False
+        return all(self.safe(child) for child in node.iter_expressions())
 
     def _null_operand(self, node: exp.Expr) -> bool:
         """Whether an operand of ``node``, a Strong operator (see ``_strong_operands``), is a NULL constant: one
@@ -487,6 +535,25 @@ class Compiler:
             return Expr(lambda env: None, t.BOOLEAN)  # Calcite makes x >= NULL NULL: x is not evaluated
         return Expr(_compare(left, right, operator), t.BOOLEAN)
 
+    def _check_unheld_by_item(self, node: exp.Expr, value: Expr, others: list[tuple[exp.Expr, Expr]]) -> None:
+        """In a WHERE, refuse an IN of an integer constant with a computed integer item of a type that cannot hold
+        it: Calcite folds that item's test to FALSE there, NULL or not (seen in Flink 1.20.5: (300 IN (d,
+        TRY_CAST(s AS TINYINT), 5)) IS NULL was FALSE in a WHERE for a NULL TINYINT, where the SELECT list's same
+        IN, and (300 = <the TINYINT>) IS NULL in a WHERE, were NULL)."""
+        if not self.in_where or not value.ftype.is_integer:
+            return
+        known, constant = self.inlined_constant(node)
+        if not known or constant is None:
+            return
+        for other_node, other in others:
+            if other.ftype.is_integer and not folds(other) and not java.fits(int(constant), other.ftype.kind):
+                raise UnsupportedConstructError(
+                    f"IN in a WHERE of the constant {constant} with the item {other_node.sql()}, a {other.ftype} "
+                    "that cannot hold it",
+                    "Calcite folds that item's test to FALSE, even for a NULL item, where a SELECT list keeps it "
+                    f"NULL; leave out the item, or compare it with a constant a {other.ftype} can hold",
+                )
+
     def _equality_sides(self, a_node: exp.Expr, a: Expr, b_node: exp.Expr, b: Expr) -> tuple[Expr, Expr]:
         """The sides of an = (also a NULLIF's) as Calcite casts text to the least restrictive type of both
         (LEAST_RESTRICTIVE consistency; <, > compare as they are), dropping a CAST to VARCHAR(n) under it that it
@@ -583,6 +650,10 @@ class Compiler:
             # TRY_CASTs of one value, kept every record in a WHERE where f = d kept one)
             self._check_try_cast_pair(exp.GTE(this=node.this, expression=bound), through_nullif=True)
         value, low, high = self(node.this), self(node.args["low"]), self(node.args["high"])
+        if self.inlined_constant(node.this) == (True, None):
+            # NULL >= a AND NULL <= b: Calcite makes it NULL, a and b unevaluated (seen in Flink 1.20.5: a CASE
+            # with no branch chosen, BETWEEN <ROUND of Infinity> AND 5, did not fail)
+            return Expr(lambda env: None, t.BOOLEAN)
         above = _compare(value, low, ">=")
         below = _compare(value, high, "<=")
 
@@ -609,6 +680,7 @@ class Compiler:
         items = [self(item) for item in node.expressions]
         self._check_char_in(node, value, items)
         _check_float_equality(node, value, items, widened=False)
+        self._check_unheld_by_item(node.this, value, list(zip(node.expressions, items, strict=True)))
         # x IN (...) is an OR of x = item: a NULL constant on either side makes a term NULL, unevaluated (seen in
         # Flink 1.20.5: <a view's NULL> IN (f, 1.0) and f IN (<NULL>, <NULL>) did not evaluate f)
         if self.inlined_constant(node.this) == (True, None):

@@ -87,7 +87,8 @@ class Program:
         column = self.source.columns[0]
         source_type = t.from_sql(column.dtype)
         self.binary = source_type.is_binary
-        relations = {self.source.name: Relation({column.name: Expr(lambda env: env[SOURCE], source_type)}, ())}
+        source = Expr(lambda env: env[SOURCE], source_type, safe=True)
+        relations = {self.source.name: Relation({column.name: source}, ())}
         for view in script.views.values():
             parent = _relation(relations, view.query, f"view {view.name!r}")
             relations[view.name] = self._view(view.query, parent)
@@ -135,6 +136,7 @@ class Program:
             if direct:
                 scope[name] = compiled
                 continue
+            compiled = replace(compiled, safe=compile_.safe(item))
             lazy = self._lazy(compiled.fn)
             if compile_.null_test_is_the_value(item):
                 # IS NULL of it tests its value: the one computed for the record, not a second computation
