@@ -42,15 +42,19 @@ def main(argv: list[str]) -> int:
             if not args.no_save:
                 print(f"saved {save_case(mismatch, fuzzer.expected(mismatch))}", flush=True)
 
+        stopped = False
         try:
             fuzzer.run(args.seconds, found)
+        except KeyboardInterrupt as exc:
+            stopped = True
+            print(f"stopped early ({exc or 'SIGINT'}): what ran is reported", flush=True)
         finally:
             fuzzer.close()
             # whatever ends the run, what it covered and found is written
             report = {"seed": args.seed, **fuzzer.stats.to_dict(), "mismatches": [m.kind for m in fuzzer.mismatches]}
             args.report.write_text(json.dumps(report, indent=2) + "\n")
             print(json.dumps(report, indent=2))
-    return 1 if fuzzer.mismatches else 0
+    return 1 if fuzzer.mismatches else 130 if stopped else 0
 
 
 if __name__ == "__main__":
