@@ -70,7 +70,10 @@ class Expr:
 
 
 # Predicates ReduceExpressionsRule pushes into a CASE operand (see Compiler._case_pushed).
-_CASE_PUSHED = (exp.Like, exp.Escape, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NEQ, exp.EQ, exp.In, exp.Between)
+_CASE_PUSHED = (
+    exp.Like, exp.Escape, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NEQ, exp.EQ, exp.In, exp.Between, exp.NullSafeEQ,
+    exp.NullSafeNEQ,
+)  # fmt: skip
 
 
 # What RexUtil.isSafeExpression accepts (see Compiler.safe).
@@ -928,13 +931,13 @@ class Compiler:
     # ------------------------------------------------------------------ conditionals
 
     def _case(self, node: exp.Case) -> Expr:
-        subject = self(node.this) if node.args.get("this") else None
         conditions: list[Expr] = []
         for branch in node.args["ifs"]:
-            when = self(branch.this)
-            if subject is not None:  # CASE x WHEN y is CASE WHEN x = y
-                when = Expr(_compare(*self._equality_sides(node.this, subject, branch.this, when), "="), t.BOOLEAN)
-            elif when.ftype.kind not in ("BOOLEAN", "NULL"):
+            if node.args.get("this") is not None:  # CASE x WHEN y is CASE WHEN x = y (pushed into x if a CASE)
+                when = self(exp.EQ(this=node.this.copy(), expression=branch.this.copy()))
+            else:
+                when = self(branch.this)
+            if when.ftype.kind not in ("BOOLEAN", "NULL"):
                 raise UnsupportedConstructError(f"CASE WHEN of a {when.ftype}", "Flink needs a BOOLEAN")
             conditions.append(Expr(condition(when, "a CASE WHEN condition"), t.BOOLEAN))
         results = [self(branch.args["true"]) for branch in node.args["ifs"]]
@@ -1897,7 +1900,9 @@ def _replace(text: str, search: str, replacement: str) -> str:
         return text.replace(search, replacement)
     data = text.encode("utf-16-le", "surrogatepass")
     units = [data[i : i + 2].decode("utf-16-le", "surrogatepass") for i in range(0, len(data), 2)]
-    return replacement + "".join(unit + replacement for unit in units)
+    joined = replacement + "".join(unit + replacement for unit in units)
+    # the halves of a pair that stay side by side (an empty replacement) are one character again, as in Java
+    return joined.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
 
 
 def _like_regex(pattern: str, escape: str | None) -> re.Pattern[str]:
