@@ -76,6 +76,8 @@ _CASE_PUSHED = (
 )  # fmt: skip
 
 
+_BRANCH = "\x00case branch"
+"""The stand-in column of a CASE branch cast to the CASE's type (see Compiler._case_pushed)."""
 # What RexUtil.isSafeExpression accepts (see Compiler.safe).
 _SAFE = (
     exp.Literal, exp.Boolean, exp.Null, exp.Paren, exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ,
@@ -240,6 +242,7 @@ class Compiler:
         ifs = case.args.get("ifs") or []
         if not ifs:
             return compiled
+        ftype = self(case).ftype
 
         def pushed_node(value: exp.Expr | None) -> exp.Expr:
             pushed = node.copy()
@@ -248,7 +251,16 @@ class Compiler:
             return pushed
 
         def predicate(value: exp.Expr | None) -> Expr:
-            return self(pushed_node(value))
+            branch = None if value is None else self(value)
+            if branch is None or branch.ftype in (ftype, t.NULL):
+                return self(pushed_node(value))
+            # Calcite casts the branch to the CASE's type first: the test reads it so, through a stand-in column
+            if ftype.kind == "VARCHAR":
+                branch = self.widened(value, branch, ftype)  # type: ignore[arg-type]
+            cast = Expr(_fitted(branch, ftype), ftype)
+            inner = Compiler({**self.scope, _BRANCH: cast}, self.hazards)
+            inner.in_where = self.in_where
+            return inner(pushed_node(exp.column(_BRANCH)))
 
         subject = case.args.get("this")
         tests = [
