@@ -1178,7 +1178,7 @@ class Compiler:
         """When ``node`` is a CAST that Calcite drops under another (see ``lossless``), also through a view's
         column: its operand cast to a given type instead; else None. A CAST of a literal folds first (seen in
         Flink 1.20.5: CASE ... ELSE CAST(-2147483648e0 AS VARCHAR(3)) END is '-2.')."""
-        inner = node.unnest() if isinstance(node, exp.Paren) else node
+        inner = _unparen(node)
         if isinstance(inner, exp.Column):
             return self(inner).recast
         if type(inner) is not exp.Cast or not self.computed(inner.this) or not self.lossless(inner):

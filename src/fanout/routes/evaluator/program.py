@@ -140,8 +140,7 @@ class Program:
             lazy = self._lazy(compiled.fn)
             if compile_.null_test_is_the_value(item):
                 # IS NULL of it tests its value: the one computed for the record, not a second computation
-                test = Expr(lambda env, lazy=lazy: lazy(env) is None, t.BOOLEAN)  # type: ignore[misc]
-                compiled = replace(compiled, null_test=lambda test=test: test)  # type: ignore[misc]
+                compiled = replace(compiled, null_test=partial(_null_test_of, lazy))
             else:
                 compiled = replace(compiled, null_test=partial(compile_.null_test, item.copy()))
             scope[name] = replace(compiled, fn=lazy)
@@ -423,6 +422,11 @@ def _keep(conjuncts: tuple[Expr, ...]) -> Fn:
         return False
 
     return every
+
+
+def _null_test_of(value: Fn) -> Expr:
+    """``value IS NULL``, read from the value as the record computed it."""
+    return Expr(lambda env: value(env) is None, t.BOOLEAN)
 
 
 def _sink_value(compile_: Compiler, item: exp.Expr, dtype: exp.DataType) -> Expr:
