@@ -11,6 +11,8 @@ format writes a single STRING column as UTF-8, or a BYTES column unchanged. (Pro
 
 from __future__ import annotations
 
+import re
+
 from sqlglot import exp
 
 from fanout.routes.exceptions import UnsupportedConstructError, UnsupportedFormatError
@@ -136,8 +138,19 @@ def _json_value(dtype: exp.DataType, value: exp.Expr, exact: bool) -> exp.Expr:
 _SHORT_ESCAPES = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
 
 
+# What Jackson escapes: controls, the quote, the backslash, surrogates and what Java holds as a surrogate pair.
+_ESCAPED = re.compile(r'[\x00-\x1f"\\\ud800-\udfff\U00010000-\U0010ffff]')
+
+
 def jackson_string(text: str) -> str:
     """``text`` as the JSON string literal Flink's Jackson writes (used for names known at plan time)."""
+    if _ESCAPED.search(text) is None:
+        return '"' + text + '"'
+    return escaped_string(text)
+
+
+def escaped_string(text: str) -> str:
+    """jackson_string, character by character."""
     out = []
     for char in text:
         code = ord(char)

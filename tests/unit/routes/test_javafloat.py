@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 import struct
 import subprocess
@@ -9,7 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from fanout.routes.evaluator.javafloat import double_to_string, float_to_string
+from fanout.routes.evaluator.javafloat import (
+    PLAIN_HIGH,
+    PLAIN_LOW,
+    double_to_string,
+    float_to_string,
+    ported_double_to_string,
+)
 
 DATA = Path(__file__).parent / "data"
 
@@ -62,10 +69,9 @@ def test_known_java_renderings(kind: str, value: float, text: str) -> None:
 @pytest.mark.skipif(not (shutil.which("java") and shutil.which("javac")), reason="no JDK on the PATH")
 def test_matches_a_live_jvm_on_fresh_random_values(tmp_path: Path) -> None:
     # GIVEN fresh random bit patterns and the JVM's own rendering of them
-    import random
-
     rng = random.Random()
     lines = [f"d {rng.getrandbits(64):016x}" for _ in range(3000)]
+    lines += [f"d {struct.unpack('<Q', struct.pack('<d', value))[0]:016x}" for value in _plain_range(rng, 20_000)]
     lines += [f"f {rng.getrandbits(32):08x}" for _ in range(3000)]
     subprocess.run(["javac", "-d", str(tmp_path), str(DATA / "JavaToString.java")], check=True)
     command = ["java", "-cp", str(tmp_path), "JavaToString"]
@@ -74,3 +80,26 @@ def test_matches_a_live_jvm_on_fresh_random_values(tmp_path: Path) -> None:
     ours = [_render(kind, _value(kind, bits)) for kind, bits in (line.split() for line in lines)]
     assert len(java) == len(ours)
     assert [(line, j, o) for line, j, o in zip(lines, java, ours, strict=True) if j != o][:10] == []
+
+
+def _plain_range(rng: random.Random, count: int) -> list[float]:
+    """Random doubles where Java prints plain digits: random bits, and decimals of 1 to 17 digits, either sign."""
+    low, high = (struct.unpack("<Q", struct.pack("<d", bound))[0] for bound in (PLAIN_LOW, PLAIN_HIGH))
+    values = []
+    for index in range(count):
+        if index % 2:
+            value = struct.unpack("<d", struct.pack("<Q", rng.randrange(low, high)))[0]
+        else:
+            digits = rng.randrange(1, 18)
+            value = min(max(float(f"{rng.randrange(10**digits)}e-{rng.randrange(digits + 4)}"), PLAIN_LOW), 9999999.0)
+        values.append(-value if rng.random() < 0.5 else value)
+    return values
+
+
+def test_plain_range_shortcut_agrees_with_the_port() -> None:
+    # GIVEN doubles where Java prints plain digits (the shortcut's range) and its two bounds
+    rng = random.Random(20261202)
+    values = [*_plain_range(rng, 20_000), PLAIN_LOW, -PLAIN_LOW, 9999999.999999998, -9999999.999999998]
+    # WHEN the shortcut and the full port of FloatingDecimal render each
+    # THEN they agree on every one (the port agrees with the JVM, above)
+    assert [(v, s, p) for v in values if (s := double_to_string(v)) != (p := ported_double_to_string(v))][:10] == []

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fanout.routes.evaluator import java, javautf8
-from fanout.routes.evaluator.types import FType
+from fanout.routes.evaluator.types import MAX_LENGTH, FType
 from fanout.routes.exceptions import UnsupportedConstructError
 
 Converter = Callable[[Any], Any]
@@ -112,11 +112,15 @@ def string_to_decimal(text: str, target: FType) -> Decimal:
     character that is not a digit or a point and skips it unchecked ('x' is 0, '1.5x' is 1.5), counts leading
     zeros as digits, and rounds HALF_UP; beyond, it is ``new BigDecimal(...)`` of the text trimmed of blanks.
     """
-    data = utf8(text)
-    if target.precision > 18 or len(data) > 18:
-        value = _big_decimal(data, target)
+    plain = _PLAIN_DECIMAL.fullmatch(text) if target.precision <= 18 and len(text) <= 18 else None
+    if plain is not None:  # the common text (-12.50): what _small_decimal computes, without its byte walk
+        value = _plain_decimal(plain, target.precision, target.scale)
     else:
-        value = _small_decimal(data, target.precision, target.scale)
+        data = utf8(text)
+        if target.precision > 18 or len(data) > 18:
+            value = _big_decimal(data, target)
+        else:
+            value = _small_decimal(data, target.precision, target.scale)
     if value is None:
         raise _fail(text, target)
     return value
@@ -184,6 +188,24 @@ def _small_decimal(data: bytes, precision: int, scale: int) -> Decimal | None:
     else:
         significand = (significand + 5 * 10 ** (-change - 1)) // 10**-change  # HALF_UP of a non-negative
     return Decimal(-significand if negative else significand).scaleb(-scale)
+
+
+_PLAIN_DECIMAL = re.compile(r"(-?)([0-9]+)(?:\.([0-9]*))?")
+
+
+def _plain_decimal(plain: re.Match[str], precision: int, scale: int) -> Decimal | None:
+    """_small_decimal of a text that is only a sign, digits and a point (``_PLAIN_DECIMAL``)."""
+    sign, whole, fraction = plain.groups()
+    fraction = fraction or ""
+    change = scale - len(fraction)
+    if len(whole) + len(fraction) + change > precision or -change > 18:
+        return None
+    significand = int(whole + fraction)
+    if change >= 0:
+        significand *= 10**change
+    else:
+        significand = (significand + 5 * 10 ** (-change - 1)) // 10**-change
+    return Decimal(-significand if sign else significand).scaleb(-scale)
 
 
 def _small_exponent(data: bytes, index: int) -> tuple[int, int]:
@@ -332,6 +354,8 @@ def converter(source: FType, target: FType) -> Converter:
     _check_castable(source, target)
     if source.kind == "NULL":
         return lambda value: None
+    if target.is_string and source.is_binary and target.kind == "VARCHAR" and target.precision == MAX_LENGTH:
+        return javautf8.decode  # BYTES to STRING: a Java String, never cut
     if target.is_string:
         return lambda value: _to_string(value, source, target)
     if source.is_string:

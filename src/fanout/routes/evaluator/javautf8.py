@@ -104,10 +104,21 @@ def _decode_java(data: bytes, sp: int) -> str:
     return "".join(out)
 
 
+# The last payload decoded and its text: a record's CASTs to STRING decode the same bytes object, one after another,
+# and share one str (whose hash, the key of the record's parsed documents, is then computed once).
+_last: tuple[bytes, str] = (b"", "")
+
+
 def decode(data: bytes) -> str:
     """What OpenJDK 17's ``new String(data, StandardCharsets.UTF_8)`` returns."""
+    global _last
+    last = _last
+    if last[0] is data:
+        return last[1]
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         # the valid prefix decodes alike; Java's walk is at error.start too
-        return data[: error.start].decode("utf-8") + _decode_java(data, error.start)
+        text = data[: error.start].decode("utf-8") + _decode_java(data, error.start)
+    _last = (data, text)
+    return text
