@@ -34,7 +34,15 @@ MANAGED_POLICIES: dict[str, frozenset[str]] = {
 # botocore service id -> IAM service prefix, where they differ
 _PREFIXES = {"kinesis-analytics-v2": "kinesisanalytics", "sfn": "states", "cloudwatch-logs": "logs"}
 # operations authorized by another action
-_ACTIONS = {("s3", "HeadObject"): "s3:GetObject", ("s3", "ListObjectsV2"): "s3:ListBucket"}
+# Calls authorized by an action of another name. SQS's batch calls have no IAM action of their own: SendMessage
+# allows SendMessageBatch (the SQS Developer Guide, "Amazon SQS batch actions").
+_ACTIONS = {
+    ("s3", "HeadObject"): "s3:GetObject",
+    ("s3", "ListObjectsV2"): "s3:ListBucket",
+    ("sqs", "SendMessageBatch"): "sqs:SendMessage",
+    ("sqs", "DeleteMessageBatch"): "sqs:DeleteMessage",
+    ("sqs", "ChangeMessageVisibilityBatch"): "sqs:ChangeMessageVisibility",
+}
 
 
 class _NoManagedPolicies:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from fanout.demo import DemoSettings, run_demo
 from tests.conftest import set_function_env
 from tests.e2e.harness import Harness
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _router(harness: Harness) -> dict[str, int]:
@@ -89,3 +93,34 @@ def test_demo_with_the_lambda_engine_passes_every_check() -> None:
     summary = run_demo(DemoSettings(records=800, stopped_records=200, engine="lambda"))
     assert summary["ok"], summary["checks"]
     assert summary["records"]["put"] == 1000 and summary["router"]["records_delivered"] == 1000
+
+
+def test_router_engine_dead_letters_a_poison_record_and_delivers_the_rest(
+    router_harness: Harness, tmp_path: Path
+) -> None:
+    # GIVEN the router on routes whose id is a CAST, on which Flink fails the job for an id that is not a number
+    sql = (ROOT / "sql" / "fanout.sql").read_text()
+    strict = sql.replace(
+        "TRY_CAST(JSON_VALUE(CAST(payload AS STRING), '$.id') AS BIGINT)",
+        "CAST(JSON_VALUE(CAST(payload AS STRING), '$.id') AS BIGINT)",
+    )
+    assert strict != sql
+    (tmp_path / "strict.sql").write_text(strict)
+    set_function_env(router_harness.rt.deployment, ROUTER_SQL_FILE=str(tmp_path / "strict.sql"))
+    # WHEN transactions are put, and one poison record among them
+    poison = b'{"id":"x1","username":"poison","amount":1.5}'
+    router_harness.put(200, 1)
+    router_harness.rt.client("kinesis").put_record(
+        StreamName=router_harness.outputs["TransactionsStreamName"], Data=poison, PartitionKey="poison"
+    )
+    router_harness.put(200, 1_000)
+    router_harness.wait_delivered()
+    # THEN every other record reached exactly its consumer, and no batch failed for the poison one
+    assert router_harness.ledger.ok, router_harness.ledger.report()
+    assert _router(router_harness)["invocations_failed"] == 0
+    # AND the poison record is in the router's dead-letter queue, with its bytes and why Flink would stop
+    sqs = router_harness.rt.client("sqs")
+    messages = sqs.receive_message(QueueUrl=router_harness.outputs["RouterDeadLetterQueueUrl"], MaxNumberOfMessages=10)
+    letters = [json.loads(m["Body"]) for m in messages["Messages"]]
+    assert [base64.b64decode(letter["data"]) for letter in letters] == [poison]
+    assert "Flink would fail the job" in letters[0]["reason"]

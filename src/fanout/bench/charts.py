@@ -49,11 +49,13 @@ def throughput_chart(rows: list[dict[str, Any]], path: Path) -> Path | None:
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
     sizes = [row["batch"] for row in rows]
     for key, label, style in (
-        ("executor_rps", "route executor (DuckDB, 1 thread)", "o-"),
+        ("executor_rps", "route evaluator (the engines' executor)", "o-"),
+        ("duckdb_rps", "DuckDB executor (comparison, 1 thread)", "d-."),
         ("floor_rps", "JSON floor (orjson loop, no routing)", "s--"),
         ("naive_rps", "naive router (json + if/else)", "^:"),
     ):
-        ax.plot(sizes, [row[key] for row in rows], style, label=label)
+        if all(key in row for row in rows):
+            ax.plot(sizes, [row[key] for row in rows], style, label=label)
     ax.set(xscale="log", xlabel="records per batch", ylabel="records/s", title="Routing throughput on one core")
     ax.set_xticks(sizes, [f"{size:,}" for size in sizes])
     ax.minorticks_off()

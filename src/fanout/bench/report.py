@@ -86,7 +86,17 @@ def markdown(results: dict[str, Any]) -> str:
         rows = sections["throughput"]["rows"]
         out += ["", "Route evaluator (1 thread) vs the JSON floor (orjson loop) and the naive router:", ""]
         out += _table(
-            ["batch", "executor rec/s", "ms/batch", "JSON floor rec/s", "naive rec/s", "x floor", "x naive"],
+            [
+                "batch",
+                "evaluator rec/s",
+                "ms/batch",
+                "JSON floor rec/s",
+                "naive rec/s",
+                "x floor",
+                "x naive",
+                "DuckDB rec/s",
+                "DuckDB x floor",
+            ],
             [
                 [
                     f"{r['batch']:,}",
@@ -95,7 +105,9 @@ def markdown(results: dict[str, Any]) -> str:
                     f"{r['floor_rps']:,}",
                     f"{r['naive_rps']:,}",
                     f"{r['vs_floor']:.2f}",
-                    f"{r['vs_naive']:.1f}",
+                    f"{r['vs_naive']:.2f}",
+                    f"{r['duckdb_rps']:,}" if "duckdb_rps" in r else "-",
+                    f"{r['duckdb_vs_floor']:.2f}" if "duckdb_vs_floor" in r else "-",
                 ]
                 for r in rows
             ],

@@ -80,7 +80,9 @@ def test_run_throughput_with_tiny_sizes_reports_every_ratio_and_target() -> None
         assert abs(row["vs_floor"] - row["executor_rps"] / row["floor_rps"]) < 0.01
         assert abs(row["executor_ms_per_batch"] - row["batch"] / row["executor_rps"] * 1000) < 0.01
     whats = [target["what"] for target in result["targets"]]
-    assert whats[0].startswith("routes: executor output")
+    assert whats[0].startswith("routes: evaluator output")
+    assert whats[-1].startswith("routes: DuckDB output") and result["targets"][-1]["met"]
+    assert all(row["duckdb_rps"] > 0 for row in result["rows"])
     assert sum("vs naive router" in what for what in whats) == 2
     assert any("500-record batches vs JSON floor" in what for what in whats)
 
@@ -111,5 +113,5 @@ def test_run_bench_with_a_wrong_engine_is_not_ok_and_marks_the_table() -> None:
     results = run_bench(ROOT, BenchSettings(throughput=TINY), ["throughput"], factory=SwapsOneRecord)
     # THEN the run is not ok (the CLI exits 1) and the table marks the correctness target not met
     assert results["ok"] is False
-    row = next(line for line in results["markdown"].splitlines() if "executor output" in line)
+    row = next(line for line in results["markdown"].splitlines() if "evaluator output" in line)
     assert "**not met**" in row
