@@ -53,6 +53,7 @@ def throughput_chart(rows: list[dict[str, Any]], path: Path) -> Path | None:
         ("duckdb_rps", "DuckDB executor (comparison, 1 thread)", "d-."),
         ("floor_rps", "JSON floor (orjson loop, no routing)", "s--"),
         ("naive_rps", "naive router (json + if/else)", "^:"),
+        ("orjson_router_rps", "orjson router (no Flink semantics: the Python ceiling)", "v:"),
     ):
         if all(key in row for row in rows):
             ax.plot(sizes, [row[key] for row in rows], style, label=label)

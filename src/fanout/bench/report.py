@@ -84,7 +84,13 @@ def markdown(results: dict[str, Any]) -> str:
     sections = results["sections"]
     if "throughput" in sections:
         rows = sections["throughput"]["rows"]
-        out += ["", "Route evaluator (1 thread) vs the JSON floor (orjson loop) and the naive router:", ""]
+        out += [
+            "",
+            "Route evaluator (1 thread) vs the JSON floor (orjson loop) and the naive router; the DuckDB executor and "
+            "the orjson router (the naive router on orjson, with no Flink semantics: the ceiling of a Python router) "
+            "for comparison:",
+            "",
+        ]
         out += _table(
             [
                 "batch",
@@ -96,6 +102,8 @@ def markdown(results: dict[str, Any]) -> str:
                 "x naive",
                 "DuckDB rec/s",
                 "DuckDB x floor",
+                "orjson router x floor",
+                "orjson router x naive",
             ],
             [
                 [
@@ -108,6 +116,8 @@ def markdown(results: dict[str, Any]) -> str:
                     f"{r['vs_naive']:.2f}",
                     f"{r['duckdb_rps']:,}" if "duckdb_rps" in r else "-",
                     f"{r['duckdb_vs_floor']:.2f}" if "duckdb_vs_floor" in r else "-",
+                    f"{r['orjson_router_vs_floor']:.2f}",
+                    f"{r['orjson_router_vs_naive']:.2f}",
                 ]
                 for r in rows
             ],

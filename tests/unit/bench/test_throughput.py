@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from fanout.bench import BenchSettings, run_bench
 from fanout.bench.data import reference_assignment, reference_route, transactions
-from fanout.bench.throughput import ThroughputSettings, json_floor, naive_router, run_throughput
+from fanout.bench.throughput import ThroughputSettings, json_floor, naive_router, orjson_router, run_throughput
 from fanout.routes import RouteExecutor
 from tests.support import ROOT
 
@@ -115,3 +116,15 @@ def test_run_bench_with_a_wrong_engine_is_not_ok_and_marks_the_table() -> None:
     assert results["ok"] is False
     row = next(line for line in results["markdown"].splitlines() if "evaluator output" in line)
     assert "**not met**" in row
+
+
+def test_the_orjson_router_routes_like_the_naive_router() -> None:
+    # GIVEN benchmark records WHEN both baselines route them
+    records = transactions(500)
+    # THEN they take the same routes and keep the same fields (orjson writes UTF-8 where json escapes it)
+    assert {k: len(v) for k, v in orjson_router(records).items()} == {
+        k: len(v) for k, v in naive_router(records).items()
+    }
+    assert list(map(json.loads, orjson_router(records)["positive"])) == list(
+        map(json.loads, naive_router(records)["positive"])
+    )
