@@ -9,3 +9,7 @@ class FanoutError(Exception):
 
 class ConfigurationError(FanoutError):
     """A required setting (environment variable or argument) is missing or malformed."""
+
+
+class UnsupportedRuntimeError(ConfigurationError):
+    """A Managed Flink runtime (RuntimeEnvironment) the project does not support, such as FLINK-1_18."""

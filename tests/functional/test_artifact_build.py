@@ -29,15 +29,18 @@ from typer.testing import CliRunner
 from fanout import cli
 from fanout.artifact import (
     CONNECTOR,
+    CONNECTORS,
     ArtifactUploadError,
     ChecksumMismatchError,
     JarNotFoundError,
+    MavenJar,
     RepositoryUnreachableError,
     build_artifact,
     upload_artifact,
 )
 from fanout.artifact.connector import fetch_jar
 from fanout.artifact.layout import SHIPPED_MODULES
+from fanout.exceptions import UnsupportedRuntimeError
 from fanout.lifecycle.position import UNUSED_TIMESTAMP
 from tests.conftest import Cloud
 from tests.support import ROOT
@@ -60,13 +63,13 @@ class Repository:
     jar: bytes
     requests: list[str] = field(default_factory=list)
 
-    def publish(self, sha1: str | None = None) -> None:
+    def publish(self, sha1: str | None = None, jar: MavenJar = CONNECTOR) -> None:
         """Put the stand-in jar and its .sha1 (the real digest unless `sha1` says otherwise) in place."""
-        target = self.folder / CONNECTOR.path
+        target = self.folder / jar.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(self.jar)
         digest = sha1 or hashlib.sha1(self.jar).hexdigest()
-        Path(f"{target}.sha1").write_text(f"{digest}  {CONNECTOR.file_name}\n")
+        Path(f"{target}.sha1").write_text(f"{digest}  {jar.file_name}\n")
 
 
 @pytest.fixture
@@ -281,3 +284,53 @@ def test_cli_publish_builds_uploads_and_prints_the_version(
     assert report["versionId"] == s3.head_object(Bucket="artifacts", Key="flink/app.zip")["VersionId"]
     assert report["build"]["jar"] == f"lib/{CONNECTOR.file_name}"
     assert (tmp_path / "out.zip").is_file()
+
+
+def test_build_artifact_for_flink_2_2_ships_the_6x_connector(repository: Repository, tmp_path: Path) -> None:
+    # GIVEN the repository also serving the connector of the Flink 2.x line
+    repository.publish(jar=CONNECTORS["FLINK-2_2"])
+    # WHEN the artifact is built for FLINK-2_2
+    result = build_artifact(tmp_path / "a.zip", runtime="FLINK-2_2", repository=repository.url, cache_dir=tmp_path)
+    # THEN it ships that jar, and only that one, and says which runtime it is for
+    with zipfile.ZipFile(result.path) as zf:
+        assert [n for n in zf.namelist() if n.startswith("lib/")] == [
+            "lib/flink-sql-connector-aws-kinesis-streams-6.0.1-2.0.jar"
+        ]
+    assert result.runtime == "FLINK-2_2"
+
+
+def test_build_artifact_for_an_unsupported_runtime_is_a_named_error(tmp_path: Path) -> None:
+    # GIVEN/WHEN a runtime the project does not run on THEN a named error lists the supported ones
+    with pytest.raises(UnsupportedRuntimeError, match="FLINK-1_20, FLINK-2_2"):
+        build_artifact(tmp_path / "a.zip", runtime="FLINK-1_18", cache_dir=tmp_path)
+
+
+def test_cli_publish_for_flink_2_2_ships_its_connector_and_marks_the_object(
+    cloud: Cloud, repository: Repository, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a bucket and the repository serving the 2.x connector
+    s3 = cloud.client("s3")
+    s3.create_bucket(Bucket="artifacts")
+    repository.publish(jar=CONNECTORS["FLINK-2_2"])
+    monkeypatch.setenv("FANOUT_MAVEN_REPOSITORY", repository.url)
+    monkeypatch.setenv("FANOUT_CACHE_DIR", str(tmp_path / "cache"))
+    cli._register()
+    args = ["artifact", "publish", "--bucket", "artifacts", "--key", "app.zip", "--project", str(ROOT)]
+    # WHEN `fanout artifact publish --runtime FLINK-2_2` runs
+    result = CliRunner().invoke(cli.app, [*args, "--out", str(tmp_path / "o.zip"), "--runtime", "FLINK-2_2", "--json"])
+    # THEN the zip carries the 6.x jar and the object names the runtime it was built for
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["build"]["jar"] == f"lib/{CONNECTORS['FLINK-2_2'].file_name}"
+    assert s3.head_object(Bucket="artifacts", Key="app.zip")["Metadata"]["flink-runtime"] == "FLINK-2_2"
+
+
+def test_cli_build_with_an_unsupported_runtime_is_a_usage_error(tmp_path: Path) -> None:
+    # GIVEN/WHEN `fanout artifact build --runtime FLINK-1_15`
+    cli._register()
+    result = CliRunner().invoke(
+        cli.app, ["artifact", "build", "--out", str(tmp_path / "a.zip"), "--runtime", "FLINK-1_15"]
+    )
+    # THEN it exits 2 naming the supported runtimes, with no traceback and no zip
+    assert result.exit_code == 2
+    assert "FLINK-1_20, FLINK-2_2" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "a.zip").exists()

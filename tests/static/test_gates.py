@@ -150,7 +150,16 @@ def test_every_consumer_has_bisect_retry_limit_partial_batches_and_a_dead_letter
         assert event["DestinationConfig"]["OnFailure"]["Type"] == "SQS", name
 
 
-CORE_MODULES = {"__init__.py", "env.py", "exceptions.py", "aws_errors.py", "observability.py", "lifecycle", "consumer"}
+CORE_MODULES = {
+    "__init__.py",
+    "env.py",
+    "exceptions.py",
+    "aws_errors.py",
+    "observability.py",
+    "runtimes.py",
+    "lifecycle",
+    "consumer",
+}
 """What runs in AWS (src/Makefile's CORE): the handlers import nothing else, and the layer ships nothing else."""
 
 

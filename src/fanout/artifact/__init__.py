@@ -7,8 +7,15 @@ object version the lifecycle then runs. ``fanout artifact build`` / ``fanout art
 
 from __future__ import annotations
 
-from fanout.artifact.build import DEFAULT_OUT, BuildResult, UploadResult, build_artifact, upload_artifact
-from fanout.artifact.connector import CONNECTOR, MAVEN_CENTRAL, MavenJar, fetch_jar
+from fanout.artifact.build import (
+    DEFAULT_OUT,
+    RUNTIME_METADATA,
+    BuildResult,
+    UploadResult,
+    build_artifact,
+    upload_artifact,
+)
+from fanout.artifact.connector import CONNECTOR, CONNECTORS, MAVEN_CENTRAL, MavenJar, connector_for, fetch_jar
 from fanout.artifact.exceptions import (
     ArtifactError,
     ArtifactSourceError,
@@ -22,8 +29,10 @@ from fanout.artifact.layout import artifact_entries, find_project_root, zip_byte
 
 __all__ = [
     "CONNECTOR",
+    "CONNECTORS",
     "DEFAULT_OUT",
     "MAVEN_CENTRAL",
+    "RUNTIME_METADATA",
     "ArtifactError",
     "ArtifactSourceError",
     "ArtifactUploadError",
@@ -36,6 +45,7 @@ __all__ = [
     "UploadResult",
     "artifact_entries",
     "build_artifact",
+    "connector_for",
     "fetch_jar",
     "find_project_root",
     "upload_artifact",

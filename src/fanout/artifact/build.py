@@ -14,11 +14,14 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from fanout import aws_errors
-from fanout.artifact.connector import CONNECTOR, MavenJar, Opener, fetch_jar, file_digest, open_url
+from fanout.artifact.connector import MavenJar, Opener, connector_for, fetch_jar, file_digest, open_url
 from fanout.artifact.exceptions import ArtifactUploadError
 from fanout.artifact.layout import artifact_entries, find_project_root, jar_entry, write_zip
+from fanout.runtimes import DEFAULT_RUNTIME
 
 DEFAULT_OUT = Path("dist") / "fanout-flink.zip"
+RUNTIME_METADATA = "flink-runtime"
+"""The artifact object's user metadata key that names the runtime its connector jar is for."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class BuildResult:
     jar_sha1: str
     sha256: str
     jar_sha256: str = ""
+    runtime: str = DEFAULT_RUNTIME
 
 
 @dataclass(frozen=True)
@@ -47,12 +51,15 @@ def build_artifact(
     out: Path = DEFAULT_OUT,
     *,
     root: Path | None = None,
-    jar: MavenJar = CONNECTOR,
+    runtime: str = DEFAULT_RUNTIME,
+    jar: MavenJar | None = None,
     repository: str | None = None,
     cache_dir: Path | None = None,
     opener: Opener = open_url,
 ) -> BuildResult:
-    """Fetch and verify the connector jar, then write ``main.py``, the SQL, the shipped modules and ``lib/<jar>``."""
+    """Fetch and verify the connector jar of ``runtime`` (or ``jar``), then write ``main.py``, the SQL, the shipped
+    modules and ``lib/<jar>``."""
+    jar = jar or connector_for(runtime)
     entries = artifact_entries(find_project_root(root))
     jar_path = fetch_jar(jar, repository=repository, cache_dir=cache_dir, opener=opener)
     entries[jar_entry(jar_path)] = jar_path
@@ -64,20 +71,23 @@ def build_artifact(
         jar_sha1=file_digest(jar_path),
         sha256=file_digest(out, "sha256"),
         jar_sha256=file_digest(jar_path, "sha256"),
+        runtime=runtime,
     )
 
 
-def upload_artifact(s3: Any, path: Path, bucket: str, key: str) -> UploadResult:
+def upload_artifact(s3: Any, path: Path, bucket: str, key: str, runtime: str | None = None) -> UploadResult:
     """Upload the zip to ``s3://bucket/key`` and return the new object version.
 
     The lifecycle's create/update step pins the application to that version, and moves a READY
-    application to a newer one with UpdateApplication.
+    application to a newer one with UpdateApplication. ``runtime``, when known, is kept in the object's
+    metadata (``flink-runtime``): the runtime whose connector the zip carries.
     """
     sha256 = file_digest(path, "sha256")
+    metadata = {"sha256": sha256, **({RUNTIME_METADATA: runtime} if runtime else {})}
     try:
         with path.open("rb") as body:
             response = s3.put_object(
-                Bucket=bucket, Key=key, Body=body, ContentType="application/zip", Metadata={"sha256": sha256}
+                Bucket=bucket, Key=key, Body=body, ContentType="application/zip", Metadata=metadata
             )
     except ClientError as exc:
         code = aws_errors.error_code(exc)

@@ -31,6 +31,7 @@ from fanout.artifact.exceptions import (
     JarNotFoundError,
     RepositoryUnreachableError,
 )
+from fanout.runtimes import CONNECTOR_ARTIFACT, CONNECTOR_GROUP, CONNECTOR_VERSIONS, DEFAULT_RUNTIME, check_runtime
 
 MAVEN_CENTRAL = "https://repo1.maven.org/maven2"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -66,16 +67,19 @@ class MavenJar:
         return f"{repository.rstrip('/')}/{self.path}"
 
 
-CONNECTOR = MavenJar(
-    group="org.apache.flink",
-    # The SQL jar (shaded AWS SDK): the one jar a PyFlink Table API job needs for the `kinesis` source and
-    # sink. The plain flink-connector-aws-kinesis-streams jar leaves the AWS SDK to the application's jar.
-    artifact="flink-sql-connector-aws-kinesis-streams",
-    # 5.1.0 fixes 5.0.0's idle-source GetRecords storm and its data loss on restore at a shard split.
-    version="5.1.0-1.20",
-    sha1=None,
-)
-"""The Kinesis connector the artifact ships in ``lib/``."""
+CONNECTORS: dict[str, MavenJar] = {
+    runtime: MavenJar(group=CONNECTOR_GROUP, artifact=CONNECTOR_ARTIFACT, version=version)
+    for runtime, version in CONNECTOR_VERSIONS.items()
+}
+"""The Kinesis connector the artifact ships in ``lib/``, by runtime."""
+
+CONNECTOR = CONNECTORS[DEFAULT_RUNTIME]
+"""The default runtime's connector."""
+
+
+def connector_for(runtime: str) -> MavenJar:
+    """The connector jar for ``runtime`` (UnsupportedRuntimeError for one the project does not run on)."""
+    return CONNECTORS[check_runtime(runtime)]
 
 
 def default_repository(explicit: str | None = None, environ: Mapping[str, str] | None = None) -> str:

@@ -10,8 +10,10 @@ import typer
 from rich.console import Console
 
 from fanout import env
-from fanout.artifact import CONNECTOR, DEFAULT_OUT, BuildResult, build_artifact, upload_artifact
+from fanout.artifact import DEFAULT_OUT, BuildResult, build_artifact, connector_for, upload_artifact
 from fanout.cli.common import Aws, EndpointOption, ProfileOption, RegionOption, StackOption
+from fanout.exceptions import UnsupportedRuntimeError
+from fanout.runtimes import DEFAULT_RUNTIME, RUNTIMES, check_runtime
 
 console = Console()
 
@@ -29,10 +31,26 @@ JsonOption = typer.Option(False, "--json", help="Print the result as JSON.")
 BucketOption = typer.Option(None, "--bucket", help="Artifact bucket (default: the stack's ArtifactBucketName).")
 KeyOption = typer.Option(None, "--key", help="Object key (default: the stack's ArtifactKey).")
 ZipOption = typer.Option(None, "--zip", exists=True, dir_okay=False, help="Upload this zip instead of building one.")
+RuntimeOption = typer.Option(
+    None,
+    "--runtime",
+    help=f"Managed Flink runtime whose connector jar to ship: {', '.join(RUNTIMES)} "
+    f"(publish: default the stack's FlinkRuntime; build: {DEFAULT_RUNTIME}).",
+)
 
 
-def _build(out: Path, repository: str | None, cache_dir: Path | None, project: Path | None) -> BuildResult:
-    return build_artifact(out, root=project, repository=repository, cache_dir=cache_dir)
+def _runtime(value: str | None) -> str:
+    """The --runtime value, checked: a bad one is a usage error that names the supported runtimes."""
+    try:
+        return check_runtime(value or DEFAULT_RUNTIME)
+    except UnsupportedRuntimeError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--runtime") from exc
+
+
+def _build(
+    out: Path, repository: str | None, cache_dir: Path | None, project: Path | None, runtime: str
+) -> BuildResult:
+    return build_artifact(out, root=project, runtime=runtime, repository=repository, cache_dir=cache_dir)
 
 
 def _summary(result: BuildResult) -> dict[str, Any]:
@@ -43,14 +61,18 @@ def _summary(result: BuildResult) -> dict[str, Any]:
         "jar": result.jar,
         "jarSha1": result.jar_sha1,
         "jarSha256": result.jar_sha256,
+        "runtime": result.runtime,
     }
 
 
 def _print_build(result: BuildResult) -> None:
     console.print(f"built [bold]{result.path}[/] (sha256 {result.sha256})", highlight=False)
     console.print("\n".join(f"  {name}" for name in result.entries), highlight=False)
-    pin = "" if CONNECTOR.sha256 else " (check it, then pin it as CONNECTOR.sha256 in fanout/artifact/connector.py)"
-    console.print(f"[dim]{result.jar}: sha1 {result.jar_sha1} · sha256 {result.jar_sha256}{pin}[/]", highlight=False)
+    pin = "" if connector_for(result.runtime).sha256 else " (check it, then pin it in fanout/artifact/connector.py)"
+    console.print(
+        f"[dim]{result.runtime} · {result.jar}: sha1 {result.jar_sha1} · sha256 {result.jar_sha256}{pin}[/]",
+        highlight=False,
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -63,15 +85,16 @@ def register(app: typer.Typer) -> None:
         repository: str | None = RepositoryOption,
         cache_dir: Path | None = CacheOption,
         project: Path | None = ProjectOption,
+        runtime: str | None = RuntimeOption,
         as_json: bool = JsonOption,
     ) -> None:
-        """Build the zip: main.py at the root, the SQL, and lib/ with the pinned Kinesis connector jar.
+        """Build the zip: main.py at the root, the SQL, and lib/ with the runtime's pinned Kinesis connector jar.
 
         The jar is downloaded once (checksum verified) and cached.
 
-        Example: fanout artifact build --out dist/fanout-flink.zip
+        Example: fanout artifact build --out dist/fanout-flink.zip --runtime FLINK-2_2
         """
-        result = _build(out, repository, cache_dir, project)
+        result = _build(out, repository, cache_dir, project, _runtime(runtime))
         if as_json:
             typer.echo(json.dumps(_summary(result)))
         else:
@@ -90,6 +113,7 @@ def register(app: typer.Typer) -> None:
         repository: str | None = RepositoryOption,
         cache_dir: Path | None = CacheOption,
         project: Path | None = ProjectOption,
+        runtime: str | None = RuntimeOption,
         as_json: bool = JsonOption,
     ) -> None:
         """Build the zip (or take --zip) and upload it to the stack's artifact bucket; prints the S3 version.
@@ -104,9 +128,10 @@ def register(app: typer.Typer) -> None:
         )
         target_bucket = resources.get("ArtifactBucketName", "--bucket")
         target_key = resources.get("ArtifactKey", "--key")
-        built = None if zip_file else _build(out, repository, cache_dir, project)
+        chosen = _runtime(runtime or resources.optional("FlinkRuntime"))
+        built = None if zip_file else _build(out, repository, cache_dir, project, chosen)
         path = zip_file or out
-        uploaded = upload_artifact(aws.client("s3"), path, target_bucket, target_key)
+        uploaded = upload_artifact(aws.client("s3"), path, target_bucket, target_key, None if zip_file else chosen)
         if as_json:
             typer.echo(
                 json.dumps(

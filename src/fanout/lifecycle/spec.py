@@ -6,11 +6,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from fanout import env
-from fanout.exceptions import ConfigurationError
+from fanout.exceptions import ConfigurationError, UnsupportedRuntimeError
 from fanout.lifecycle.position import INIT_TIMESTAMP, UNUSED_TIMESTAMP
+from fanout.runtimes import DEFAULT_RUNTIME, check_runtime, connector_jar_name
 
 RUN_OPTIONS_GROUP = "kinesis.analytics.flink.run.options"
 """Property group Managed Flink reads to find the PyFlink entry point and the connector jar."""
@@ -25,16 +26,30 @@ class ApplicationSpec(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     application_name: str = Field(pattern=r"^[a-zA-Z0-9_.-]{1,128}$")
-    runtime: str = "FLINK-1_20"
+    runtime: str = DEFAULT_RUNTIME
     service_role_arn: str = Field(min_length=20)
     artifact_bucket: str = Field(min_length=3)
     artifact_key: str = Field(min_length=1)
     python_entry: str = "main.py"
-    jar_file: str = "lib/flink-sql-connector-aws-kinesis-streams-5.1.0-1.20.jar"
+    jar_file: str = ""  # empty: the runtime's connector (fanout.artifact.connector), as the artifact ships it
     parallelism: int = Field(default=1, ge=1)
     parallelism_per_kpu: int = Field(default=1, ge=1, le=8)
     log_stream_arn: str | None = None
     properties: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("runtime")
+    @classmethod
+    def _supported_runtime(cls, value: str) -> str:
+        try:
+            return check_runtime(value)
+        except UnsupportedRuntimeError as exc:
+            raise ValueError(str(exc)) from exc
+
+    @model_validator(mode="after")
+    def _runtime_connector(self) -> ApplicationSpec:
+        if not self.jar_file:  # the model is frozen: set the derived default once, while it is being validated
+            object.__setattr__(self, "jar_file", f"lib/{connector_jar_name(self.runtime)}")
+        return self
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> ApplicationSpec:
@@ -48,12 +63,12 @@ class ApplicationSpec(BaseModel):
             raise ConfigurationError(f"{env.FLINK_APPLICATION_PROPERTIES} must be a JSON object of strings")
         raw: dict[str, Any] = {
             "application_name": environ.get(env.APPLICATION_NAME, ""),
-            "runtime": environ.get(env.RUNTIME_ENVIRONMENT, "FLINK-1_20"),
+            "runtime": environ.get(env.RUNTIME_ENVIRONMENT, DEFAULT_RUNTIME),
             "service_role_arn": environ.get(env.SERVICE_EXECUTION_ROLE_ARN, ""),
             "artifact_bucket": environ.get(env.ARTIFACT_BUCKET, ""),
             "artifact_key": environ.get(env.ARTIFACT_KEY, ""),
             "python_entry": environ.get(env.FLINK_PYTHON_ENTRY, "main.py"),
-            "jar_file": environ.get(env.FLINK_JAR_FILE, cls.model_fields["jar_file"].default),
+            "jar_file": environ.get(env.FLINK_JAR_FILE, ""),
             "parallelism": environ.get(env.PARALLELISM, 1),
             "parallelism_per_kpu": environ.get(env.PARALLELISM_PER_KPU, 1),
             "log_stream_arn": environ.get(env.LOG_STREAM_ARN) or None,

@@ -17,6 +17,7 @@ from typing import Any
 
 from fanout.lifecycle.status import FORCE_STOPPABLE, ApplicationStatus, OperationStatus, SnapshotStatus
 from fanout.localcloud.exceptions import LocalServiceError
+from fanout.runtimes import DEFAULT_RUNTIME
 
 
 @dataclass
@@ -50,6 +51,7 @@ class Snapshot:
     created: datetime
     state: dict[str, Any] = field(default_factory=dict)
     status: str = SnapshotStatus.READY
+    runtime: str = DEFAULT_RUNTIME  # the application's RuntimeEnvironment when it was taken
 
 
 @dataclass
@@ -210,7 +212,8 @@ class LocalFlink:
 
     def _take_snapshot(self, app: LocalApplication, name: str) -> Snapshot:
         state = self.snapshot_state(app) if self.snapshot_state else {}
-        snap = Snapshot(name=name, version_id=app.version_id, created=datetime.now(UTC), state=state)
+        runtime = str(app.request.get("RuntimeEnvironment") or DEFAULT_RUNTIME)
+        snap = Snapshot(name=name, version_id=app.version_id, created=datetime.now(UTC), state=state, runtime=runtime)
         app.snapshots.append(snap)
         return snap
 

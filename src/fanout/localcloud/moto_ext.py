@@ -184,7 +184,7 @@ def _snapshot_detail(snap: Snapshot) -> dict[str, Any]:
         "SnapshotStatus": snap.status,
         "ApplicationVersionId": snap.version_id,
         "SnapshotCreationTimestamp": _ts(snap.created),
-        "RuntimeEnvironment": "FLINK-1_20",
+        "RuntimeEnvironment": snap.runtime,
     }
 
 

@@ -145,3 +145,29 @@ def test_every_lifecycle_task_retries_every_retryable_error() -> None:
         # THEN each retries every retryable error (and a final error is caught, not retried)
         assert set(RETRYABLE_ERRORS) <= retried, name
         assert "InvalidRequestError" not in retried, name
+
+
+@pytest.mark.parametrize(
+    ("runtime", "jar"),
+    [
+        ("FLINK-1_20", "lib/flink-sql-connector-aws-kinesis-streams-5.1.0-1.20.jar"),
+        ("FLINK-2_2", "lib/flink-sql-connector-aws-kinesis-streams-6.0.1-2.0.jar"),
+    ],
+)
+def test_the_runtime_picks_the_connector_jar_the_application_loads(runtime: str, jar: str) -> None:
+    # GIVEN the create step's environment with a runtime WHEN the request is built
+    request = ApplicationSpec.from_env({**ENV, "RUNTIME_ENVIRONMENT": runtime}).create_request(None)
+    # THEN it asks for that runtime and loads the jar the artifact ships for it
+    groups = request["ApplicationConfiguration"]["EnvironmentProperties"]["PropertyGroups"]
+    assert request["RuntimeEnvironment"] == runtime
+    assert (
+        next(g for g in groups if g["PropertyGroupId"] == "kinesis.analytics.flink.run.options")["PropertyMap"][
+            "jarfile"
+        ]
+        == jar
+    )
+
+
+def test_an_unsupported_runtime_is_a_configuration_error_naming_the_supported_ones() -> None:
+    with pytest.raises(ConfigurationError, match=r"unsupported Flink runtime 'FLINK-1_18'.*FLINK-1_20, FLINK-2_2"):
+        ApplicationSpec.from_env({**ENV, "RUNTIME_ENVIRONMENT": "FLINK-1_18"})
