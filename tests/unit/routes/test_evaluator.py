@@ -508,3 +508,36 @@ def test_a_between_of_two_try_casts_of_one_value_is_refused(condition: str) -> N
     # WHEN compiled THEN it is refused, with the rewrite
     with pytest.raises(UnsupportedConstructError, match="two TRY_CASTs of the same value"):
         RouteExecutor.from_sql(SOURCE + body)
+
+
+_ZERO_VIEW = (
+    "CREATE TABLE o (v STRING) WITH ('format' = 'raw');\n"
+    "CREATE TEMPORARY VIEW v AS SELECT payload, TRY_CAST(JSON_VALUE(payload, '$.id') AS FLOAT) AS c FROM src;\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("items", "kept"),
+    [
+        ("-2.25, 0e0", [b'{"id":0}']),  # points: Double.compare, -0.0 is not 0e0
+        ("1.5, 1.50, 0.0", [b'{"id":-0.0}', b'{"id":0}']),  # 1.5 and 1.50: a range, primitive comparisons
+        ("(-2.25), (-0.0), 0e0", [b'{"id":-0.0}', b'{"id":0}']),  # -0.0 (scale 1) and 0e0 (scale 0)
+        ("0.0, 0.0", [b'{"id":-0.0}', b'{"id":0}']),  # one value: =
+        ("1, 1e0, 0", [b'{"id":0}']),  # 1 and 1e0 are both scale 0: points
+    ],
+)
+def test_an_in_on_a_float_view_column_compares_negative_zero_as_its_items_are_written(
+    items: str, kept: list[bytes]
+) -> None:
+    # GIVEN an IN of constants on a FLOAT view column (fuzz run of 2026-12-03, then probes in Flink 1.20.5)
+    body = _ZERO_VIEW + f"INSERT INTO o SELECT payload FROM v WHERE c IN ({items});"
+    # WHEN -0.0 and 0 are routed THEN -0.0 matches 0 only where Calcite's SEARCH holds a range or one value
+    assert _route(body, [b'{"id":-0.0}', b'{"id":0}'])["o"] == kept
+
+
+def test_an_in_on_a_float_view_column_repeating_a_value_not_as_a_literal_is_refused() -> None:
+    # GIVEN an IN whose items repeat a value, one of them computed: its scale, so the SEARCH, cannot be told
+    body = _ZERO_VIEW + "INSERT INTO o SELECT payload FROM v WHERE c IN (1, 1 + 0, 0);"
+    # WHEN compiled THEN it is refused, with the rewrite
+    with pytest.raises(UnsupportedConstructError, match="repeat a value, one not as a literal"):
+        RouteExecutor.from_sql(SOURCE + body)

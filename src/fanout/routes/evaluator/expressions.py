@@ -487,6 +487,7 @@ class Compiler:
                 terms.append(item)
         columns = [self._search_point(term) for term in terms]
         grouped = {name for name in columns if name is not None and columns.count(name) >= 2}
+        grouped = {name for name in grouped if _sarg_of_points(self._search_constants(terms, columns, name))}
         if not grouped:
             return None
         fns = []
@@ -508,6 +509,19 @@ class Compiler:
             return None if unknown else False
 
         return Expr(disjunction, t.BOOLEAN)
+
+    def _search_constants(
+        self, terms: list[exp.Expr], columns: list[str | None], name: str
+    ) -> list[tuple[exp.Expr, Expr]]:
+        """The constant sides of the ``name = constant`` terms of an OR, with their compiled values."""
+        constants = []
+        for term, column in zip(terms, columns, strict=True):
+            if column == name:
+                eq = _unparen(term)
+                assert isinstance(eq, exp.EQ)
+                side = eq.expression if isinstance(eq.this, exp.Column) else eq.this
+                constants.append((side, self(side)))
+        return constants
 
     def _not(self, node: exp.Not) -> Expr:
         pushed = negated(node.this)
@@ -760,7 +774,12 @@ class Compiler:
         # items or more: Calcite makes them a SEARCH, whose points compare as Double.compare does, so
         # -0.0 IN (0e0, 1.5e0) is FALSE there (seen in Flink 1.20.5), where = says TRUE
         column = isinstance(tested, exp.Column) and value.null_test is not None
-        if value.ftype.kind in t.APPROXIMATE and column and len(points) >= 2:
+        if (
+            value.ftype.kind in t.APPROXIMATE
+            and column
+            and len(points) >= 2
+            and _sarg_of_points([(node.expressions[i], fitted[i]) for i in points])
+        ):
             for i in points:
                 tests[i] = _strict(lambda x, y: _total_order(_double(x), _double(y)) == 0, value, fitted[i])
         return tests
@@ -2015,6 +2034,56 @@ _NO_MATCH = object()  # an item equal to nothing (see _folded_item)
 
 def _same(value: Any, item: Any) -> bool:
     return item is not _NO_MATCH and value == item
+
+
+def _literal_decimal(node: exp.Expr | None) -> Decimal | None:
+    """The BigDecimal Calcite holds for a numeric literal (``new BigDecimal(text)``: ``1.50e0`` keeps scale 2),
+    through parentheses, a minus and a CAST to FLOAT or DOUBLE, which keep it; None for anything else."""
+    node = _unparen(node)
+    if isinstance(node, exp.Neg):
+        inner = _literal_decimal(node.this)
+        return None if inner is None else -inner
+    if isinstance(node, exp.Cast) and node.to.this in (exp.DataType.Type.FLOAT, exp.DataType.Type.DOUBLE):
+        return _literal_decimal(node.this)
+    if isinstance(node, exp.Literal) and not node.is_string:
+        try:
+            return Decimal(node.this)
+        except InvalidOperation:
+            return None
+    return None
+
+
+def _sarg_of_points(constants: list[tuple[exp.Expr, Expr]]) -> bool:
+    """Whether Calcite makes the constant items of an IN (or the constants of ``c = x OR c = y``) on a FLOAT or
+    DOUBLE a SEARCH of points, which Flink tests as Double.compare does (-0.0 is not 0.0). ``constants`` holds
+    each item's node and its compiled (folded) value.
+
+    Seen in Flink 1.20.5: the items are points only when no two are equal in value but written with another
+    scale (BigDecimal.equals): ``-0.0 IN (1.5, 0.0)`` is FALSE, but ``-0.0 IN (1.5, 1.50, 0.0)`` and
+    ``-0.0 IN (0e0, 0.0)`` are TRUE (a range, tested with primitive comparisons), and items of one value only
+    become ``=`` (``-0.0 IN (0.0, 0.0)`` is TRUE). An item that is not a literal and equals another is refused:
+    its scale cannot be told."""
+    folded = [(node, compiled.fn(NoRecord([{}]))) for node, compiled in constants]
+    folded = [(node, value) for node, value in folded if value is not None]  # a NULL item is no point
+    if len(folded) < 2:
+        return True
+    values = [value for _, value in folded]
+    by_value: dict[Any, set[int]] = {}
+    for node, value in folded:
+        literal = _literal_decimal(node)
+        if literal is None:
+            if sum(other == value for other in values) > 1:
+                raise UnsupportedConstructError(
+                    "an IN (or OR of =) on a FLOAT or DOUBLE whose items repeat a value, one not as a literal",
+                    "write the items as distinct literals: how Flink compares -0.0 with them depends on how "
+                    "they are written",
+                )
+            by_value[value] = {0}
+        else:
+            by_value.setdefault(literal, set()).add(int(literal.as_tuple().exponent))
+    if len(by_value) == 1:
+        return False  # one value: Calcite tests it with =
+    return all(len(scales) == 1 for scales in by_value.values())
 
 
 def _decoded(text: str) -> str:
