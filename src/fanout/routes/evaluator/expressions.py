@@ -19,6 +19,7 @@ from sqlglot import exp
 
 from fanout.routes.evaluator import binarystring, jackson, java
 from fanout.routes.evaluator import types as t
+from fanout.routes.evaluator.behaviour import Behaviour, behaviour_of
 from fanout.routes.evaluator.casts import CastFailure, RawText, UncaughtCastFailure, converter, utf8
 from fanout.routes.exceptions import RouteError, UnknownRelationError, UnsupportedConstructError
 
@@ -171,8 +172,10 @@ def _numeric_value(ftype: t.FType, target: t.FType) -> Callable[[Any], Any]:
 class Compiler:
     """Compiles expressions over ``scope`` (column name -> compiled column)."""
 
-    def __init__(self, scope: Scope, hazards: list[Hazard] | None = None) -> None:
+    def __init__(self, scope: Scope, hazards: list[Hazard] | None = None, behaviour: Behaviour | None = None) -> None:
         self.scope = scope
+        # The runtime whose semantics are compiled (Flink 1.20 unless told).
+        self.behaviour = behaviour or behaviour_of()
         # Constructs whose job failures depend on where Calcite's rewrites evaluate them (see Hazard).
         self.hazards: list[Hazard] = [] if hazards is None else hazards
         # Compiling the parts of a constant: Calcite folds the whole one into a literal, not each part.
@@ -258,7 +261,7 @@ class Compiler:
             if ftype.kind == "VARCHAR":
                 branch = self.widened(value, branch, ftype)  # type: ignore[arg-type]
             cast = Expr(_fitted(branch, ftype), ftype)
-            inner = Compiler({**self.scope, _BRANCH: cast}, self.hazards)
+            inner = Compiler({**self.scope, _BRANCH: cast}, self.hazards, self.behaviour)
             inner.in_where = self.in_where
             return inner(pushed_node(exp.column(_BRANCH)))
 
@@ -905,7 +908,8 @@ class Compiler:
         sides = ((node.this, left), (node.expression, right))
         if operator == "/" and all(_reads_nothing(side) or folds(compiled) for side, compiled in sides):
             self._check_constant_division(node, right)
-        return Expr(_strict(_operation(operator, left.ftype, right.ftype, result), left, right), result)
+        operation = _operation(operator, left.ftype, right.ftype, result, self.behaviour)
+        return Expr(_strict(operation, left, right), result)
 
     def _check_constant_division(self, node: exp.Expr, divisor: Expr) -> None:
         """Refuse a constant division Flink's planner fails on: its ExpressionReducer takes the divisor for a
@@ -1415,8 +1419,9 @@ class Compiler:
         returning = t.from_sql(node.args["returning"]) if node.args.get("returning") else t.STRING
         if not (returning.is_string or returning.kind in ("BOOLEAN", "INT", "DOUBLE")):
             raise UnsupportedConstructError(f"JSON_VALUE RETURNING {returning}", "not in Flink 1.20")
-        convert = _json_value_converter(returning, path.name)
+        convert = _json_value_converter(returning, path.name, self.behaviour)
         read = text.fn
+        big = self.behaviour.json_floats_as_decimal
         if not returning.is_string:
             self.hazards.append(_returning_hazard(node, returning))
 
@@ -1424,7 +1429,7 @@ class Compiler:
             source = read(env)
             if source is None:
                 return None
-            document = _parsed(env, source)
+            document = _parsed(env, source, big)
             if document is _NOT_JSON:
                 return None
             found, value = jackson.read_path(document, steps)
@@ -1449,12 +1454,13 @@ class Compiler:
         if json_kind not in tests:
             raise UnsupportedConstructError(f"IS JSON {json_kind}")
         test = tests[json_kind]
+        big = self.behaviour.json_floats_as_decimal
 
         def is_json(env: Env) -> bool:
             source = read(env)
             if source is None:
                 return False
-            document = _parsed(env, source)
+            document = _parsed(env, source, big)
             return document is not _NOT_JSON and test(document)
 
         return Expr(is_json, t.BOOLEAN)
@@ -1769,7 +1775,9 @@ def _holds_string(value: str) -> bool:
     return not isinstance(value, RawText) or value.decoded
 
 
-def _operation(operator: str, left: t.FType, right: t.FType, result: t.FType) -> Callable[[Any, Any], Any]:
+def _operation(
+    operator: str, left: t.FType, right: t.FType, result: t.FType, behaviour: Behaviour
+) -> Callable[[Any, Any], Any]:
     """The binary operation computed as Flink's generated code computes it in ``result``."""
     if result.is_integer:
         kind = result.kind
@@ -1784,16 +1792,19 @@ def _operation(operator: str, left: t.FType, right: t.FType, result: t.FType) ->
         return lambda x, y: java.wrap(_java_mod(x, y), kind)
     if result.kind in t.APPROXIMATE:
         return _approximate_operation(operator, single=result.kind == "FLOAT")
-    return _decimal_operation(operator, left, right, result)
+    return _decimal_operation(operator, left, right, result, behaviour)
 
 
-def _decimal_operation(operator: str, left: t.FType, right: t.FType, result: t.FType) -> Callable[[Any, Any], Any]:
+def _decimal_operation(
+    operator: str, left: t.FType, right: t.FType, result: t.FType, behaviour: Behaviour
+) -> Callable[[Any, Any], Any]:
     """The operation on DECIMALs (and integers) as DecimalDataUtils computes it, rounded into ``result``."""
     precision, scale = result.precision, result.scale
     # Flink 1.20 casts an integer operand of a DECIMAL division straight to the result's type: one with more
     # integer digits than that type has is null there, and DecimalDataUtils.divide then throws (seen:
-    # DECIMAL(5, 2) / 1000 and 1.5 / 10 fail the job, 1.5 / 9 does not).
-    limit = 10 ** (precision - scale) if operator == "/" else None
+    # DECIMAL(5, 2) / 1000 and 1.5 / 10 fail the job, 1.5 / 9 does not). Flink 2.2 divides.
+    wide = operator == "/" and behaviour.decimal_division_drops_wide_integers
+    limit = 10 ** (precision - scale) if wide else None
     overflowing = [limit is not None and side.is_integer for side in (left, right)]
 
     def exact(x: Any, y: Any) -> Decimal | None:
@@ -1956,12 +1967,15 @@ def _like_regex(pattern: str, escape: str | None) -> re.Pattern[str]:
     return re.compile("".join(out), re.DOTALL)
 
 
-def _json_value_converter(returning: t.FType, path: str) -> Callable[[Any], Any]:
-    """How JSON_VALUE turns a JSON scalar into its RETURNING type: Flink 1.20 casts the Java object Jackson read
-    (Integer, Long, BigInteger, Double, String or Boolean), and a scalar of another class fails the job."""
+def _json_value_converter(returning: t.FType, path: str, behaviour: Behaviour) -> Callable[[Any], Any]:
+    """How JSON_VALUE turns a JSON scalar into its RETURNING type: Flink casts the Java object Jackson read
+    (Integer, Long, BigInteger, Double or BigDecimal, String or Boolean), and a scalar of another class fails
+    the job. Flink 2.x reads floats as BigDecimal, and RETURNING DOUBLE casts to that (then doubleValue)."""
     if returning.is_string:
         return _json_scalar_text
     java_class = {"BOOLEAN": "java.lang.Boolean", "INT": "java.lang.Integer", "DOUBLE": "java.lang.Double"}
+    if behaviour.json_floats_as_decimal:
+        java_class["DOUBLE"] = "java.math.BigDecimal"
     wanted = java_class[returning.kind]
 
     def convert(value: Any) -> Any:
@@ -1972,7 +1986,7 @@ def _json_value_converter(returning: t.FType, path: str) -> Callable[[Any], Any]
                 f"java.lang.ClassCastException ({found} cannot be cast to {wanted}); "
                 f"write TRY_CAST(JSON_VALUE(..., '{path}') AS {returning}) instead"
             )
-        return value
+        return float(value) if isinstance(value, Decimal) else value
 
     return convert
 
@@ -1986,6 +2000,8 @@ def _java_class(value: Any) -> str:
         return "java.lang.Long" if java.fits(value, "BIGINT") else "java.math.BigInteger"
     if isinstance(value, float):
         return "java.lang.Double"
+    if isinstance(value, Decimal):
+        return "java.math.BigDecimal"
     return "java.lang.String"
 
 
@@ -1995,6 +2011,8 @@ def _json_scalar_text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return java.double_to_string(value)
+    if isinstance(value, Decimal):
+        return java.big_decimal_to_string(value)
     return str(value)
 
 
@@ -2093,13 +2111,13 @@ def _decoded(text: str) -> str:
     return text
 
 
-def _parsed(env: Env, text: str) -> Any:
+def _parsed(env: Env, text: str, big_decimals: bool) -> Any:
     _decoded(text)
     memo = env[MEMO]
     document = memo.get(text, UNSET)
     if document is UNSET:
         try:
-            document = jackson.parse(text)
+            document = jackson.parse(text, big_decimals)
         except jackson.NotJsonError:
             document = _NOT_JSON
         memo[text] = document

@@ -5,13 +5,14 @@ that a root-level number must be followed by whitespace or the end, and ``true``
 character that cannot continue a Java name. It rejects NaN and Infinity, trailing commas, leading zeros,
 numbers longer than 1,000 characters and nesting deeper than 1,000 (Jackson 2.15's read constraints). Of
 duplicate keys the LAST value wins. Numbers stay as Java would hold them: ``int`` for Integer, Long and
-BigInteger (their range tells which), ``float`` for Double.
+BigInteger (their range tells which), ``float`` for Double, ``Decimal`` for Flink 2.x's BigDecimal.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from typing import Any
 
 from fanout.routes.exceptions import UnsupportedConstructError
@@ -41,7 +42,16 @@ def _constant(text: str) -> Any:
     raise NotJsonError(f"{text} is not JSON")
 
 
+def _big_decimal(text: str) -> Decimal:
+    if len(text) > MAX_NUMBER_LENGTH:
+        raise NotJsonError("number too long")
+    value = Decimal(text)
+    return value.copy_abs() if value.is_zero() else value  # a BigDecimal has no -0.0
+
+
 _DECODER = json.JSONDecoder(parse_int=_number, parse_float=_float, parse_constant=_constant, strict=True)
+# Flink 2.x: floats as BigDecimal (Jackson's USE_BIG_DECIMAL_FOR_FLOATS), kept as written: 1.50, 1E+3
+_BIG_DECODER = json.JSONDecoder(parse_int=_number, parse_float=_big_decimal, parse_constant=_constant, strict=True)
 
 
 def _too_deep(text: str) -> bool:
@@ -68,15 +78,16 @@ def _too_deep(text: str) -> bool:
     return False
 
 
-def parse(text: str) -> Any:
-    """The Java value of ``text``'s first JSON value; NotJsonError where Jackson fails."""
+def parse(text: str, big_decimals: bool = False) -> Any:
+    """The Java value of ``text``'s first JSON value (floats as Decimal with ``big_decimals``, as Flink 2.x
+    reads them); NotJsonError where Jackson fails."""
     start = len(text) - len(text.lstrip(_WHITESPACE))
     if start == len(text):
         raise NotJsonError("no content")
     if _too_deep(text):
         raise NotJsonError("nesting too deep")
     try:
-        value, end = _DECODER.raw_decode(text, start)
+        value, end = (_BIG_DECODER if big_decimals else _DECODER).raw_decode(text, start)
     except (ValueError, RecursionError) as exc:
         raise NotJsonError(str(exc)) from exc
     following = text[end : end + 1]

@@ -15,6 +15,7 @@ from typing import Any
 from sqlglot import exp
 
 from fanout.routes.evaluator import types as t
+from fanout.routes.evaluator.behaviour import behaviour_of
 from fanout.routes.evaluator.casts import RawText
 from fanout.routes.evaluator.expressions import (
     UNSET,
@@ -40,6 +41,7 @@ from fanout.routes.exceptions import (
 )
 from fanout.routes.formats import check_sink_format
 from fanout.routes.parser import RouteScript, TableDef, relation_of, source_table
+from fanout.runtimes import DEFAULT_RUNTIME
 
 RouteRows = dict[str, list[tuple[int, bytes]]]
 ORDER_DEPENDENT = object()  # env[0] key: why Flink may fail the job on the record, depending on its plan
@@ -78,9 +80,11 @@ class Relation:
 class Program:
     """The compiled script; ``route(payload)`` gives the (sink, bytes) a record becomes."""
 
-    def __init__(self, script: RouteScript) -> None:
+    def __init__(self, script: RouteScript, runtime: str = DEFAULT_RUNTIME) -> None:
         if not script.inserts:
             raise UnsupportedConstructError("script without INSERT", "nothing to route")
+        self.behaviour = behaviour_of(runtime)
+        self.runtime = self.behaviour.runtime
         self.slots = SOURCE + 1
         self.hazards: list[Hazard] = []
         self.source = _source(script)
@@ -115,7 +119,7 @@ class Program:
         return value
 
     def _view(self, query: exp.Select, parent: Relation) -> Relation:
-        compile_ = Compiler(parent.scope, self.hazards)
+        compile_ = Compiler(parent.scope, self.hazards, self.behaviour)
         where = _where(compile_, query)
         conjuncts = parent.conjuncts + tuple(replace(term, fn=self._lazy(term.fn)) for term in where)
         scope: dict[str, Expr] = {}
@@ -155,7 +159,7 @@ class Program:
         sink = script.tables[sink_name]
         fmt = check_sink_format(sink)
         relation = _relation(relations, query, f"INSERT INTO {sink_name}")
-        compile_ = Compiler(relation.scope, self.hazards)
+        compile_ = Compiler(relation.scope, self.hazards, self.behaviour)
         # Calcite merges the view chain's WHEREs under the route's, but moves a view's IS NOT NULL terms after
         # the route's own terms (seen in Flink: a failing route term ran for a record the view's IS NOT NULL
         # dropped); within one WHERE the order is kept.
@@ -174,7 +178,7 @@ class Program:
         dtypes = {column.name: column.dtype for column in sink.columns}
         # Flink casts the row into the sink only when some column cannot take its value as it is; then Calcite
         # simplifies each column's CAST (see _sink_value).
-        typing = Compiler(relation.scope, [])
+        typing = Compiler(relation.scope, [], self.behaviour)
         cast = any(
             not t.avoids_cast(typing(item).ftype, t.from_sql(dtypes[name]))
             for name, (_, item) in zip(columns, items, strict=True)
