@@ -57,6 +57,8 @@ FANOUT_CACHE_DIR = "FANOUT_CACHE_DIR"
 # Command line
 FANOUT_STACK = "FANOUT_STACK"
 """The stack the `fanout` commands resolve their resources from (after --stack, before samconfig.toml)."""
+FANOUT_FLINK_RUNTIME = "FANOUT_FLINK_RUNTIME"
+"""The Flink runtime `fanout sql check|run` emulate (after --runtime, before the template's FlinkRuntime)."""
 
 # Standard AWS / Lambda variables the project relies on
 AWS_REGION = "AWS_REGION"

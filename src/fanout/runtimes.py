@@ -11,6 +11,10 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from fanout import env
 from fanout.exceptions import UnsupportedRuntimeError
 
 FLINK_1_20 = "FLINK-1_20"
@@ -42,3 +46,15 @@ def check_runtime(value: str) -> str:
 def connector_jar_name(runtime: str) -> str:
     """The connector jar's file name for ``runtime``, as the artifact ships it in ``lib/``."""
     return f"{CONNECTOR_ARTIFACT}-{CONNECTOR_VERSIONS[check_runtime(runtime)]}.jar"
+
+
+def resolve_runtime(
+    explicit: str | None = None, environ: Mapping[str, str] | None = None, template: Mapping[str, Any] | None = None
+) -> str:
+    """The runtime to emulate: ``explicit`` (a flag) > FANOUT_FLINK_RUNTIME > the template's FlinkRuntime default
+    > DEFAULT_RUNTIME; checked (UnsupportedRuntimeError)."""
+    chosen = explicit or (environ or {}).get(env.FANOUT_FLINK_RUNTIME)
+    if not chosen and template is not None:
+        parameter = (template.get("Parameters") or {}).get("FlinkRuntime") or {}
+        chosen = parameter.get("Default") if isinstance(parameter, dict) else None
+    return check_runtime(str(chosen or DEFAULT_RUNTIME))

@@ -204,3 +204,45 @@ def test_sql_migrate_untranslatable_is_one_line_error_exit_nonzero(tmp_path: Pat
     assert done.returncode != 0
     assert "UntranslatableConstructError: cannot translate ROWTIME at line 3" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+_JSON_TEXT = (
+    "CREATE TABLE src (payload STRING) WITH ('connector' = 'kinesis', 'format' = 'raw');\n"
+    "CREATE TABLE o (a STRING) WITH ('connector' = 'kinesis', 'format' = 'json');\n"
+    "INSERT INTO o SELECT JSON_VALUE(payload, '$.d') FROM src;\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "expected"),
+    [
+        ([], {}, b'{"a":"1.5"}'),  # the template's FlinkRuntime default: FLINK-1_20
+        (["--runtime", "FLINK-2_2"], {}, b'{"a":"1.50"}'),
+        ([], {"FANOUT_FLINK_RUNTIME": "FLINK-2_2"}, b'{"a":"1.50"}'),
+        (["--runtime", "FLINK-1_20"], {"FANOUT_FLINK_RUNTIME": "FLINK-2_2"}, b'{"a":"1.5"}'),
+    ],
+)
+def test_sql_run_emulates_the_runtime_from_the_flag_the_environment_or_the_template(
+    in_root: None, tmp_path: Path, args: list[str], env: dict[str, str], expected: bytes
+) -> None:
+    # GIVEN routes that print a JSON float, which Flink 1.20 and 2.2 write differently
+    (tmp_path / "s.sql").write_text(_JSON_TEXT)
+    (tmp_path / "r.ndjson").write_bytes(b'{"d":1.50}\n')
+    # WHEN `fanout sql run` writes its outputs
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["sql", "run", str(tmp_path / "s.sql"), "-i", str(tmp_path / "r.ndjson"), "-o", str(out), *args], env=env
+    )
+    # THEN the runtime picked (flag > environment > template) decides the bytes
+    assert result.exit_code == 0, result.output
+    assert (out / "o.ndjson").read_bytes() == expected + b"\n"
+
+
+def test_sql_check_reports_the_runtime_and_refuses_an_unknown_one(in_root: None) -> None:
+    # GIVEN/WHEN `fanout sql check` as FLINK-2_2, then as a runtime the project does not run on
+    checked = runner.invoke(app, ["sql", "check", "--json", "--runtime", "FLINK-2_2"])
+    refused = runner.invoke(app, ["sql", "check", "--runtime", "FLINK-1_15"])
+    # THEN the report names the runtime, and the unknown one is a usage error (exit 2) naming the supported ones
+    assert checked.exit_code == 0, checked.output
+    assert json.loads(checked.output)["runtime"] == "FLINK-2_2"
+    assert refused.exit_code == 2 and "FLINK-1_20, FLINK-2_2" in refused.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,8 +14,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from fanout import env
 from fanout.cli.errors import ExitCode
-from fanout.exceptions import ConfigurationError
+from fanout.exceptions import ConfigurationError, UnsupportedRuntimeError
 
 console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -38,6 +40,37 @@ def _text(path: Path) -> str:
         raise ConfigurationError(f"{path} is not UTF-8 text: {exc}") from exc
 
 
+RuntimeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--runtime",
+        help=f"The Flink to emulate: FLINK-1_20 or FLINK-2_2 [default: env {env.FANOUT_FLINK_RUNTIME}, else the "
+        "template's FlinkRuntime default].",
+    ),
+]
+
+
+def _runtime(flag: str | None, template: dict[str, Any] | None) -> str:
+    """The runtime to emulate (flag > env > template > default); a bad one is a usage error."""
+    from fanout.runtimes import resolve_runtime
+
+    try:
+        return resolve_runtime(flag, os.environ, template)
+    except UnsupportedRuntimeError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--runtime") from exc
+
+
+def _template_or_none(path: Path) -> dict[str, Any] | None:
+    """``path`` loaded, or None when it is missing or not a template (only its FlinkRuntime default is read)."""
+    from fanout.sam.template import load_template
+
+    try:
+        loaded = load_template(path) if path.is_file() else None
+    except Exception:  # a malformed template: `sql check` reports it; here the runtime falls back to the default
+        return None
+    return loaded if isinstance(loaded, dict) else None
+
+
 def _payload_json(payload: bytes) -> dict[str, Any]:
     try:
         text: str | None = payload.decode()
@@ -55,6 +88,7 @@ def check(
     ] = None,
     no_template: Annotated[bool, typer.Option("--no-template", help="Skip the checks against the template.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 16 on warnings too.")] = False,
+    runtime: RuntimeOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Check a route script: syntax, supported subset, sinks against the template, records no route takes.
@@ -82,7 +116,7 @@ def check(
             raise ConfigurationError(f"cannot parse template {template}: {detail}") from exc
         if not isinstance(loaded, dict):
             raise ConfigurationError(f"template {template} is not a YAML or JSON mapping (a SAM template)")
-    report = check_sql(sql, loaded)
+    report = check_sql(sql, loaded, _runtime(runtime, loaded))
     if as_json:
         typer.echo(json.dumps({"file": str(file), "template": str(template) if loaded else None, **report.to_dict()}))
     else:
@@ -94,7 +128,7 @@ def check(
         checked = f"sinks checked against {template}" if loaded else "no template: stream checks skipped"
         console.print(
             f"{file}: {len(report.routes)} routes ({', '.join(report.routes) or '-'}), {report.probes} probe records, "
-            f"{checked} · [bold]{len(report.errors)} errors, {len(report.warnings)} warnings[/]"
+            f"{checked}, as {report.runtime} · [bold]{len(report.errors)} errors, {len(report.warnings)} warnings[/]"
         )
     if not report.passed(strict):
         raise typer.Exit(ExitCode.FINDINGS)
@@ -109,6 +143,7 @@ def run(
     allow_unrouted: Annotated[
         bool, typer.Option("--allow-unrouted", help="Exit 0 even if some record matches no route.")
     ] = False,
+    runtime: RuntimeOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the payloads and counts as JSON.")] = False,
 ) -> None:
     """Run the routes over sample records with the local route executor: the bytes consumers would receive.
@@ -125,7 +160,8 @@ def run(
     from fanout.routes.sample_run import run_records, split_records, write_outputs
 
     sql = _text(file)
-    executor = RouteExecutor.from_sql(sql)
+    template = Path("template.yaml")
+    executor = RouteExecutor.from_sql(sql, runtime=_runtime(runtime, _template_or_none(template)))
     blockers = flink_parse_errors(sql)
     for finding in blockers:  # the executor runs these; Flink would not start the job
         where = f"{file}:{finding.line}:{finding.column}: " if finding.line else f"{file}: "

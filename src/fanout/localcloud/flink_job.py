@@ -25,6 +25,7 @@ from fanout.localcloud.exceptions import LocalCloudError
 from fanout.localcloud.flink import LocalApplication, LocalFlink
 from fanout.producer import Entry, RetryPolicy, put_records
 from fanout.routes import RouteExecutor, parse_script, substitute
+from fanout.runtimes import DEFAULT_RUNTIME
 from fanout.streams.position import StartPosition
 from fanout.streams.reader import ShardReader
 
@@ -107,9 +108,10 @@ class LocalJob:
         application: str = "",
         restart_delay: float = 1.0,
         on_event: JobEvent | None = None,
+        runtime: str = DEFAULT_RUNTIME,
     ) -> None:
         script = parse_script(sql)
-        self.executor = RouteExecutor.from_sql(sql)
+        self.executor = RouteExecutor.from_sql(sql, runtime=runtime)  # as the application's runtime routes
         sinks = set(self.executor.sinks)
         sources = [t for name, t in script.tables.items() if name not in sinks]
         if len(sources) != 1:
@@ -251,7 +253,8 @@ class FlinkJobRunner:
         else:
             positions = {}
         sql = load_application_sql(self.client("s3"), app)
-        job = LocalJob(self.client, sql, positions, application=app.name, on_event=self.on_event)
+        runtime = str(app.request.get("RuntimeEnvironment") or DEFAULT_RUNTIME)
+        job = LocalJob(self.client, sql, positions, application=app.name, on_event=self.on_event, runtime=runtime)
         self.jobs[app.name] = job
         job.start()
 

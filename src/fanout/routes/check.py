@@ -38,6 +38,7 @@ from fanout.routes.parser import RouteScript, TableDef, parse_script
 from fanout.routes.placeholders import PLACEHOLDER, RUNTIME_PROPERTIES, find_placeholders, malformed_placeholders
 from fanout.routes.probes import Probe, build_probes
 from fanout.routes.reserved import is_reserved
+from fanout.runtimes import DEFAULT_RUNTIME
 
 PROPERTIES_VARIABLE = "FLINK_APPLICATION_PROPERTIES"
 _ARN_REF = re.compile(r"^\$\{([A-Za-z0-9]+)\.Arn\}$")
@@ -66,6 +67,7 @@ class CheckReport:
     routes: list[str] = field(default_factory=list)
     probes: int = 0
     template_checked: bool = False
+    runtime: str = DEFAULT_RUNTIME  # the Flink the routes were checked as
 
     @property
     def errors(self) -> list[Finding]:
@@ -85,6 +87,7 @@ class CheckReport:
         """A JSON-ready summary."""
         return {
             "ok": not self.errors,
+            "runtime": self.runtime,
             "errors": len(self.errors),
             "warnings": len(self.warnings),
             "routes": self.routes,
@@ -94,12 +97,13 @@ class CheckReport:
         }
 
 
-def check_sql(sql: str, template: Mapping[str, Any] | None = None) -> CheckReport:
-    """Check ``sql``; with ``template`` (a loaded SAM template), also its sinks against the template's streams."""
-    report = CheckReport()
+def check_sql(sql: str, template: Mapping[str, Any] | None = None, runtime: str = DEFAULT_RUNTIME) -> CheckReport:
+    """Check ``sql`` as ``runtime`` runs it; with ``template`` (a loaded SAM template), also its sinks against the
+    template's streams."""
+    report = CheckReport(runtime=runtime)
     try:
         script = parse_script(sql)
-        executor = RouteExecutor(script)
+        executor = RouteExecutor(script, runtime=runtime)
     except SqlSyntaxError as exc:
         report.findings.append(Finding("error", "syntax", str(exc), exc.line, exc.column))
         return report
