@@ -378,8 +378,14 @@ class Compiler:
         """``constant``, and what folds though it names a column: a view's constant column, which Calcite simplifies
         as such once it inlines the view, or COALESCE(2147483647, x), which it makes 2147483647. Seen in Flink
         1.20.5: over a view's FALSE, TRUE and NULL columns, x AND f is FALSE, x OR t is TRUE and x > n is NULL, x
-        unevaluated; COALESCE(c, x) of a view's constant c does not evaluate x."""
+        unevaluated; COALESCE(c, x) of a view's constant c does not evaluate x; NULLIF(<NULL>, x) is NULL."""
         known, value = self.constant(node)
+        inner = _unparen(node)
+        if not known and isinstance(inner, exp.Nullif) and self.inlined_constant(inner.this) == (True, None):
+            # NULLIF(<NULL>, x) is NULL to RexSimplify, x unevaluated (see _nullif), and folds on as a NULL (seen
+            # in Flink 1.20.5: NULLIF(TRY_CAST('é✓' AS DECIMAL(5, 2)), f) BETWEEN a AND <ROUND of Infinity> did
+            # not fail the job)
+            return True, None
         if not known and self.literal_like(node):
             compiled = self(node)  # a view's column, or what reads a column only where Calcite drops it
             if folds(compiled):
