@@ -34,6 +34,9 @@ CONNECTOR_VERSIONS = {
     FLINK_2_2: "6.0.1-2.0",
 }
 """The Kinesis connector's version by runtime (fanout.artifact.connector fetches and pins the jar)."""
+RESTART_METRICS = {FLINK_1_20: "fullRestarts", FLINK_2_2: "numRestarts"}
+"""The job-restart count Managed Flink publishes (AWS/KinesisAnalytics, dimension Application): 2.2 removed
+fullRestarts, and its guide says to use numRestarts."""
 
 
 def check_runtime(value: str) -> str:
@@ -58,3 +61,8 @@ def resolve_runtime(
         parameter = (template.get("Parameters") or {}).get("FlinkRuntime") or {}
         chosen = parameter.get("Default") if isinstance(parameter, dict) else None
     return check_runtime(str(chosen or DEFAULT_RUNTIME))
+
+
+def restart_metric(runtime: str) -> str:
+    """The restart metric of ``runtime``; a runtime the project does not run on gets 1.20's (a report, not a check)."""
+    return RESTART_METRICS.get(runtime, RESTART_METRICS[DEFAULT_RUNTIME])

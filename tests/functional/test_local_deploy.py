@@ -76,6 +76,7 @@ def test_the_operations_dashboard_is_deployed_with_every_panel_and_its_url_is_an
         ("AWS/KinesisAnalytics", "uptime"),
         ("AWS/KinesisAnalytics", "downtime"),
         ("AWS/KinesisAnalytics", "fullRestarts"),
+        ("AWS/KinesisAnalytics", "numRestarts"),  # what Flink 2.2 publishes in place of fullRestarts
         ("AWS/States", "ExecutionsFailed"),
         ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
     }

@@ -13,6 +13,7 @@ from fanout.lifecycle.errors import translated
 from fanout.lifecycle.models import ApplicationState
 from fanout.lifecycle.service import find_application, snapshot_summaries
 from fanout.lifecycle.status import BILLED_STATUSES, ApplicationStatus
+from fanout.runtimes import restart_metric
 
 
 def _time(value: Any) -> datetime | None:
@@ -125,18 +126,21 @@ def application_overview(kda: Any, name: str, cloudwatch: Any | None = None) -> 
         state=state,
         operations=list_operations(kda, name),
         snapshots=list_snapshots(kda, name),
-        restarts=job_restarts(cloudwatch, name) if cloudwatch is not None else None,
+        restarts=job_restarts(cloudwatch, name, metric=restart_metric(state.runtime))
+        if cloudwatch is not None
+        else None,
     )
 
 
-def job_restarts(cloudwatch: Any, name: str, hours: int = 3) -> int | None:
-    """The job's ``fullRestarts`` (Managed Flink's count since the job was submitted) over the last ``hours``;
-    None when there is no datapoint or CloudWatch cannot be read (a status never fails for it)."""
+def job_restarts(cloudwatch: Any, name: str, hours: int = 3, metric: str = "fullRestarts") -> int | None:
+    """The job's restart count (``metric``: fullRestarts, numRestarts on Flink 2.2; Managed Flink's count since the
+    job was submitted) over the last ``hours``; None when there is no datapoint or CloudWatch cannot be read (a
+    status never fails for it)."""
     now = datetime.now(UTC)
     try:
         points = cloudwatch.get_metric_statistics(
             Namespace="AWS/KinesisAnalytics",
-            MetricName="fullRestarts",
+            MetricName=metric,
             Dimensions=[{"Name": "Application", "Value": name}],
             StartTime=now - timedelta(hours=hours),
             EndTime=now,

@@ -25,7 +25,7 @@ from fanout.localcloud.exceptions import LocalCloudError
 from fanout.localcloud.flink import LocalApplication, LocalFlink
 from fanout.producer import Entry, RetryPolicy, put_records
 from fanout.routes import RouteExecutor, parse_script, substitute
-from fanout.runtimes import DEFAULT_RUNTIME
+from fanout.runtimes import DEFAULT_RUNTIME, restart_metric
 from fanout.streams.position import StartPosition
 from fanout.streams.reader import ShardReader
 
@@ -33,7 +33,8 @@ SINK_RETRY = RetryPolicy(max_attempts=10_000, base_seconds=0.02, max_seconds=0.5
 
 
 RESTART_NAMESPACE = "AWS/KinesisAnalytics"
-"""Where Managed Flink publishes ``fullRestarts`` (dimension ``Application``); the local job does the same."""
+"""Where Managed Flink publishes its restart count (``fullRestarts``, ``numRestarts`` on 2.2; dimension
+``Application``); the local job does the same."""
 
 JobEvent = Callable[[str, str], None]
 """Told of a job's failures and restarts: (application name, message)."""
@@ -112,6 +113,7 @@ class LocalJob:
     ) -> None:
         script = parse_script(sql)
         self.executor = RouteExecutor.from_sql(sql, runtime=runtime)  # as the application's runtime routes
+        self.restart_metric = restart_metric(runtime)
         sinks = set(self.executor.sinks)
         sources = [t for name, t in script.tables.items() if name not in sinks]
         if len(sources) != 1:
@@ -185,7 +187,8 @@ class LocalJob:
             self.on_event(self.application, message)
 
     def _publish_restarts(self) -> None:
-        """``fullRestarts`` in CloudWatch, as Managed Flink publishes it (best effort: it never fails the job)."""
+        """The restart count in CloudWatch, as Managed Flink publishes it (fullRestarts; numRestarts on 2.2), best
+        effort: it never fails the job."""
         if not self.application:
             return
         try:
@@ -193,7 +196,7 @@ class LocalJob:
                 Namespace=RESTART_NAMESPACE,
                 MetricData=[
                     {
-                        "MetricName": "fullRestarts",
+                        "MetricName": self.restart_metric,
                         "Dimensions": [{"Name": "Application", "Value": self.application}],
                         "Value": float(self.stats.restarts),
                         "Unit": "Count",
@@ -201,7 +204,7 @@ class LocalJob:
                 ],
             )
         except Exception as exc:  # the metric is a report, never a reason to stop
-            self._tell(f"could not publish fullRestarts: {exc}")
+            self._tell(f"could not publish {self.restart_metric}: {exc}")
 
     def _route(self, shard: str, records: list[dict[str, Any]]) -> None:
         routed = self.executor.execute([r["Data"] for r in records])
