@@ -18,6 +18,7 @@ from fanout.lifecycle.status import ApplicationStatus, ExecutionStatus
 from fanout.localcloud.flink import LocalApplication, TransitionDelays
 from fanout.localcloud.runtime import LocalRuntime
 from fanout.producer import Entry, labelled_transactions, partition_key_for, put_records
+from fanout.runtimes import DEFAULT_RUNTIME
 
 Emit = Callable[[str, str], None]
 
@@ -37,6 +38,8 @@ class DemoSettings:
     engine: str = "flink"
     """flink: the lifecycle runs the local Flink application in two windows; lambda: the router function runs
     the same routes in the input stream's event source mapping, always on (no windows)."""
+    runtime: str = DEFAULT_RUNTIME
+    """The stack's FlinkRuntime: the Flink the local application emulates (engine flink)."""
 
 
 class _Demo:
@@ -123,7 +126,7 @@ class _Demo:
         runtime = LocalRuntime(
             stack_name="fanout-demo",
             delays=TransitionDelays(start=1.0, stop=1.0, update=0.3, delete=0.5),
-            parameters={"Engine": self.s.engine},
+            parameters={"Engine": self.s.engine, "FlinkRuntime": self.s.runtime},
             environment_overrides={"POWERTOOLS_LOG_LEVEL": self.log_level},
             on_delivered=self.on_delivered,
         )
@@ -164,11 +167,17 @@ class _Demo:
         return {
             "ok": all(checks.values()),
             "checks": checks,
+            "runtime": self.s.runtime,
             "records": report,
             "producer": {"running": produced, "stopped": stopped},
             "consumers": {self.routes.get(name, name): stats for name, stats in mappings.items()},
             "flink_jobs": [
-                {"records_in": j.stats.records_in, "records_out": j.stats.records_out, "error": str(j.error or "")}
+                {
+                    "records_in": j.stats.records_in,
+                    "records_out": j.stats.records_out,
+                    "error": str(j.error or ""),
+                    "runtime": j.executor.program.runtime,  # what the local application emulated
+                }
                 for app_jobs in jobs.values()
                 for j in app_jobs
             ],

@@ -38,6 +38,19 @@ def test_demo_passes_every_check_with_a_second_window() -> None:
     assert sum(summary["records"]["delivered"].values()) == 800
     assert len(summary["flink_jobs"]) == 2
     assert summary["flink_jobs"][1]["records_in"] == 200  # the second window resumed: no replay of the first
+    assert {job["runtime"] for job in summary["flink_jobs"]} == {"FLINK-1_20"}
+
+
+def test_demo_on_flink_2_2_passes_every_check_and_emulates_2_2() -> None:
+    # GIVEN/WHEN the demo runs small on a stack whose FlinkRuntime is FLINK-2_2
+    summary = run_demo(
+        DemoSettings(records=600, stopped_records=200, rate=3000, window_seconds=3, second_window_seconds=2,
+                     runtime="FLINK-2_2")
+    )  # fmt: skip
+    # THEN every check holds, and both windows' local applications routed as Flink 2.2 does
+    assert summary["ok"], summary["checks"]
+    assert summary["runtime"] == "FLINK-2_2"
+    assert [job["runtime"] for job in summary["flink_jobs"]] == ["FLINK-2_2", "FLINK-2_2"]
 
 
 def test_partial_put_failures_on_producer_and_flink_sinks_lose_nothing(harness: Harness) -> None:

@@ -12,7 +12,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from fanout.exceptions import UnsupportedRuntimeError
 from fanout.localcloud import require_offline_runtime
+from fanout.runtimes import DEFAULT_RUNTIME, check_runtime
 
 console = Console()
 
@@ -83,6 +85,9 @@ def register(app: typer.Typer) -> None:
         rate: int = typer.Option(1500, min=1, help="Records per second the producer aims for."),
         window: int = typer.Option(6, min=2, max=600, help="Seconds of the first run window."),
         engine: Engine = EngineOption,
+        runtime: str = typer.Option(
+            DEFAULT_RUNTIME, "--runtime", help="The stack's FlinkRuntime: FLINK-1_20 or FLINK-2_2 (engine flink)."
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print only the summary, as JSON."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the Lambda functions' own logs."),
     ) -> None:
@@ -98,8 +103,17 @@ def register(app: typer.Typer) -> None:
         require_offline_runtime()
         from fanout.demo import DemoSettings, run_demo
 
+        try:
+            checked = check_runtime(runtime)
+        except UnsupportedRuntimeError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--runtime") from exc
         settings = DemoSettings(
-            records=records, stopped_records=stopped_records, rate=rate, window_seconds=window, engine=engine.value
+            records=records,
+            stopped_records=stopped_records,
+            rate=rate,
+            window_seconds=window,
+            engine=engine.value,
+            runtime=checked,
         )
         level = "DEBUG" if verbose else ("ERROR" if as_json else "WARNING")
         summary = run_demo(settings, None if as_json else _printer(), level)
