@@ -53,6 +53,19 @@ def test_a_decimal_divided_by_a_wide_integer_fails_the_job_in_1_20_only() -> Non
     assert rows["o"] == [(0, b'{"a":0.0015}')]
 
 
+def test_a_try_cast_to_the_type_the_value_has_is_dropped_in_2_2_only() -> None:
+    # GIVEN a DECIMAL(5, 2) holding 1000.00 (999.995 rounded HALF_UP: too long for its type), TRY_CAST to its type
+    sql = SQL.replace("o (a STRING)", "o (a DECIMAL(5, 2))").replace(
+        "JSON_VALUE(payload, '$.d')",
+        "TRY_CAST(TRY_CAST(JSON_VALUE(payload, '$.d') AS DECIMAL(5, 2)) AS DECIMAL(5, 2))",
+    )
+    # WHEN each runtime routes it THEN 1.20 checks it again (NULL) and 2.2 drops the TRY_CAST (1E+3)
+    rows = {
+        r: RouteExecutor.from_sql(sql, runtime=r).execute([b'{"d":999.995}'])["o"] for r in ("FLINK-1_20", "FLINK-2_2")
+    }
+    assert rows == {"FLINK-1_20": [(0, b'{"a":null}')], "FLINK-2_2": [(0, b'{"a":1E+3}')]}
+
+
 def test_an_unsupported_runtime_is_a_named_error() -> None:
     with pytest.raises(UnsupportedRuntimeError, match="FLINK-1_20, FLINK-2_2"):
         RouteExecutor.from_sql(SQL, runtime="FLINK-1_15")

@@ -23,11 +23,24 @@ class Behaviour:
     # integer digits, and DecimalDataUtils.divide then throws a NullPointerException (DECIMAL(5, 2) / 1000
     # fails the job); 2.2 divides (0.0015).
     decimal_division_drops_wide_integers: bool
+    # Calcite drops a CAST to the type the value already has; Flink 2.2 drops a TRY_CAST so too, where 1.20
+    # keeps it: TRY_CAST(<DECIMAL(5, 2) holding 1000.00> AS DECIMAL(5, 2)) is NULL in 1.20, 1E+3 in 2.2.
+    try_cast_to_its_type_dropped: bool
 
 
 BEHAVIOURS = {
-    FLINK_1_20: Behaviour(FLINK_1_20, json_floats_as_decimal=False, decimal_division_drops_wide_integers=True),
-    FLINK_2_2: Behaviour(FLINK_2_2, json_floats_as_decimal=True, decimal_division_drops_wide_integers=False),
+    FLINK_1_20: Behaviour(
+        FLINK_1_20,
+        json_floats_as_decimal=False,
+        decimal_division_drops_wide_integers=True,
+        try_cast_to_its_type_dropped=False,
+    ),
+    FLINK_2_2: Behaviour(
+        FLINK_2_2,
+        json_floats_as_decimal=True,
+        decimal_division_drops_wide_integers=False,
+        try_cast_to_its_type_dropped=True,
+    ),
 }
 
 

@@ -1129,7 +1129,10 @@ class Compiler:
             # AS STRING) AS DECIMAL(3, 3)) parses '0.10': seen in Flink 1.20.5).
             return recast(node.to)
         operand = self(node.this)
-        if type(node) is exp.Cast and operand.ftype == target:
+        dropped = type(node) is exp.Cast or (
+            isinstance(node, exp.TryCast) and self.behaviour.try_cast_to_its_type_dropped
+        )
+        if dropped and operand.ftype == target:
             return operand  # Calcite drops a CAST to the type the value has (a too long DECIMAL stays as it is)
         constant = self.constant(node.this)[0] or (folds(operand) and _reads_nothing(node.this))
         if operand.ftype.kind == "FLOAT" and target.kind in ("DOUBLE", "DECIMAL") and constant:
