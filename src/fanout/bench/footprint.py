@@ -61,6 +61,17 @@ def _functions(template: Path) -> dict[str, tuple[str, str]]:
     return out
 
 
+def _own_layers(template: Path) -> dict[str, list[str]]:
+    """Logical id -> the layers a function names itself (beyond the Globals' DomainLayer): the router's
+    RouterLayer."""
+    out: dict[str, list[str]] = {}
+    for logical, resource in load_template(template)["Resources"].items():
+        if resource.get("Type") == "AWS::Serverless::Function":
+            layers = resource["Properties"].get("Layers") or []
+            out[logical] = [str(layer["Ref"]) for layer in layers if isinstance(layer, dict) and "Ref" in layer]
+    return out
+
+
 def zipped_size(root: Path, skip: frozenset[Path] = frozenset()) -> tuple[int, int]:
     """(zip bytes, unzipped bytes) of the folder ``root`` as a deflated deployment zip, leaving out ``skip``."""
     buffer, raw = io.BytesIO(), 0
@@ -145,7 +156,11 @@ def run_footprint(root: Path, settings: FootprintSettings | None = None) -> dict
             slim_zip, slim_raw = zipped_size(layer.parent, provided_files(layer))
             result["domain_layer"] = {"zip_bytes": layer_zip, "unzipped_bytes": layer_raw}
             result["slim_layer"] = {"zip_bytes": slim_zip, "unzipped_bytes": slim_raw}
-            homes = {logical: [build / logical, layer] for logical in functions}
+            own = _own_layers(root / "template.yaml")
+            homes = {
+                logical: [build / logical, *(build / name / "python" for name in own.get(logical, [])), layer]
+                for logical in functions
+            }
         else:
             homes = {logical: [root / uri, root / "src"] for logical, (uri, _) in functions.items()}
         rows = []
