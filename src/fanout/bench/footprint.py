@@ -142,6 +142,17 @@ def sam_build(root: Path, sam: Path, build_dir: Path) -> str | None:
     return None
 
 
+def _opt(tmp: Path, logical: str, layers: list[Path]) -> Path:
+    """The function's /opt/python as Lambda makes it: its layers extracted into one folder, in order (the
+    DomainLayer, then the router's RouterLayer, whose ``fanout`` package merges into the first's)."""
+    if len(layers) == 1:
+        return layers[0]
+    opt = tmp / f"opt-{logical}" / "python"
+    for layer in layers:
+        shutil.copytree(layer, opt, dirs_exist_ok=True)
+    return opt
+
+
 def run_footprint(root: Path, settings: FootprintSettings | None = None) -> dict[str, Any]:
     """Build (unless told not to), size every package, time every handler's cold import."""
     s = settings or FootprintSettings()
@@ -157,10 +168,9 @@ def run_footprint(root: Path, settings: FootprintSettings | None = None) -> dict
             result["domain_layer"] = {"zip_bytes": layer_zip, "unzipped_bytes": layer_raw}
             result["slim_layer"] = {"zip_bytes": slim_zip, "unzipped_bytes": slim_raw}
             own = _own_layers(root / "template.yaml")
-            homes = {
-                logical: [build / logical, *(build / name / "python" for name in own.get(logical, [])), layer]
-                for logical in functions
-            }
+            homes = {logical: [build / logical, _opt(Path(tmp), logical, [layer, *(build / n / "python" for n in
+                                                                                    own.get(logical, []))])]
+                     for logical in functions}  # fmt: skip
         else:
             homes = {logical: [root / uri, root / "src"] for logical, (uri, _) in functions.items()}
         rows = []
