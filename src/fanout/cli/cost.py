@@ -169,7 +169,9 @@ def cost(
     router_batch_size: int = typer.Option(500, min=1, max=10_000, help="\\[RouterBatchSize]."),
     router_window: float = typer.Option(1.0, min=0, max=300, help="\\[RouterBatchingWindowSeconds]."),
     cpu_ms_per_1000: float = typer.Option(
-        50.0, min=0.001, help="Router CPU per 1,000 records of 100 bytes (fanout bench measures it)."
+        RouterLoad.model_fields["cpu_ms_per_1000"].default,
+        min=0.001,
+        help="Router CPU per 1,000 records of 100 bytes (fanout bench measures it).",
     ),
     gb_second: float = typer.Option(RouterPrices().gb_second, min=0, help="USD per Lambda GB-second."),
     lambda_requests_per_million: float = typer.Option(
