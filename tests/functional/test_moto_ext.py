@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -97,3 +98,59 @@ def test_lambda_invoke_runs_the_real_handler_and_maps_exceptions(cloud: Cloud, t
     boom = lam.invoke(FunctionName="boom", Payload="{}")
     assert boom["FunctionError"] == "Unhandled"
     assert json.loads(boom["Payload"].read())["errorType"] == "BoomError"
+
+
+def _settle(kda: Any, name: str, status: str) -> dict[str, Any]:
+    """The application's detail once it reaches ``status`` (the local transitions take under a second)."""
+    import time
+
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        detail: dict[str, Any] = kda.describe_application(ApplicationName=name)["ApplicationDetail"]
+        if detail["ApplicationStatus"] == status:
+            return detail
+        time.sleep(0.05)
+    raise AssertionError(f"{name} never reached {status}")
+
+
+def test_a_runtime_upgrade_moves_state_one_way_and_a_rollback_goes_back_to_the_last_1x_snapshot(cloud: Cloud) -> None:
+    # GIVEN a FLINK-1_20 application that ran once (one 1.20 snapshot)
+    kda = cloud.client("kinesisanalyticsv2")
+    kda.create_application(
+        ApplicationName="up",
+        RuntimeEnvironment="FLINK-1_20",
+        ServiceExecutionRole="arn:aws:iam::123456789012:role/r",
+        ApplicationConfiguration={"ApplicationSnapshotConfiguration": {"SnapshotsEnabled": True}},
+    )
+    skip = {"ApplicationRestoreConfiguration": {"ApplicationRestoreType": "SKIP_RESTORE_FROM_SNAPSHOT"}}
+    kda.start_application(ApplicationName="up", RunConfiguration=skip)
+    _settle(kda, "up", "RUNNING")
+    kda.stop_application(ApplicationName="up")
+    _settle(kda, "up", "READY")
+    # WHEN it is upgraded in place to FLINK-2_2, runs and stops again (a 2.2 snapshot)
+    kda.update_application(ApplicationName="up", CurrentApplicationVersionId=1, RuntimeEnvironmentUpdate="FLINK-2_2")
+    upgraded = _settle(kda, "up", "READY")
+    latest = {"ApplicationRestoreConfiguration": {"ApplicationRestoreType": "RESTORE_FROM_LATEST_SNAPSHOT"}}
+    kda.start_application(ApplicationName="up", RunConfiguration=latest)
+    _settle(kda, "up", "RUNNING")
+    kda.stop_application(ApplicationName="up")
+    _settle(kda, "up", "READY")
+    snapshots = kda.list_application_snapshots(ApplicationName="up")["SnapshotSummaries"]
+    # THEN the upgrade made a new version on 2.2, whose stop took a 2.2 snapshot
+    assert (upgraded["RuntimeEnvironment"], upgraded["ApplicationVersionId"]) == ("FLINK-2_2", 2)
+    assert sorted(s["RuntimeEnvironment"] for s in snapshots) == ["FLINK-1_20", "FLINK-2_2"]
+    # AND going back by UpdateApplication is refused: state moves one way
+    with pytest.raises(ClientError) as refused:
+        kda.update_application(
+            ApplicationName="up", CurrentApplicationVersionId=2, RuntimeEnvironmentUpdate="FLINK-1_20"
+        )
+    assert refused.value.response["Error"]["Code"] == "InvalidArgumentException"
+    # WHEN it is rolled back, and started from its latest snapshot
+    kda.rollback_application(ApplicationName="up", CurrentApplicationVersionId=2)
+    rolled = _settle(kda, "up", "READY")
+    kda.start_application(ApplicationName="up", RunConfiguration=latest)
+    _settle(kda, "up", "RUNNING")
+    # THEN it is on 1.20 again, a new version, restored from the last snapshot 1.20 can read
+    assert (rolled["RuntimeEnvironment"], rolled["ApplicationVersionId"]) == ("FLINK-1_20", 3)
+    app = cloud.flink.describe("up")
+    assert app.restored_from is not None and app.restored_from.runtime == "FLINK-1_20"

@@ -7,6 +7,7 @@ to capture the per-shard positions a snapshot holds.
 
 from __future__ import annotations
 
+import copy
 import secrets
 import threading
 import time
@@ -81,6 +82,12 @@ class LocalApplication:
     restore_type: str = ""
     restored_from: Snapshot | None = None
     pending: _Pending | None = None
+    previous: list[dict[str, Any]] = field(default_factory=list)  # the requests of earlier versions (rollback)
+
+    @property
+    def runtime(self) -> str:
+        """The RuntimeEnvironment it runs."""
+        return str(self.request.get("RuntimeEnvironment") or DEFAULT_RUNTIME)
 
     @property
     def configuration(self) -> dict[str, Any]:
@@ -319,30 +326,57 @@ class LocalFlink:
             )
             return op.operation_id
 
-    def update(self, name: str, current_version: int, update: dict[str, Any]) -> LocalApplication:
-        """UpdateApplication: code and properties; RUNNING goes UPDATING -> RUNNING."""
+    def update(
+        self, name: str, current_version: int, update: dict[str, Any], runtime: str | None = None
+    ) -> LocalApplication:
+        """UpdateApplication: code and properties, and the runtime (RuntimeEnvironmentUpdate, upgrades only: state
+        moves one way, from 1.x to 2.x); RUNNING goes UPDATING -> RUNNING."""
         with self._lock:
             self.faults.raise_for("UpdateApplication")
             app = self._get(name)
-            if current_version != app.version_id:
+            self._check_version(app, current_version)
+            if runtime is not None and _major(runtime) < _major(app.runtime):
                 raise LocalServiceError(
-                    "ConcurrentModificationException",
-                    f"CurrentApplicationVersionId {current_version} is not the current version {app.version_id}",
+                    "InvalidArgumentException",
+                    f"cannot update {app.runtime} to {runtime}: state moves one way; use RollbackApplication",
                 )
-            if app.status not in {ApplicationStatus.READY, ApplicationStatus.RUNNING}:
-                raise LocalServiceError("ResourceInUseException", f"Application {name} is in {app.status} status")
+            app.previous.append(copy.deepcopy(app.request))
             _apply_update(app, update)
-            app.version_id += 1
-            if app.status == ApplicationStatus.RUNNING:
-                op = self._operation(app, "UpdateApplication")
-                self._transition(
-                    app,
-                    ApplicationStatus.UPDATING,
-                    ApplicationStatus.RUNNING,
-                    self.delays.update,
-                    operation_id=op.operation_id,
-                )
+            if runtime is not None:
+                app.request["RuntimeEnvironment"] = runtime
+            self._new_version(app, "UpdateApplication", ApplicationStatus.UPDATING)
             return app
+
+    def rollback(self, name: str, current_version: int) -> LocalApplication:
+        """RollbackApplication: back to the previous version's configuration and runtime (from READY or RUNNING);
+        a start after going back from 2.x to 1.x restores the last snapshot 1.x can read."""
+        with self._lock:
+            self.faults.raise_for("RollbackApplication")
+            app = self._get(name)
+            self._check_version(app, current_version)
+            if not app.previous:
+                raise LocalServiceError("InvalidArgumentException", f"Application {name} has no version to go back to")
+            app.request = app.previous.pop()
+            app.updated = datetime.now(UTC)
+            self._new_version(app, "RollbackApplication", ApplicationStatus.ROLLING_BACK)
+            return app
+
+    def _new_version(self, app: LocalApplication, operation: str, via: str) -> None:
+        """One more version; a RUNNING application goes through ``via`` (UPDATING, ROLLING_BACK) back to RUNNING."""
+        app.version_id += 1
+        if app.status == ApplicationStatus.RUNNING:
+            op = self._operation(app, operation)
+            self._transition(app, via, ApplicationStatus.RUNNING, self.delays.update, operation_id=op.operation_id)
+
+    @staticmethod
+    def _check_version(app: LocalApplication, current_version: int) -> None:
+        if current_version != app.version_id:
+            raise LocalServiceError(
+                "ConcurrentModificationException",
+                f"CurrentApplicationVersionId {current_version} is not the current version {app.version_id}",
+            )
+        if app.status not in {ApplicationStatus.READY, ApplicationStatus.RUNNING}:
+            raise LocalServiceError("ResourceInUseException", f"Application {app.name} is in {app.status} status")
 
     def delete(self, name: str, create_timestamp: datetime) -> None:
         """DeleteApplication: needs the CreateTimestamp; READY or RUNNING -> DELETING -> gone."""
@@ -396,16 +430,31 @@ def _restore_point(app: LocalApplication, restore: str, snapshot_name: str | Non
     """The snapshot a start restores from, checked as StartApplication checks it."""
     if restore == "SKIP_RESTORE_FROM_SNAPSHOT":
         return None
+    readable = [snap for snap in app.snapshots if _major(snap.runtime) <= _major(app.runtime)]
     if restore == "RESTORE_FROM_LATEST_SNAPSHOT":
-        return app.snapshots[-1] if app.snapshots else None
+        return readable[-1] if readable else None  # 1.x cannot read a 2.x snapshot: the last one it can
     if restore != "RESTORE_FROM_CUSTOM_SNAPSHOT":
         raise LocalServiceError("InvalidArgumentException", f"unknown ApplicationRestoreType {restore}")
     if not snapshot_name:
         raise LocalServiceError("InvalidArgumentException", "RESTORE_FROM_CUSTOM_SNAPSHOT needs a SnapshotName")
     for snap in app.snapshots:
         if snap.name == snapshot_name:
+            if snap not in readable:
+                raise LocalServiceError(
+                    "InvalidArgumentException",
+                    f"Snapshot {snapshot_name} of {snap.runtime} cannot restore to {app.runtime}",
+                )
             return snap
     raise LocalServiceError("ResourceNotFoundException", f"Snapshot {snapshot_name} not found for {app.name}")
+
+
+def _major(runtime: str) -> tuple[int, int]:
+    """(major, minor) of a RuntimeEnvironment such as FLINK-1_20; (0, 0) for one that names no Flink version."""
+    try:
+        major, minor = runtime.split("-", 1)[1].split("_")
+        return int(major), int(minor)
+    except (IndexError, ValueError):
+        return 0, 0
 
 
 def _apply_update(app: LocalApplication, update: dict[str, Any]) -> None:

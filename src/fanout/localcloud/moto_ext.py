@@ -238,8 +238,15 @@ def _update_application(resp: Any) -> str:
         p["ApplicationName"],
         int(p.get("CurrentApplicationVersionId", 0)),
         p.get("ApplicationConfigurationUpdate") or {},
+        p.get("RuntimeEnvironmentUpdate"),
     )
     return json.dumps({"ApplicationDetail": application_detail(app), "OperationId": "update"})
+
+
+def _rollback_application(resp: Any) -> str:
+    p = _params(resp)
+    app = _flink(resp).rollback(p["ApplicationName"], int(p.get("CurrentApplicationVersionId", 0)))
+    return json.dumps({"ApplicationDetail": application_detail(app), "OperationId": "rollback"})
 
 
 def _delete_application(resp: Any) -> str:
@@ -304,6 +311,7 @@ _ACTIONS: Mapping[str, Callable[[Any], str]] = MappingProxyType(
         "start_application": _start_application,
         "stop_application": _stop_application,
         "update_application": _update_application,
+        "rollback_application": _rollback_application,
         "delete_application": _delete_application,
         "describe_application_operation": _describe_application_operation,
         "list_application_operations": _list_application_operations,
