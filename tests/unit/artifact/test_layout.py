@@ -19,7 +19,7 @@ from fanout.artifact import (
     find_project_root,
     zip_bytes,
 )
-from fanout.artifact.connector import default_cache_dir, default_repository
+from fanout.artifact.connector import connector_for, default_cache_dir, default_repository
 from fanout.artifact.layout import SHIPPED_MODULES, jar_entry
 from fanout.lifecycle.spec import ApplicationSpec
 from fanout.localcloud.project import stand_in_artifact
@@ -36,9 +36,18 @@ def test_connector_url_follows_maven_layout() -> None:
     )
 
 
-def test_connector_jar_entry_is_the_jarfile_the_lifecycle_configures() -> None:
-    # THEN the run option `jarfile` the application is created with names the jar the zip holds
-    assert jar_entry(Path(CONNECTOR.file_name)) == ApplicationSpec.model_fields["jar_file"].default
+@pytest.mark.parametrize("runtime", ["FLINK-1_20", "FLINK-2_2"])
+def test_connector_jar_entry_is_the_jarfile_the_lifecycle_configures(runtime: str) -> None:
+    # GIVEN the application spec of a runtime
+    spec = ApplicationSpec(
+        application_name="app",
+        runtime=runtime,
+        service_role_arn="arn:aws:iam::123456789012:role/flink",
+        artifact_bucket="bucket",
+        artifact_key="app.zip",
+    )
+    # THEN the run option `jarfile` it is created with names the jar the zip of that runtime holds
+    assert jar_entry(Path(connector_for(runtime).file_name)) == spec.jar_file
 
 
 def test_default_repository_flag_beats_env_beats_maven_central() -> None:
