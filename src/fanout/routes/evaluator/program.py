@@ -205,9 +205,15 @@ class Program:
         env.extend([UNSET] * (self.slots - 2))
         rows = []
         source = env[SOURCE]
-        for route in self.routes:
+        for position, route in enumerate(self.routes):
             if isinstance(source, RawText):
-                source.decoded = False  # each sink's operator gets its own copy of the record (bytes only)
+                # each sink's operator gets its own copy of the record (bytes only) and computes its own view
+                # columns and conditions, so what decodes its copy runs again (seen in Flink 1.20.5: with a
+                # second sink routed first, LOWER(p) of invalid UTF-8 under a view's WHERE that decodes p was
+                # still U+FFFD); only invalid UTF-8 (a RawText) can tell, so valid text keeps the shared values
+                source.decoded = False
+                if position:
+                    env[SOURCE + 1 :] = [UNSET] * (self.slots - SOURCE - 1)
             if route.keep(env) is True:
                 rows.append((route.sink, route.write(env)))
         return rows, env[0].get(ORDER_DEPENDENT)
