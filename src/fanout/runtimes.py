@@ -34,6 +34,8 @@ CONNECTOR_VERSIONS = {
     FLINK_2_2: "6.0.1-2.0",
 }
 """The Kinesis connector's version by runtime (fanout.artifact.connector fetches and pins the jar)."""
+RUNTIME_METADATA = "flink-runtime"
+"""The artifact object's S3 user metadata key that names the runtime whose connector jar the zip ships."""
 RESTART_METRICS = {FLINK_1_20: "fullRestarts", FLINK_2_2: "numRestarts"}
 """The job-restart count Managed Flink publishes (AWS/KinesisAnalytics, dimension Application): 2.2 removed
 fullRestarts, and its guide says to use numRestarts."""
@@ -49,6 +51,22 @@ def check_runtime(value: str) -> str:
 def connector_jar_name(runtime: str) -> str:
     """The connector jar's file name for ``runtime``, as the artifact ships it in ``lib/``."""
     return f"{CONNECTOR_ARTIFACT}-{CONNECTOR_VERSIONS[check_runtime(runtime)]}.jar"
+
+
+def runtime_version(runtime: str) -> tuple[int, int]:
+    """(major, minor) of a RuntimeEnvironment such as ``FLINK-1_20``; (0, 0) for one that names no Flink version."""
+    try:
+        major, minor = runtime.split("-", 1)[1].split("_")
+        return int(major), int(minor)
+    except (IndexError, ValueError):
+        return 0, 0
+
+
+def runtime_of_jar(file_name: str) -> str | None:
+    """The runtime whose connector jar ``file_name`` is (``lib/`` or any folder before it is ignored); None for
+    any other jar."""
+    name = file_name.rsplit("/", 1)[-1]
+    return next((runtime for runtime in RUNTIMES if connector_jar_name(runtime) == name), None)
 
 
 def resolve_runtime(

@@ -39,9 +39,12 @@ from fanout.artifact import (
     upload_artifact,
 )
 from fanout.artifact.connector import fetch_jar
+from fanout.artifact.exceptions import ArtifactContentError, StandInArtifactError
+from fanout.artifact.inspect import stand_in_zip
 from fanout.artifact.layout import SHIPPED_MODULES
 from fanout.exceptions import UnsupportedRuntimeError
 from fanout.lifecycle.position import UNUSED_TIMESTAMP
+from fanout.runtimes import FLINK_1_20, FLINK_2_2
 from tests.conftest import Cloud
 from tests.support import ROOT
 
@@ -260,9 +263,34 @@ def test_upload_artifact_each_upload_is_a_new_object_version(cloud: Cloud, tmp_p
 
 def test_upload_artifact_missing_bucket_is_an_upload_error(cloud: Cloud, tmp_path: Path) -> None:
     zip_path = tmp_path / "a.zip"
-    zip_path.write_bytes(b"PK")
+    zip_path.write_bytes(stand_in_zip({"main.py": b""}, FLINK_1_20))
     with pytest.raises(ArtifactUploadError, match="'nope' does not exist"):
+        upload_artifact(cloud.client("s3"), zip_path, "nope", "key.zip", allow_stand_in=True)
+
+
+def test_upload_artifact_refuses_a_file_that_is_no_zip(cloud: Cloud, tmp_path: Path) -> None:
+    # GIVEN a file that only starts like a zip WHEN uploaded THEN a named error says what it is, before any upload
+    zip_path = tmp_path / "a.zip"
+    zip_path.write_bytes(b"PK")
+    with pytest.raises(ArtifactContentError, match="not a zip file"):
         upload_artifact(cloud.client("s3"), zip_path, "nope", "key.zip")
+
+
+def test_upload_artifact_checks_the_runtime_and_refuses_a_stand_in_jar_for_aws(cloud: Cloud, tmp_path: Path) -> None:
+    s3 = cloud.client("s3")
+    s3.create_bucket(Bucket="artifacts")
+    zip_path = tmp_path / "a.zip"
+    zip_path.write_bytes(stand_in_zip({"main.py": b""}, FLINK_2_2))
+    # WHEN a 2.2 zip is uploaded as a 1.20 one THEN the content wins: a named error, nothing uploaded
+    with pytest.raises(ArtifactContentError, match="ships the connector jar of FLINK-2_2"):
+        upload_artifact(s3, zip_path, "artifacts", "a.zip", FLINK_1_20, allow_stand_in=True)
+    # WHEN its stand-in jar would go to AWS THEN it is refused
+    with pytest.raises(StandInArtifactError, match="stand-in connector jar"):
+        upload_artifact(s3, zip_path, "artifacts", "a.zip")
+    assert "Contents" not in s3.list_objects_v2(Bucket="artifacts")
+    # WHEN it goes to a local cloud THEN the metadata names the runtime read from the zip
+    upload_artifact(s3, zip_path, "artifacts", "a.zip", allow_stand_in=True)
+    assert s3.head_object(Bucket="artifacts", Key="a.zip")["Metadata"]["flink-runtime"] == FLINK_2_2
 
 
 def test_cli_publish_builds_uploads_and_prints_the_version(

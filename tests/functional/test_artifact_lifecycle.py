@@ -13,10 +13,13 @@ from typing import Any
 import pytest
 
 from fanout.artifact import artifact_entries, upload_artifact
+from fanout.artifact.inspect import stand_in_zip
 from fanout.artifact.layout import write_zip
+from fanout.lifecycle.exceptions import ArtifactRuntimeMismatchError, RuntimeDowngradeError
 from fanout.lifecycle.service import ensure_application, start_application, stop_application
 from fanout.lifecycle.spec import ApplicationSpec
 from fanout.localcloud.deploy import LocalDeployment
+from fanout.runtimes import FLINK_1_20, FLINK_2_2, RUNTIME_METADATA
 from tests.conftest import Cloud
 from tests.support import ROOT
 
@@ -100,3 +103,59 @@ def test_ensure_new_version_while_running_is_deferred_until_ready(
     # THEN it moves to v2
     assert ensure_application(kda, s3, spec)["action"] == "updated"
     assert running_code(cloud, spec)["ObjectVersion"] == v2
+
+
+def publish_for(cloud: Cloud, spec: ApplicationSpec, runtime: str) -> str:
+    """Upload an artifact that ships ``runtime``'s (stand-in) connector jar; its S3 version."""
+    files = {name: path.read_bytes() for name, path in artifact_entries(ROOT).items()}
+    response = cloud.client("s3").put_object(
+        Bucket=spec.artifact_bucket,
+        Key=spec.artifact_key,
+        Body=stand_in_zip(files, runtime),
+        Metadata={RUNTIME_METADATA: runtime},
+    )
+    return str(response["VersionId"])
+
+
+def test_ensure_upgrades_a_ready_application_when_the_stack_runtime_moves_to_2_2(
+    cloud: Cloud, spec: ApplicationSpec
+) -> None:
+    kda, s3 = cloud.client("kinesisanalyticsv2"), cloud.client("s3")
+    # GIVEN an application created on 1.20 and stopped with a snapshot
+    publish_for(cloud, spec, FLINK_1_20)
+    assert ensure_application(kda, s3, spec)["action"] == "created"
+    start_application(kda, spec.application_name)
+    wait_for_status(cloud, spec.application_name, "RUNNING")
+    stop_application(kda, spec.application_name)
+    wait_for_status(cloud, spec.application_name, "READY")
+    # WHEN the stack is deployed with FlinkRuntime=FLINK-2_2 but the 2.2 artifact is not published yet
+    upgraded_spec = spec.model_copy(update={"runtime": FLINK_2_2, "jar_file": ""})
+    upgraded_spec = ApplicationSpec.model_validate(upgraded_spec.model_dump())
+    # THEN the create step refuses, naming what to publish, and changes nothing
+    with pytest.raises(ArtifactRuntimeMismatchError, match="fanout artifact publish --runtime FLINK-2_2"):
+        ensure_application(kda, s3, upgraded_spec)
+    assert cloud.flink.describe(spec.application_name).runtime == FLINK_1_20
+    # WHEN the 2.2 artifact is published and the create step runs
+    v22 = publish_for(cloud, spec, FLINK_2_2)
+    result = ensure_application(kda, s3, upgraded_spec)
+    # THEN the READY application is upgraded in place: runtime, code and jarfile, keeping its snapshot
+    assert result["action"] == "upgraded" and result["status"] == "READY"
+    app = cloud.flink.describe(spec.application_name)
+    assert app.runtime == FLINK_2_2 and running_code(cloud, spec)["ObjectVersion"] == v22
+    assert app.property_groups()["kinesis.analytics.flink.run.options"]["jarfile"].endswith("6.0.1-2.0.jar")
+    assert [snap.runtime for snap in app.snapshots] == [FLINK_1_20]
+    # AND the next start restores the 1.20 snapshot on 2.2
+    start_application(kda, spec.application_name)
+    assert app.restored_from is not None and app.restored_from.runtime == FLINK_1_20
+    # AND the stack set back to 1.20 is refused: state moves one way
+    with pytest.raises(RuntimeDowngradeError, match="fanout app rollback"):
+        ensure_application(kda, s3, spec)
+
+
+def test_ensure_refuses_an_artifact_built_for_another_runtime(cloud: Cloud, spec: ApplicationSpec) -> None:
+    # GIVEN a 1.20 stack and an artifact whose connector is 2.2's
+    publish_for(cloud, spec, FLINK_2_2)
+    # WHEN the create step runs THEN it creates nothing and says which artifact to publish
+    with pytest.raises(ArtifactRuntimeMismatchError, match="ships the connector of FLINK-2_2"):
+        ensure_application(cloud.client("kinesisanalyticsv2"), cloud.client("s3"), spec)
+    assert cloud.flink.applications() == []

@@ -7,6 +7,7 @@ Example:
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,13 +16,12 @@ from botocore.exceptions import ClientError
 
 from fanout import aws_errors
 from fanout.artifact.connector import MavenJar, Opener, connector_for, fetch_jar, file_digest, open_url
-from fanout.artifact.exceptions import ArtifactUploadError
+from fanout.artifact.exceptions import ArtifactContentError, ArtifactUploadError, StandInArtifactError
+from fanout.artifact.inspect import artifact_runtime, stand_in_jar
 from fanout.artifact.layout import artifact_entries, find_project_root, jar_entry, write_zip
-from fanout.runtimes import DEFAULT_RUNTIME
+from fanout.runtimes import DEFAULT_RUNTIME, RUNTIME_METADATA, connector_jar_name
 
 DEFAULT_OUT = Path("dist") / "fanout-flink.zip"
-RUNTIME_METADATA = "flink-runtime"
-"""The artifact object's user metadata key that names the runtime its connector jar is for."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class BuildResult:
     sha256: str
     jar_sha256: str = ""
     runtime: str = DEFAULT_RUNTIME
+    stand_in: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,12 +57,16 @@ def build_artifact(
     repository: str | None = None,
     cache_dir: Path | None = None,
     opener: Opener = open_url,
+    stand_in: bool = False,
 ) -> BuildResult:
     """Fetch and verify the connector jar of ``runtime`` (or ``jar``), then write ``main.py``, the SQL, the shipped
-    modules and ``lib/<jar>``."""
-    jar = jar or connector_for(runtime)
+    modules and ``lib/<jar>``. ``stand_in``: no download, a stand-in jar of the same name (offline only: the
+    upload to AWS refuses it)."""
     entries = artifact_entries(find_project_root(root))
-    jar_path = fetch_jar(jar, repository=repository, cache_dir=cache_dir, opener=opener)
+    if stand_in:
+        jar_path = _stand_in_file(runtime)
+    else:
+        jar_path = fetch_jar(jar or connector_for(runtime), repository=repository, cache_dir=cache_dir, opener=opener)
     entries[jar_entry(jar_path)] = jar_path
     write_zip(entries, out)
     return BuildResult(
@@ -72,18 +77,48 @@ def build_artifact(
         sha256=file_digest(out, "sha256"),
         jar_sha256=file_digest(jar_path, "sha256"),
         runtime=runtime,
+        stand_in=stand_in,
     )
 
 
-def upload_artifact(s3: Any, path: Path, bucket: str, key: str, runtime: str | None = None) -> UploadResult:
+def _stand_in_file(runtime: str) -> Path:
+    """The stand-in jar of ``runtime``, written under the temporary folder with the real jar's name."""
+    folder = Path(tempfile.mkdtemp(prefix="fanout-stand-in-"))
+    path = folder / connector_jar_name(runtime)
+    path.write_bytes(stand_in_jar(runtime))
+    return path
+
+
+def upload_artifact(
+    s3: Any,
+    path: Path,
+    bucket: str,
+    key: str,
+    runtime: str | None = None,
+    *,
+    allow_stand_in: bool = False,
+) -> UploadResult:
     """Upload the zip to ``s3://bucket/key`` and return the new object version.
 
     The lifecycle's create/update step pins the application to that version, and moves a READY
-    application to a newer one with UpdateApplication. ``runtime``, when known, is kept in the object's
-    metadata (``flink-runtime``): the runtime whose connector the zip carries.
+    application to a newer one with UpdateApplication. The runtime whose connector the zip carries is read from
+    the zip and kept in the object's metadata (``flink-runtime``); ``runtime``, when given, must be that one.
+    A stand-in jar goes only where ``allow_stand_in`` (a local endpoint): StandInArtifactError otherwise.
     """
     sha256 = file_digest(path, "sha256")
-    metadata = {"sha256": sha256, **({RUNTIME_METADATA: runtime} if runtime else {})}
+    contents = artifact_runtime(path.read_bytes())
+    if runtime is not None and contents.runtime not in (None, runtime):
+        raise ArtifactContentError(
+            f"{path} ships the connector jar of {contents.runtime} ({contents.jar}), not of {runtime}: "
+            f"build it with `fanout artifact build --runtime {runtime}`"
+        )
+    if contents.stand_in and not allow_stand_in:
+        raise StandInArtifactError(
+            f"{path} ships a stand-in connector jar ({contents.jar}), made for the offline cloud: on AWS the job "
+            "would fail to start; build it with `fanout artifact build` (it downloads the real jar)"
+        )
+    shipped = contents.runtime or runtime
+    metadata = {"sha256": sha256, **({RUNTIME_METADATA: shipped} if shipped else {})}
     try:
         with path.open("rb") as body:
             response = s3.put_object(

@@ -31,3 +31,15 @@ class ChecksumMismatchError(ArtifactError):
 
 class ArtifactUploadError(ArtifactError):
     """The artifact bucket does not exist or the upload was refused."""
+
+
+class ArtifactContentError(ArtifactError):
+    """The artifact is not a zip, or ships connector jars for more than one runtime."""
+
+
+class ArtifactObjectMissingError(ArtifactError):
+    """The artifact object (or the version asked for) is not in the bucket."""
+
+
+class StandInArtifactError(ArtifactError):
+    """A stand-in connector jar (offline builds) was about to go to AWS, where the job would fail to start."""

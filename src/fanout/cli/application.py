@@ -1,4 +1,4 @@
-"""`fanout app status|create|start|stop|delete|toggle`: the Flink application, by the lifecycle's own code.
+"""`fanout app status|create|start|stop|delete|toggle|upgrade|rollback`: the Flink application, by the lifecycle.
 
 Every command calls the same domain functions as the state machine's Lambdas (`fanout.lifecycle`);
 this module only resolves the resources, renders, and waits with a spinner when asked to (`--wait`).
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +18,7 @@ from rich.table import Table
 
 from fanout.cli.common import Aws, EndpointOption, ProfileOption, RegionOption, StackOption
 from fanout.cost import Prices, accrued_cost, kpus
-from fanout.exceptions import ConfigurationError
+from fanout.exceptions import ConfigurationError, UnsupportedRuntimeError
 from fanout.lifecycle import (
     Target,
     delete_application,
@@ -31,6 +32,15 @@ from fanout.lifecycle.overview import ApplicationOverview, application_overview,
 from fanout.lifecycle.spec import spec_from_function
 from fanout.lifecycle.status import UNHANDLED_STATUSES, ApplicationStatus
 from fanout.lifecycle.transitions import follow_transition
+from fanout.runtimes import RUNTIMES, check_runtime
+from fanout.upgrade import (
+    UpgradeClients,
+    UpgradeOptions,
+    UpgradePlan,
+    plan_upgrade,
+    rollback_application,
+    upgrade_application,
+)
 
 console = Console(soft_wrap=True)
 
@@ -169,7 +179,7 @@ def _report(name: str, result: dict[str, Any], done: str) -> None:
 
 
 group = typer.Typer(
-    help="The Flink application: status, create, start, stop, delete, toggle (same code as the lifecycle).",
+    help="The Flink application: status, create, start, stop, delete, toggle, upgrade, rollback (lifecycle code).",
     no_args_is_help=True,
 )
 
@@ -349,6 +359,123 @@ def toggle(
         target = Target.READY
     if wait:
         _wait(kda, name, target, result, timeout, poll)
+
+
+@group.command("upgrade")
+def upgrade(
+    runtime: str = typer.Option(..., "--runtime", help=f"The runtime to move to: {', '.join(RUNTIMES)}."),
+    stack: str | None = StackOption,
+    application: str | None = ApplicationOption,
+    artifact_version: str | None = typer.Option(
+        None, "--artifact-version", help="The artifact's S3 object version to run \\[default: its newest]."
+    ),
+    watch: float = typer.Option(
+        120.0, "--watch", min=0, help="Seconds to watch the upgraded job's restart count before calling it done."
+    ),
+    rollback: bool = typer.Option(
+        True, "--rollback/--no-rollback", help="Roll back with RollbackApplication when the upgraded job does not run."
+    ),
+    check_only: bool = typer.Option(False, "--check", help="Only run the checks and print the plan; change nothing."),
+    timeout: float = TimeoutOption,
+    poll: float = PollOption,
+    topic: str | None = typer.Option(
+        None, "--topic-arn", help="SNS topic told of a rollback \\[default: the stack's FailureTopicArn output]."
+    ),
+    region: str | None = RegionOption,
+    profile: str | None = ProfileOption,
+    endpoint_url: str | None = EndpointOption,
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Move the application to a newer Flink runtime in place (UpdateApplication), keeping its state.
+
+    First it checks, changing nothing: the runtime is newer (state moves one way, 1.x to 2.x), the application
+    is READY or RUNNING with snapshots on, its Kinesis connector state restores on 2.x, and the artifact ships the
+    new runtime's connector (publish it first: `fanout artifact publish --runtime FLINK-2_2`). A RUNNING
+    application then gets a snapshot, goes UPDATING and back to RUNNING, and its job is watched (--watch seconds,
+    numRestarts on 2.2). If the job does not run, RollbackApplication puts back the previous runtime and code, from
+    the snapshot, the stack's FailureTopic is told, and the command exits 13. A READY application is upgraded
+    and stays READY: its next start runs the new runtime.
+
+    Example: fanout app upgrade --runtime FLINK-2_2 --watch 300
+    """
+    try:
+        target = check_runtime(runtime)
+    except UnsupportedRuntimeError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--runtime") from exc
+    aws = Aws(stack=stack, region=region, profile=profile, endpoint_url=endpoint_url)
+    resources = aws.resources({"ApplicationName": application, "FailureTopicArn": topic}, needed=("ApplicationName",))
+    name = resources.get("ApplicationName", "--application")
+    clients = UpgradeClients(aws.client("kinesisanalyticsv2"), aws.client("s3"), aws.client("cloudwatch"))
+    plan = plan_upgrade(clients.kda, clients.s3, name, target, artifact_version=artifact_version)
+    if check_only or plan.noop:
+        _print_plan(plan, as_json)
+        return
+    topic_arn = resources.optional("FailureTopicArn")
+    options = UpgradeOptions(
+        watch_seconds=watch, timeout_seconds=timeout, poll_seconds=poll, rollback=rollback, notify_topic_arn=topic_arn
+    )
+    if topic_arn:
+        clients = replace(clients, sns=aws.client("sns"))
+    say = None if as_json else (lambda text: console.print(f"[dim]·[/] {text}", highlight=False))
+    report = upgrade_application(clients, plan, options, say)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        console.print(f"[green]✔[/] {name}: {report.outcome}, {plan.from_runtime} → {plan.to_runtime}")
+
+
+def _print_plan(plan: UpgradePlan, as_json: bool) -> None:
+    doc = {
+        "application": plan.application,
+        "fromRuntime": plan.from_runtime,
+        "toRuntime": plan.to_runtime,
+        "status": plan.status,
+        "versionId": plan.version_id,
+        "artifactVersion": plan.artifact_version,
+        "jarFile": plan.jar_file,
+        "restoreSnapshot": plan.restore_snapshot,
+        "noop": plan.noop,
+    }
+    if as_json:
+        typer.echo(json.dumps(doc, indent=2))
+    elif plan.noop:
+        console.print(f"{plan.application} already runs {plan.to_runtime}: nothing to do")
+    else:
+        snapshot = "a new snapshot" if plan.status == ApplicationStatus.RUNNING else plan.restore_snapshot or "none"
+        console.print(
+            f"[green]✔[/] checks passed: {plan.application} ({plan.status}) can move {plan.from_runtime} → "
+            f"{plan.to_runtime} with artifact version {plan.artifact_version} ({plan.jar_file}); "
+            f"state from: {snapshot}",
+            highlight=False,
+        )
+
+
+@group.command("rollback")
+def rollback_command(
+    stack: str | None = StackOption,
+    application: str | None = ApplicationOption,
+    wait: bool = WaitOption,
+    timeout: float = TimeoutOption,
+    poll: float = PollOption,
+    region: str | None = RegionOption,
+    profile: str | None = ProfileOption,
+    endpoint_url: str | None = EndpointOption,
+) -> None:
+    """Go back to the previous application version (RollbackApplication): its runtime, code and configuration.
+
+    From READY, RUNNING, or an UPDATING that does not end. A running application restarts from the last
+    snapshot its runtime can read (1.x cannot read a 2.x snapshot).
+
+    Example: fanout app rollback --wait
+    """
+    aws, name = _target(stack, region, profile, endpoint_url, application)
+    kda = aws.client("kinesisanalyticsv2")
+    result = rollback_application(kda, name)
+    console.print(
+        f"{name}: rollback requested; now {result['status']} on {result['runtime']} (version {result['versionId']})"
+    )
+    if wait and result["status"] != ApplicationStatus.READY:
+        _wait(kda, name, Target.RUNNING, result, timeout, poll)
 
 
 def register(app: typer.Typer) -> None:

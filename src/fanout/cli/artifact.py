@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import typer
 from rich.console import Console
@@ -31,6 +32,12 @@ JsonOption = typer.Option(False, "--json", help="Print the result as JSON.")
 BucketOption = typer.Option(None, "--bucket", help="Artifact bucket (default: the stack's ArtifactBucketName).")
 KeyOption = typer.Option(None, "--key", help="Object key (default: the stack's ArtifactKey).")
 ZipOption = typer.Option(None, "--zip", exists=True, dir_okay=False, help="Upload this zip instead of building one.")
+StandInOption = typer.Option(
+    False,
+    "--stand-in",
+    help="Offline: ship a stand-in connector jar of the same name instead of downloading it (publish refuses it "
+    "unless the endpoint is a local cloud).",
+)
 RuntimeOption = typer.Option(
     None,
     "--runtime",
@@ -48,9 +55,17 @@ def _runtime(value: str | None) -> str:
 
 
 def _build(
-    out: Path, repository: str | None, cache_dir: Path | None, project: Path | None, runtime: str
+    out: Path, repository: str | None, cache_dir: Path | None, project: Path | None, runtime: str, stand_in: bool
 ) -> BuildResult:
-    return build_artifact(out, root=project, runtime=runtime, repository=repository, cache_dir=cache_dir)
+    return build_artifact(
+        out, root=project, runtime=runtime, repository=repository, cache_dir=cache_dir, stand_in=stand_in
+    )
+
+
+def _on_aws(client: Any) -> bool:
+    """Whether ``client`` talks to AWS itself (an amazonaws.com endpoint), not to a local cloud."""
+    host = urlparse(str(client.meta.endpoint_url)).hostname or ""
+    return host.endswith((".amazonaws.com", ".amazonaws.com.cn", ".api.aws"))
 
 
 def _summary(result: BuildResult) -> dict[str, Any]:
@@ -62,6 +77,7 @@ def _summary(result: BuildResult) -> dict[str, Any]:
         "jarSha1": result.jar_sha1,
         "jarSha256": result.jar_sha256,
         "runtime": result.runtime,
+        "standIn": result.stand_in,
     }
 
 
@@ -69,6 +85,8 @@ def _print_build(result: BuildResult) -> None:
     console.print(f"built [bold]{result.path}[/] (sha256 {result.sha256})", highlight=False)
     console.print("\n".join(f"  {name}" for name in result.entries), highlight=False)
     pin = "" if connector_for(result.runtime).sha256 else " (check it, then pin it in fanout/artifact/connector.py)"
+    if result.stand_in:
+        pin = " [yellow](a stand-in for the offline cloud: publishing it to AWS is refused)[/]"
     console.print(
         f"[dim]{result.runtime} · {result.jar}: sha1 {result.jar_sha1} · sha256 {result.jar_sha256}{pin}[/]",
         highlight=False,
@@ -86,6 +104,7 @@ def register(app: typer.Typer) -> None:
         cache_dir: Path | None = CacheOption,
         project: Path | None = ProjectOption,
         runtime: str | None = RuntimeOption,
+        stand_in: bool = StandInOption,
         as_json: bool = JsonOption,
     ) -> None:
         """Build the zip: main.py at the root, the SQL, and lib/ with the runtime's pinned Kinesis connector jar.
@@ -94,7 +113,7 @@ def register(app: typer.Typer) -> None:
 
         Example: fanout artifact build --out dist/fanout-flink.zip --runtime FLINK-2_2
         """
-        result = _build(out, repository, cache_dir, project, _runtime(runtime))
+        result = _build(out, repository, cache_dir, project, _runtime(runtime), stand_in)
         if as_json:
             typer.echo(json.dumps(_summary(result)))
         else:
@@ -114,11 +133,13 @@ def register(app: typer.Typer) -> None:
         cache_dir: Path | None = CacheOption,
         project: Path | None = ProjectOption,
         runtime: str | None = RuntimeOption,
+        stand_in: bool = StandInOption,
         as_json: bool = JsonOption,
     ) -> None:
         """Build the zip (or take --zip) and upload it to the stack's artifact bucket; prints the S3 version.
 
-        The next lifecycle window moves the application to that version (UpdateApplication while READY).
+        The next lifecycle window moves the application to that version (UpdateApplication while READY). The
+        object's metadata names the runtime whose connector jar the zip ships (read from the zip).
 
         Example: fanout artifact publish --stack kinesis-fanout
         """
@@ -129,9 +150,17 @@ def register(app: typer.Typer) -> None:
         target_bucket = resources.get("ArtifactBucketName", "--bucket")
         target_key = resources.get("ArtifactKey", "--key")
         chosen = _runtime(runtime or resources.optional("FlinkRuntime"))
-        built = None if zip_file else _build(out, repository, cache_dir, project, chosen)
+        built = None if zip_file else _build(out, repository, cache_dir, project, chosen, stand_in)
         path = zip_file or out
-        uploaded = upload_artifact(aws.client("s3"), path, target_bucket, target_key, None if zip_file else chosen)
+        s3 = aws.client("s3")
+        uploaded = upload_artifact(
+            s3,
+            path,
+            target_bucket,
+            target_key,
+            chosen if built or runtime else None,
+            allow_stand_in=not _on_aws(s3),
+        )
         if as_json:
             typer.echo(
                 json.dumps(

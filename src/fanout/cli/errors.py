@@ -27,9 +27,12 @@ from fanout.lifecycle.exceptions import (
     ApplicationBusyError,
     ApplicationNotFoundError,
     OperationFailedError,
+    RuntimeDowngradeError,
     ThrottledError,
     TransitionTimedOutError,
     UnexpectedApplicationStatusError,
+    UpgradeCheckError,
+    UpgradeRolledBackError,
 )
 from fanout.producer.exceptions import EndpointUnreachableError
 from fanout.stack.exceptions import StackError
@@ -144,6 +147,17 @@ def _lifecycle_error(exc: FanoutError) -> Failure | None:
         return Failure(ExitCode.ACCESS_DENIED, name, message, "check the IAM policy of your identity, or --profile")
     if isinstance(exc, TransitionTimedOutError):
         return Failure(ExitCode.TIMED_OUT, name, message, "check `fanout app status`; raise --timeout to wait longer")
+    if isinstance(exc, UpgradeRolledBackError):
+        return Failure(
+            ExitCode.EXECUTION_FAILED,
+            name,
+            message,
+            "read the job's logs (FlinkLogGroupName output) and the state compatibility guide of Flink 2.2",
+        )
+    if isinstance(exc, RuntimeDowngradeError):
+        return Failure(ExitCode.ERROR, name, message, "`fanout app rollback --wait` goes back to the previous version")
+    if isinstance(exc, UpgradeCheckError):
+        return Failure(ExitCode.ERROR, name, message, "nothing was changed: fix what it names, then run it again")
     if isinstance(exc, OperationFailedError):
         return Failure(
             ExitCode.EXECUTION_FAILED, name, message, "read the application's logs (FlinkLogGroupName output)"

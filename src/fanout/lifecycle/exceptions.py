@@ -79,3 +79,22 @@ class ApplicationVanishedError(LifecycleError):
 
 class InvalidResumePositionError(LifecycleError):
     """The recorded resume position cannot be read: guessing one would replay or skip records."""
+
+
+class UpgradeCheckError(LifecycleError):
+    """A check before a runtime upgrade failed: nothing was changed (snapshots disabled, an unknown connector)."""
+
+
+class ArtifactRuntimeMismatchError(UpgradeCheckError):
+    """The artifact ships the Kinesis connector of another runtime than the application would run: its job would
+    fail to start (publish the artifact built for that runtime)."""
+
+
+class RuntimeDowngradeError(LifecycleError):
+    """The stack or the command asks for an older runtime than the application runs: state moves one way (1.x to
+    2.x); RollbackApplication goes back to the previous version with its own snapshot."""
+
+
+class UpgradeRolledBackError(LifecycleError):
+    """The upgraded job did not run (its operation failed, it restarted, or it did not settle), and the application
+    was rolled back to the runtime and code it had."""

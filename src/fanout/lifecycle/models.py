@@ -185,6 +185,7 @@ class ApplicationState(BaseModel):
     snapshots_enabled: bool = False
     parallelism: int = 1
     parallelism_per_kpu: int = 1
+    property_groups: list[dict[str, Any]] = Field(default_factory=list)  # EnvironmentProperties, as described
 
 
 def _now() -> str:

@@ -132,17 +132,19 @@ def application_overview(kda: Any, name: str, cloudwatch: Any | None = None) -> 
     )
 
 
-def job_restarts(cloudwatch: Any, name: str, hours: int = 3, metric: str = "fullRestarts") -> int | None:
+def job_restarts(
+    cloudwatch: Any, name: str, hours: int = 3, metric: str = "fullRestarts", since: datetime | None = None
+) -> int | None:
     """The job's restart count (``metric``: fullRestarts, numRestarts on Flink 2.2; Managed Flink's count since the
-    job was submitted) over the last ``hours``; None when there is no datapoint or CloudWatch cannot be read (a
-    status never fails for it)."""
+    job was submitted) over the last ``hours`` (or ``since``); None when there is no datapoint or CloudWatch cannot
+    be read (a status never fails for it)."""
     now = datetime.now(UTC)
     try:
         points = cloudwatch.get_metric_statistics(
             Namespace="AWS/KinesisAnalytics",
             MetricName=metric,
             Dimensions=[{"Name": "Application", "Value": name}],
-            StartTime=now - timedelta(hours=hours),
+            StartTime=since or now - timedelta(hours=hours),
             EndTime=now,
             Period=60,
             Statistics=["Maximum"],

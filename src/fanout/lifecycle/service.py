@@ -11,6 +11,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from fanout import aws_errors
+from fanout.lifecycle.compat import check_runtime_change
 from fanout.lifecycle.errors import error_code, translated
 from fanout.lifecycle.exceptions import (
     AccessDeniedError,
@@ -18,6 +19,7 @@ from fanout.lifecycle.exceptions import (
     ApplicationNotFoundError,
     ApplicationVanishedError,
     ArtifactNotFoundError,
+    ArtifactRuntimeMismatchError,
     InvalidRequestError,
     TransitionTimedOutError,
     UnexpectedApplicationStatusError,
@@ -32,6 +34,7 @@ from fanout.lifecycle.status import (
     SnapshotStatus,
 )
 from fanout.lifecycle.status import TRANSIENT_STATUSES as TRANSIENT_STATUSES  # still importable from here
+from fanout.runtimes import RUNTIME_METADATA
 
 RESTORE_FROM_LATEST = "RESTORE_FROM_LATEST_SNAPSHOT"
 SKIP_RESTORE = "SKIP_RESTORE_FROM_SNAPSHOT"
@@ -68,6 +71,9 @@ def describe_application(kda: Any, name: str) -> ApplicationState:
         ),
         parallelism=int(parallelism.get("CurrentParallelism") or parallelism.get("Parallelism") or 1),
         parallelism_per_kpu=int(parallelism.get("ParallelismPerKPU") or 1),
+        property_groups=list(
+            (config.get("EnvironmentPropertyDescriptions") or {}).get("PropertyGroupDescriptions") or []
+        ),
     )
 
 
@@ -79,8 +85,9 @@ def find_application(kda: Any, name: str) -> ApplicationState | None:
         return None
 
 
-def latest_artifact_version(s3: Any, bucket: str, key: str) -> str | None:
-    """The current S3 object version of the code artifact (None on an unversioned bucket)."""
+def artifact_head(s3: Any, bucket: str, key: str) -> tuple[str | None, str | None]:
+    """The current S3 object version of the code artifact (None on an unversioned bucket) and the runtime its
+    metadata says its connector jar is for (``flink-runtime``; None when it was published without it)."""
     try:
         head = s3.head_object(Bucket=bucket, Key=key)
     except ClientError as exc:
@@ -95,18 +102,41 @@ def latest_artifact_version(s3: Any, bucket: str, key: str) -> str | None:
             ) from exc
         raise
     version = head.get("VersionId")
-    return None if version in (None, "null") else str(version)
+    runtime = (head.get("Metadata") or {}).get(RUNTIME_METADATA)
+    return (None if version in (None, "null") else str(version)), runtime
+
+
+def latest_artifact_version(s3: Any, bucket: str, key: str) -> str | None:
+    """The current S3 object version of the code artifact (None on an unversioned bucket)."""
+    return artifact_head(s3, bucket, key)[0]
+
+
+def _check_artifact_runtime(spec: ApplicationSpec, shipped: str | None) -> None:
+    if shipped is not None and shipped != spec.runtime:
+        raise ArtifactRuntimeMismatchError(
+            f"the artifact s3://{spec.artifact_bucket}/{spec.artifact_key} ships the connector of {shipped}, and the "
+            f"stack runs {spec.runtime}: publish it with `fanout artifact publish --runtime {spec.runtime}`"
+        )
 
 
 def ensure_application(kda: Any, s3: Any, spec: ApplicationSpec) -> dict[str, Any]:
-    """Create the application if it is missing, or point it at a new artifact version.
+    """Create the application if it is missing, or point it at a new artifact version, or a newer runtime.
 
-    Returns ``{"action": "created"|"updated"|"unchanged"|"update-deferred", "status": ...}``.
-    An update is made only while the application is READY; otherwise it is deferred.
+    Returns ``{"action": "created"|"updated"|"upgraded"|"unchanged"|"update-deferred", "status": ...}``.
+    An update is made only while the application is READY; otherwise it is deferred. When the stack's runtime
+    (``spec.runtime``) is newer than the application's, the update is an in-place upgrade (RuntimeEnvironmentUpdate)
+    after the checks of fanout.lifecycle.compat; an older one is RuntimeDowngradeError. An artifact whose metadata
+    names another runtime is ArtifactRuntimeMismatchError: its job would not start.
     """
-    version = latest_artifact_version(s3, spec.artifact_bucket, spec.artifact_key)
+    version, shipped = artifact_head(s3, spec.artifact_bucket, spec.artifact_key)
     wanted = spec.code_location(version)
     state = find_application(kda, spec.application_name)
+    upgrade = state is not None and bool(state.runtime) and state.runtime != spec.runtime
+    if state is not None and upgrade:
+        check_runtime_change(state, spec.runtime)  # a downgrade is the first thing to say
+        if shipped is None:
+            _check_artifact_runtime(spec, "an unknown runtime (no flink-runtime metadata)")
+    _check_artifact_runtime(spec, shipped)
     if state is None:
         with translated("CreateApplication"):
             try:
@@ -120,14 +150,18 @@ def ensure_application(kda: Any, s3: Any, spec: ApplicationSpec) -> dict[str, An
     if state.status in UNHANDLED_STATUSES:
         raise _unhandled(state.name, state.status, "use")
     current = {k: state.code_location.get(k) for k in ("BucketARN", "FileKey", "ObjectVersion")}
-    if {k: v for k, v in current.items() if v} == wanted:
+    if not upgrade and {k: v for k, v in current.items() if v} == wanted:
         return {"action": "unchanged", "status": state.status, "versionId": state.version_id, "code": wanted}
     if state.status != ApplicationStatus.READY:
         return {"action": "update-deferred", "status": state.status, "versionId": state.version_id, "code": wanted}
+    request = spec.update_request(state.version_id, version)
+    if upgrade:
+        request["RuntimeEnvironmentUpdate"] = spec.runtime
     with translated("UpdateApplication"):
-        kda.update_application(**spec.update_request(state.version_id, version))
+        kda.update_application(**request)
     state = describe_application(kda, spec.application_name)
-    return {"action": "updated", "status": state.status, "versionId": state.version_id, "code": wanted}
+    action = "upgraded" if upgrade else "updated"
+    return {"action": action, "status": state.status, "versionId": state.version_id, "code": wanted}
 
 
 def snapshot_summaries(kda: Any, name: str) -> list[dict[str, Any]]:

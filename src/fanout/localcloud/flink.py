@@ -18,7 +18,7 @@ from typing import Any
 
 from fanout.lifecycle.status import FORCE_STOPPABLE, ApplicationStatus, OperationStatus, SnapshotStatus
 from fanout.localcloud.exceptions import LocalServiceError
-from fanout.runtimes import DEFAULT_RUNTIME
+from fanout.runtimes import DEFAULT_RUNTIME, runtime_version
 
 
 @dataclass
@@ -116,6 +116,7 @@ class Faults:
         self.failed_starts: list[str] = []
         self.failed_stops: list[str] = []
         self.hung: dict[str, int] = {}
+        self.failing_runtimes: dict[str, str] = {}
 
     def fail_api(self, action: str, code: str = "ResourceInUseException", *, times: int = 1, message: str = "") -> None:
         """Make the next `times` calls of `action` (for example "StartApplication") raise `code`."""
@@ -130,8 +131,19 @@ class Faults:
         """The next (non-forced) stop goes STOPPING, then back to RUNNING with a FAILED operation."""
         self.failed_stops.append(message)
 
+    def fail_jobs_on(
+        self, runtime: str, message: str = "injected failure: the job cannot restore its state on this runtime"
+    ) -> None:
+        """Every job started on ``runtime`` fails as it starts, and so restarts for ever (the application stays
+        RUNNING): a job that cannot restore its state after an upgrade, the failure RollbackApplication is for."""
+        self.failing_runtimes[runtime] = message
+
+    def job_failure(self, runtime: str) -> str:
+        """Why a job on ``runtime`` fails as it starts ("" when nothing is armed)."""
+        return self.failing_runtimes.get(runtime, "")
+
     def hang_next(self, transition: str = "start", *, times: int = 1) -> None:
-        """The next `transition` ("start", "stop", "delete") never completes."""
+        """The next `transition` ("start", "stop", "update", "delete") never completes."""
         self.hung[transition] = self.hung.get(transition, 0) + times
 
     def take_hang(self, transition: str) -> bool:
@@ -328,45 +340,73 @@ class LocalFlink:
 
     def update(
         self, name: str, current_version: int, update: dict[str, Any], runtime: str | None = None
-    ) -> LocalApplication:
+    ) -> tuple[LocalApplication, str]:
         """UpdateApplication: code and properties, and the runtime (RuntimeEnvironmentUpdate, upgrades only: state
-        moves one way, from 1.x to 2.x); RUNNING goes UPDATING -> RUNNING."""
+        moves one way, from 1.x to 2.x). RUNNING goes UPDATING -> RUNNING: the job stops with a snapshot, taken by
+        the runtime it ran, and the new version restores it. Returns the application and the operation id."""
         with self._lock:
             self.faults.raise_for("UpdateApplication")
             app = self._get(name)
             self._check_version(app, current_version)
-            if runtime is not None and _major(runtime) < _major(app.runtime):
+            if runtime is not None and runtime_version(runtime) < runtime_version(app.runtime):
                 raise LocalServiceError(
                     "InvalidArgumentException",
                     f"cannot update {app.runtime} to {runtime}: state moves one way; use RollbackApplication",
                 )
             app.previous.append(copy.deepcopy(app.request))
+            op = self._operation(app, "UpdateApplication")
+            running = app.status == ApplicationStatus.RUNNING
+            if running:
+                self._set_status(app, ApplicationStatus.UPDATING)  # the job stops here (listeners)
+                if app.snapshots_enabled:
+                    app.restored_from = self._take_snapshot(app, f"update-{app.version_id + 1}-{secrets.token_hex(3)}")
             _apply_update(app, update)
             if runtime is not None:
                 app.request["RuntimeEnvironment"] = runtime
-            self._new_version(app, "UpdateApplication", ApplicationStatus.UPDATING)
-            return app
+            app.version_id += 1
+            self._settle_version(app, op, running, "update")
+            return app, op.operation_id
 
-    def rollback(self, name: str, current_version: int) -> LocalApplication:
-        """RollbackApplication: back to the previous version's configuration and runtime (from READY or RUNNING);
-        a start after going back from 2.x to 1.x restores the last snapshot 1.x can read."""
+    def rollback(self, name: str, current_version: int) -> tuple[LocalApplication, str]:
+        """RollbackApplication: back to the previous version's configuration and runtime, from READY, RUNNING, or
+        an UPDATING or AUTOSCALING that does not end. A running application restarts from the last snapshot its
+        (previous) runtime can read: 1.x cannot read a 2.x snapshot. Returns the application and the operation id."""
         with self._lock:
             self.faults.raise_for("RollbackApplication")
             app = self._get(name)
-            self._check_version(app, current_version)
+            stuck = app.status in {ApplicationStatus.UPDATING, ApplicationStatus.AUTOSCALING}
+            if stuck:
+                if current_version != app.version_id:
+                    self._check_version(app, current_version)
+                self._finish(app, app.pending.operation_id if app.pending else None, "rolled back")
+                app.pending = None
+            else:
+                self._check_version(app, current_version)
             if not app.previous:
                 raise LocalServiceError("InvalidArgumentException", f"Application {name} has no version to go back to")
+            op = self._operation(app, "RollbackApplication")
+            running = stuck or app.status == ApplicationStatus.RUNNING
+            if running:
+                self._set_status(app, ApplicationStatus.ROLLING_BACK)
             app.request = app.previous.pop()
             app.updated = datetime.now(UTC)
-            self._new_version(app, "RollbackApplication", ApplicationStatus.ROLLING_BACK)
-            return app
+            app.version_id += 1
+            if running:
+                app.restored_from = _restore_point(app, "RESTORE_FROM_LATEST_SNAPSHOT", None)
+            self._settle_version(app, op, running, "rollback")
+            return app, op.operation_id
 
-    def _new_version(self, app: LocalApplication, operation: str, via: str) -> None:
-        """One more version; a RUNNING application goes through ``via`` (UPDATING, ROLLING_BACK) back to RUNNING."""
-        app.version_id += 1
-        if app.status == ApplicationStatus.RUNNING:
-            op = self._operation(app, operation)
-            self._transition(app, via, ApplicationStatus.RUNNING, self.delays.update, operation_id=op.operation_id)
+    def _settle_version(self, app: LocalApplication, op: Operation, running: bool, transition: str) -> None:
+        """A new version of a RUNNING application runs after ``delays.update``; a READY one is done at once."""
+        if running:
+            app.pending = _Pending(
+                to=ApplicationStatus.RUNNING,
+                due=self.clock() + self.delays.update,
+                operation_id=op.operation_id,
+                hang=self.faults.take_hang(transition),
+            )
+        else:
+            self._finish(app, op.operation_id)
 
     @staticmethod
     def _check_version(app: LocalApplication, current_version: int) -> None:
@@ -430,7 +470,7 @@ def _restore_point(app: LocalApplication, restore: str, snapshot_name: str | Non
     """The snapshot a start restores from, checked as StartApplication checks it."""
     if restore == "SKIP_RESTORE_FROM_SNAPSHOT":
         return None
-    readable = [snap for snap in app.snapshots if _major(snap.runtime) <= _major(app.runtime)]
+    readable = [snap for snap in app.snapshots if runtime_version(snap.runtime) <= runtime_version(app.runtime)]
     if restore == "RESTORE_FROM_LATEST_SNAPSHOT":
         return readable[-1] if readable else None  # 1.x cannot read a 2.x snapshot: the last one it can
     if restore != "RESTORE_FROM_CUSTOM_SNAPSHOT":
@@ -446,15 +486,6 @@ def _restore_point(app: LocalApplication, restore: str, snapshot_name: str | Non
                 )
             return snap
     raise LocalServiceError("ResourceNotFoundException", f"Snapshot {snapshot_name} not found for {app.name}")
-
-
-def _major(runtime: str) -> tuple[int, int]:
-    """(major, minor) of a RuntimeEnvironment such as FLINK-1_20; (0, 0) for one that names no Flink version."""
-    try:
-        major, minor = runtime.split("-", 1)[1].split("_")
-        return int(major), int(minor)
-    except (IndexError, ValueError):
-        return 0, 0
 
 
 def _apply_update(app: LocalApplication, update: dict[str, Any]) -> None:

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from fanout.lifecycle.spec import APPLICATION_PROPERTIES_GROUP
+from fanout.artifact.inspect import artifact_runtime
+from fanout.lifecycle.spec import APPLICATION_PROPERTIES_GROUP, RUN_OPTIONS_GROUP
 from fanout.lifecycle.status import ApplicationStatus
 from fanout.localcloud.exceptions import LocalCloudError
 from fanout.localcloud.flink import LocalApplication, LocalFlink
@@ -57,21 +58,43 @@ def _stream_name(arn: str) -> str:
     return arn.split(":stream/", 1)[1]
 
 
-def load_application_sql(s3: Any, app: LocalApplication) -> str:
-    """The SQL file inside the application's artifact, with its placeholders substituted."""
+def load_artifact(s3: Any, app: LocalApplication) -> bytes:
+    """The application's artifact: the S3 object (and version) its code configuration points at."""
     code = (app.configuration.get("ApplicationCodeConfiguration") or {}).get("CodeContent") or {}
     location = code.get("S3ContentLocation") or {}
     bucket = str(location.get("BucketARN", "")).rsplit(":", 1)[-1]
     args = {"Bucket": bucket, "Key": location.get("FileKey", "")}
     if location.get("ObjectVersion"):
         args["VersionId"] = location["ObjectVersion"]
-    body = s3.get_object(**args)["Body"].read()
-    with zipfile.ZipFile(io.BytesIO(body)) as zf:
+    return bytes(s3.get_object(**args)["Body"].read())
+
+
+def application_sql(artifact: bytes, app: LocalApplication) -> str:
+    """The SQL file inside the artifact, with its placeholders substituted."""
+    with zipfile.ZipFile(io.BytesIO(artifact)) as zf:
         names = [n for n in zf.namelist() if n.endswith(".sql")]
         if not names:
-            raise LocalCloudError(f"the artifact s3://{bucket}/{args['Key']} holds no .sql file")
+            raise LocalCloudError(f"the artifact of {app.name} holds no .sql file")
         sql = zf.read(sorted(names)[0]).decode("utf-8")
     return substitute(sql, app.property_groups().get(APPLICATION_PROPERTIES_GROUP, {}))
+
+
+def connector_failure(artifact: bytes, app: LocalApplication) -> str:
+    """Why the job cannot start with the artifact's connector jar on the application's runtime, as Flink fails it
+    ("" when it can): the ``jarfile`` run option names a jar the zip lacks, or a connector of another Flink line
+    (a 1.20 connector on 2.2 fails on the classes 2.x removed)."""
+    jar = app.property_groups().get(RUN_OPTIONS_GROUP, {}).get("jarfile", "")
+    contents = artifact_runtime(artifact)
+    with zipfile.ZipFile(io.BytesIO(artifact)) as zf:
+        names = set(zf.namelist())
+    if jar and jar not in names:
+        return f"java.io.FileNotFoundException: the jarfile run option names {jar}, which the artifact does not hold"
+    if jar and contents.jar == jar and contents.runtime not in (None, app.runtime):
+        return (
+            f"java.lang.NoClassDefFoundError: {jar} is the Kinesis connector for {contents.runtime}, and the "
+            f"application runs {app.runtime}: publish the artifact built for {app.runtime}"
+        )
+    return ""
 
 
 INIT_POSITIONS = frozenset({"TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"})
@@ -110,9 +133,11 @@ class LocalJob:
         restart_delay: float = 1.0,
         on_event: JobEvent | None = None,
         runtime: str = DEFAULT_RUNTIME,
+        startup_failure: str = "",
     ) -> None:
         script = parse_script(sql)
         self.executor = RouteExecutor.from_sql(sql, runtime=runtime)  # as the application's runtime routes
+        self.runtime = runtime
         self.restart_metric = restart_metric(runtime)
         sinks = set(self.executor.sinks)
         sources = [t for name, t in script.tables.items() if name not in sinks]
@@ -134,6 +159,7 @@ class LocalJob:
         self.on_event = on_event
         self._client = client
         self._kinesis = client("kinesis")
+        self.startup_failure = startup_failure  # a job that fails as it starts restarts for ever, as in Flink
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"flink-job-{self.source}", daemon=True)
         self.error: Exception | None = None
@@ -170,6 +196,8 @@ class LocalJob:
 
     def _consume(self) -> None:
         """Read every shard from the checkpoint (else the init position) and route each batch in hand."""
+        if self.startup_failure:
+            raise LocalCloudError(self.startup_failure)
         reader = ShardReader(self._kinesis, self.source, self.start_position, positions=self.positions, poll_seconds=0)
         reader.begin()
         while not self._stop.is_set():
@@ -227,6 +255,7 @@ class FlinkJobRunner:
 
     def __init__(self, client: Callable[[str], Any], flink: LocalFlink, on_event: JobEvent | None = None) -> None:
         self.client = client
+        self.flink = flink
         self.on_event = on_event
         self.jobs: dict[str, LocalJob] = {}
         self.stopped_positions: dict[str, dict[str, str]] = {}
@@ -255,9 +284,17 @@ class FlinkJobRunner:
             positions = dict(app.restored_from.state.get("positions", {}))
         else:
             positions = {}
-        sql = load_application_sql(self.client("s3"), app)
-        runtime = str(app.request.get("RuntimeEnvironment") or DEFAULT_RUNTIME)
-        job = LocalJob(self.client, sql, positions, application=app.name, on_event=self.on_event, runtime=runtime)
+        artifact = load_artifact(self.client("s3"), app)
+        failure = self.flink.faults.job_failure(app.runtime) or connector_failure(artifact, app)
+        job = LocalJob(
+            self.client,
+            application_sql(artifact, app),
+            positions,
+            application=app.name,
+            on_event=self.on_event,
+            runtime=app.runtime,
+            startup_failure=failure,
+        )
         self.jobs[app.name] = job
         job.start()
 

@@ -234,19 +234,19 @@ def _stop_application(resp: Any) -> str:
 
 def _update_application(resp: Any) -> str:
     p = _params(resp)
-    app = _flink(resp).update(
+    app, operation_id = _flink(resp).update(
         p["ApplicationName"],
         int(p.get("CurrentApplicationVersionId", 0)),
         p.get("ApplicationConfigurationUpdate") or {},
         p.get("RuntimeEnvironmentUpdate"),
     )
-    return json.dumps({"ApplicationDetail": application_detail(app), "OperationId": "update"})
+    return json.dumps({"ApplicationDetail": application_detail(app), "OperationId": operation_id})
 
 
 def _rollback_application(resp: Any) -> str:
     p = _params(resp)
-    app = _flink(resp).rollback(p["ApplicationName"], int(p.get("CurrentApplicationVersionId", 0)))
-    return json.dumps({"ApplicationDetail": application_detail(app), "OperationId": "rollback"})
+    app, operation_id = _flink(resp).rollback(p["ApplicationName"], int(p.get("CurrentApplicationVersionId", 0)))
+    return json.dumps({"ApplicationDetail": application_detail(app), "OperationId": operation_id})
 
 
 def _delete_application(resp: Any) -> str:

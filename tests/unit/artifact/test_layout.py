@@ -20,9 +20,11 @@ from fanout.artifact import (
     zip_bytes,
 )
 from fanout.artifact.connector import connector_for, default_cache_dir, default_repository
+from fanout.artifact.inspect import ArtifactContents, artifact_runtime
 from fanout.artifact.layout import SHIPPED_MODULES, jar_entry
 from fanout.lifecycle.spec import ApplicationSpec
 from fanout.localcloud.project import stand_in_artifact
+from fanout.runtimes import RUNTIMES, connector_jar_name
 from tests.support import ROOT
 
 
@@ -118,15 +120,17 @@ def test_find_project_root_without_the_job_is_a_source_error(tmp_path: Path) -> 
         find_project_root(tmp_path)
 
 
-def test_stand_in_artifact_has_the_real_layout_minus_the_jar() -> None:
-    # WHEN the offline runtime's stand-in artifact is built
-    with zipfile.ZipFile(io.BytesIO(stand_in_artifact(ROOT))) as zf:
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_stand_in_artifact_has_the_real_layout_with_a_stand_in_jar(runtime: str) -> None:
+    # WHEN the offline runtime's stand-in artifact is built for a runtime
+    data = stand_in_artifact(ROOT, runtime)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
         names = zf.namelist()
         sql = zf.read("fanout.sql")
-    # THEN it has the same names as the real artifact, and no lib/ jar
-    assert names == sorted(artifact_entries(ROOT))
-    assert not any(n.startswith("lib/") for n in names)
+    # THEN it has the real artifact's names plus lib/<that runtime's connector jar>, which says it stands in
+    assert names == sorted([*artifact_entries(ROOT), f"lib/{connector_jar_name(runtime)}"])
     assert sql == (ROOT / "sql" / "fanout.sql").read_bytes()
+    assert artifact_runtime(data) == ArtifactContents(runtime, f"lib/{connector_jar_name(runtime)}", stand_in=True)
 
 
 @pytest.mark.parametrize("bad", ["notaurl", "repo1.maven.org/maven2", "ftp://mirror.example/maven2", "http:/x"])

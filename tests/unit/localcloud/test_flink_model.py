@@ -92,7 +92,7 @@ def test_update_needs_the_current_version(flink: tuple[LocalFlink, Clock]) -> No
     f, _ = flink
     with pytest.raises(LocalServiceError, match="ConcurrentModificationException"):
         f.update("a", 7, {})
-    assert f.update("a", 1, {}).version_id == 2
+    assert f.update("a", 1, {})[0].version_id == 2
 
 
 def test_injected_api_errors_fire_once(flink: tuple[LocalFlink, Clock]) -> None:

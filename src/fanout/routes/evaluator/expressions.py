@@ -68,6 +68,9 @@ class Expr:
     raw: Fn | None = None
     # A view column Calcite types NOT NULL (see Compiler.not_null).
     not_null: bool = False
+    # A view column's expression with every column it reads inlined down to the source's (Calcite inlines views
+    # before it simplifies): what a check that compares expressions sees (see Compiler.inlined).
+    origin: exp.Expr | None = None
 
 
 # Predicates ReduceExpressionsRule pushes into a CASE operand (see Compiler._case_pushed).
@@ -602,11 +605,26 @@ class Compiler:
         common = t.common([a.ftype, b.ftype], "=")
         return _unfitted(self.widened(a_node, a, common)), _unfitted(self.widened(b_node, b, common))
 
+    def inlined(self, node: exp.Expr) -> exp.Expr:
+        """``node`` with each column replaced by what it is once Calcite inlines the views: a view column's
+        expression (its ``origin``), a source column by its bare name."""
+        if isinstance(node, exp.Column):
+            found = self.scope.get(node.name)
+            origin = found.origin if found is not None else None
+            return origin.copy() if origin is not None else exp.column(node.name)
+
+        def inline(child: exp.Expr) -> exp.Expr:
+            return self.inlined(child) if isinstance(child, exp.Column) else child
+
+        return node.copy().transform(inline)
+
     def _check_try_cast_pair(self, node: exp.Expr, through_nullif: bool = False) -> None:
-        """Refuse a comparison of two TRY_CASTs of one value (Calcite takes them to be NULL together); with
-        ``through_nullif`` (a BETWEEN), also when one is the first operand of a NULLIF (seen in Flink 1.20.5:
-        NULLIF(TRY_CAST(a AS FLOAT), x) BETWEEN TRY_CAST(a AS DECIMAL(5, 2)) AND ... kept the record)."""
-        sides = [_without_identity(side) for side in (node.this, node.expression)]
+        """Refuse a comparison of two TRY_CASTs of one value (Calcite takes them to be NULL together), also when
+        a side is a view's column (seen in Flink 2.2.1: TRY_CAST(<12345678> AS DECIMAL(5, 2)) IS DISTINCT FROM
+        <a view's TRY_CAST of it AS FLOAT> was FALSE); with ``through_nullif`` (a BETWEEN), also when one is the
+        first operand of a NULLIF (seen in Flink 1.20.5: NULLIF(TRY_CAST(a AS FLOAT), x) BETWEEN TRY_CAST(a AS
+        DECIMAL(5, 2)) AND ... kept the record)."""
+        sides = [_without_identity(self.inlined(side)) for side in (node.this, node.expression)]
         if through_nullif:
             sides = [_without_identity(side.this) if isinstance(side, exp.Nullif) else side for side in sides]
         if all(isinstance(side, exp.TryCast) for side in sides) and sides[0].this == sides[1].this:

@@ -137,6 +137,7 @@ class Program:
             if folds(compiled):
                 computed, nullable = compile_.computed(item), compile_.simplified_nullable(item)
                 compiled = replace(compiled, computed=computed, simplified_nullable=nullable)
+            compiled = replace(compiled, origin=compile_.inlined(item))
             if direct:
                 scope[name] = compiled
                 continue
