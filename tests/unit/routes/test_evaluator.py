@@ -532,6 +532,21 @@ def test_two_try_casts_of_one_value_through_a_view_column_are_refused(runtime: s
     )
 
 
+def test_a_try_cast_to_its_own_type_compared_with_its_value_is_reflexive_in_2_2() -> None:
+    # GIVEN TRY_CAST(c AS INT) >= c of an INT view column c: 2.2.1 drops the TRY_CAST and kept a record whose c
+    # was NULL (fuzz 2.2 eaaea5b1c0a4, 2026-12-03); 1.20.5 keeps it and drops the record
+    body = (
+        "CREATE TABLE o (v STRING) WITH ('format' = 'raw');\n"
+        "CREATE TEMPORARY VIEW v AS SELECT payload, TRY_CAST(JSON_VALUE(payload, '$.n') AS INT) AS c FROM src;\n"
+        "INSERT INTO o SELECT payload FROM v WHERE TRY_CAST(c AS INT) >= c;"
+    )
+    # WHEN compiled for 2.2 THEN it is a column compared with itself: refused
+    with pytest.raises(UnsupportedConstructError, match="with itself"):
+        RouteExecutor.from_sql(SOURCE + body, runtime="FLINK-2_2")
+    # AND for 1.20 it routes as 1.20 did: nothing for a record without n
+    assert RouteExecutor.from_sql(SOURCE + body).execute([b'{"m": 1}']) == {"o": []}
+
+
 _ZERO_VIEW = (
     "CREATE TABLE o (v STRING) WITH ('format' = 'raw');\n"
     "CREATE TEMPORARY VIEW v AS SELECT payload, TRY_CAST(JSON_VALUE(payload, '$.id') AS FLOAT) AS c FROM src;\n"
