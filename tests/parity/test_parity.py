@@ -3,8 +3,8 @@
 One Flink job per SQL file runs all the fixture records (``tests/parity/cases.py``) through PyFlink's
 local mini-cluster with the filesystem connector in place of Kinesis (``flink_job.py``); the executor runs
 the same records in one batch. Each case then asserts that its record reached the same sinks with the same
-payload bytes. Run with ``make parity`` (it creates ``.venv-flink``); without that environment the suite is
-skipped, unless FANOUT_PARITY=1 (CI), where it fails.
+payload bytes. Each runtime runs in its own PyFlink (``.venv-flink`` 1.20.5, ``.venv-flink2`` 2.2.1, made by
+``make test`` and ``make parity``); without them the suite is skipped, unless FANOUT_PARITY=1 (CI): it fails.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 
 from fanout.routes import RouteExecutor
+from fanout.runtimes import RUNTIMES
 from tests.parity.cases import CASES
 from tests.parity.compare import Comparison, compare
 from tests.parity.flink_job import run_flink
-from tests.support import FLINK_PYTHON, ROOT, require_flink_python
+from tests.support import ROOT, require_flink_python
 
 pytestmark = pytest.mark.parity
 
@@ -36,24 +37,27 @@ KNOWN_DIFFERENCES: dict[tuple[str, str], str] = {}
 
 def _cases() -> list[object]:
     params = []
-    for sql in SQL_FILES:
-        for index, (name, _) in enumerate(CASES):
-            reason = KNOWN_DIFFERENCES.get((sql.name, name))
-            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-            params.append(pytest.param(sql, index, id=f"{sql.name}-{name}", marks=marks))
+    for runtime in RUNTIMES:
+        for sql in SQL_FILES:
+            for index, (name, _) in enumerate(CASES):
+                reason = KNOWN_DIFFERENCES.get((sql.name, name))
+                marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+                case_id = f"{runtime}-{sql.name}-{name}"
+                params.append(pytest.param(runtime, sql, index, id=case_id, marks=marks))
     return params
 
 
 @pytest.fixture(scope="session")
-def parity(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Comparison]:
-    """Run each SQL file once in Flink and once in the executor, and compare them (cached per file)."""
-    require_flink_python()
+def parity(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, Path], Comparison]:
+    """Run each SQL file once in each runtime's Flink and once in the executor emulating that runtime, and
+    compare them (cached per runtime and file)."""
 
     @cache
-    def run(sql: Path) -> Comparison:
+    def run(runtime: str, sql: Path) -> Comparison:
         text = sql.read_text()
-        flink = run_flink(text, RECORDS, tmp_path_factory.mktemp(sql.stem), FLINK_PYTHON)
-        return compare(RECORDS, RouteExecutor.from_sql(text).execute(RECORDS), flink)
+        workdir = tmp_path_factory.mktemp(f"{runtime}-{sql.stem}")
+        flink = run_flink(text, RECORDS, workdir, require_flink_python(runtime))
+        return compare(RECORDS, RouteExecutor.from_sql(text, runtime=runtime).execute(RECORDS), flink)
 
     return run
 
@@ -75,12 +79,12 @@ def test_parity_fixture_records_are_distinct_and_line_safe() -> None:
     assert len(set(RECORDS)) == len(RECORDS)
 
 
-@pytest.mark.parametrize(("sql", "index"), _cases())
+@pytest.mark.parametrize(("runtime", "sql", "index"), _cases())
 def test_parity_record_routes_same_in_flink_and_executor(
-    parity: Callable[[Path], Comparison], sql: Path, index: int
+    parity: Callable[[str, Path], Comparison], runtime: str, sql: Path, index: int
 ) -> None:
-    # GIVEN one SQL file run over every fixture record in Flink and in the executor
-    comparison = parity(sql)
+    # GIVEN one SQL file run over every fixture record in the runtime's Flink and in the executor emulating it
+    comparison = parity(runtime, sql)
     # WHEN looking at this record's outputs
     name, record = CASES[index]
     # THEN it reached the same sinks with the same payload bytes on both sides
