@@ -547,6 +547,23 @@ def test_a_try_cast_to_its_own_type_compared_with_its_value_is_reflexive_in_2_2(
     assert RouteExecutor.from_sql(SOURCE + body).execute([b'{"m": 1}']) == {"o": []}
 
 
+@pytest.mark.parametrize("total", ["c + 1", "c - 1", "c + c", "1 + c"])
+def test_a_sum_over_a_decimal_pinned_by_is_not_distinct_from_is_refused_for_2_2(total: str) -> None:
+    # GIVEN a DECIMAL(12, 2) view column c pinned by NOT (c IS DISTINCT FROM 2): Flink 2.2.1 folds c + 1 to 0.03
+    # (the integers added unscaled; EXPLAIN shows it), 1.20.5 to 3.00 (fuzz 2.2-034f0cdd9e43, 2026-12-03)
+    body = (
+        "CREATE TABLE o (v BIGINT) WITH ('format' = 'json');\n"
+        "CREATE TEMPORARY VIEW v AS SELECT TRY_CAST(JSON_VALUE(payload, '$.a') AS DECIMAL(12, 2)) AS c FROM src;\n"
+        f"INSERT INTO o SELECT TRY_CAST({total} AS BIGINT) FROM v WHERE NOT (c IS DISTINCT FROM 2);"
+    )
+    # WHEN compiled for 2.2 THEN it is refused, with the rewrite
+    with pytest.raises(UnsupportedConstructError, match="write the condition with ="):
+        RouteExecutor.from_sql(SOURCE + body, runtime="FLINK-2_2")
+    # AND 1.20 routes it as 1.20 did, and with = in place of IS NOT DISTINCT FROM 2.2 takes it too
+    assert RouteExecutor.from_sql(SOURCE + body).execute([b'{"a": 2}'])["o"] != []
+    RouteExecutor.from_sql(SOURCE + body.replace("NOT (c IS DISTINCT FROM 2)", "c = 2"), runtime="FLINK-2_2")
+
+
 _ZERO_VIEW = (
     "CREATE TABLE o (v STRING) WITH ('format' = 'raw');\n"
     "CREATE TEMPORARY VIEW v AS SELECT payload, TRY_CAST(JSON_VALUE(payload, '$.id') AS FLOAT) AS c FROM src;\n"

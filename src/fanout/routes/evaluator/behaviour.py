@@ -26,6 +26,9 @@ class Behaviour:
     # Calcite drops a CAST to the type the value already has; Flink 2.2 drops a TRY_CAST so too, where 1.20
     # keeps it: TRY_CAST(<DECIMAL(5, 2) holding 1000.00> AS DECIMAL(5, 2)) is NULL in 1.20, 1E+3 in 2.2.
     try_cast_to_its_type_dropped: bool
+    # Under WHERE c IS NOT DISTINCT FROM 2 of a DECIMAL(12, 2) c, Flink 2.2 folds c + 1 to 0.03 and c + c to 0.04
+    # (the integers added unscaled); 1.20 folds 3.00. The evaluator refuses such a sum for 2.2.
+    pinned_decimal_sums_folded_unscaled: bool
 
 
 BEHAVIOURS = {
@@ -34,12 +37,14 @@ BEHAVIOURS = {
         json_floats_as_decimal=False,
         decimal_division_drops_wide_integers=True,
         try_cast_to_its_type_dropped=False,
+        pinned_decimal_sums_folded_unscaled=False,
     ),
     FLINK_2_2: Behaviour(
         FLINK_2_2,
         json_floats_as_decimal=True,
         decimal_division_drops_wide_integers=False,
         try_cast_to_its_type_dropped=True,
+        pinned_decimal_sums_folded_unscaled=True,
     ),
 }
 

@@ -389,6 +389,16 @@ class Compiler:
             # in Flink 1.20.5: NULLIF(TRY_CAST('é✓' AS DECIMAL(5, 2)), f) BETWEEN a AND <ROUND of Infinity> did
             # not fail the job)
             return True, None
+        operand = inner.this if isinstance(inner, exp.Case) else None
+        if not known and inner is not None and operand is not None and self.inlined_constant(operand) == (True, None):
+            # CASE <NULL> WHEN x THEN ...: each WHEN is NULL = x, never TRUE, so RexSimplify keeps the ELSE alone
+            # (seen in Flink 1.20.5 and 2.2.1: -(CASE CAST(NULL AS INT) WHEN ... END) IN (<ROUND of NaN>, ...) did
+            # not fail the job, fuzz 2.2 d83d58db7a2e)
+            default = inner.args.get("default")
+            return (True, None) if default is None else self.inlined_constant(default)
+        strong = _strong_operands(inner) if inner is not None else None
+        if not known and any(self.inlined_constant(operand) == (True, None) for operand in strong or ()):
+            return True, None  # a Strong operator of a NULL constant is NULL (see _null_operand)
         if not known and self.literal_like(node):
             compiled = self(node)  # a view's column, or what reads a column only where Calcite drops it
             if folds(compiled):

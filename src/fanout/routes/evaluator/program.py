@@ -96,7 +96,9 @@ class Program:
         for view in script.views.values():
             parent = _relation(relations, view.query, f"view {view.name!r}")
             relations[view.name] = self._view(view.query, parent)
-        check_planner_faults(script, partial(_kind, relations))
+        check_planner_faults(
+            script, partial(_kind, relations), pinned_decimal_sums=self.behaviour.pinned_decimal_sums_folded_unscaled
+        )
         self.routes = tuple(self._route(script, route.sink, route.query, route.columns, relations) for route in
                             script.inserts)  # fmt: skip
 
