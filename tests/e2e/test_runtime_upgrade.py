@@ -52,8 +52,13 @@ def _failure_queue(h: Harness) -> str:
 def test_upgrade_moves_a_running_application_from_1_20_to_2_2_with_its_position(harness: Harness) -> None:
     h = harness
     environment = LocalSession.of(h.rt).environment
-    # GIVEN an application routing on 1.20, and the 2.2 artifact published next to the 1.20 one
+    # GIVEN an application routing on 1.20
     _running_with_records(h, environment)
+    # WHEN upgraded before the 2.2 artifact is published THEN a named error says what to publish, nothing changes
+    early = fanout(environment, "app", "upgrade", "--runtime", FLINK_2_2)
+    assert early.returncode == ExitCode.ERROR and "ArtifactRuntimeMismatchError" in early.stderr
+    assert "fanout artifact publish --runtime FLINK-2_2" in early.stderr and "Traceback" not in early.stderr
+    # GIVEN the 2.2 artifact published next to the 1.20 one
     published = _publish_2_2(environment)
     assert published["build"]["runtime"] == FLINK_2_2 and published["build"]["standIn"] is True
     # WHEN checked only, THEN the plan names both runtimes and the 2.2 jar, and nothing changes

@@ -358,7 +358,7 @@ def upgrade_application(
         raise UpgradeRolledBackError(
             f"the upgrade of {plan.application} to {plan.to_runtime} failed ({report.reason}); it runs "
             f"{plan.from_runtime} again, from its last {plan.from_runtime} snapshot"
-            + ("" if report.notified else " (the notification could not be sent)")
+            + ("" if report.notified or not options.notify_topic_arn else " (the notification could not be sent)")
         ) from exc
     report.outcome = "upgraded"
     step(f"the job ran {options.watch_seconds:g} s on {plan.to_runtime} with no restart")
