@@ -1146,7 +1146,9 @@ class Compiler:
         tested = self._equality_sides(node.this, left, node.expression, right)
         equal = (lambda env: None) if null_right else _compare(*tested, "=")
         a = _fitted(left, left.ftype)  # a CASE for Calcite: a DECIMAL too long for its type is NULL there
-        raw = left.fn if left.ftype.kind == "DECIMAL" else None
+        # what IS NULL sees: a's own branches as they are, through a NULLIF of a NULLIF too (seen in Flink 1.20.5
+        # and 2.2.1: NULLIF(NULLIF(<999.995 as DECIMAL(5, 2)>, 1.5e0), d) IS NOT NULL is TRUE, fuzz 9bdc83ddf426)
+        raw = (left.raw or left.fn) if left.ftype.kind == "DECIMAL" else None
         return Expr(
             lambda env: None if equal(env) is True else a(env),
             left.ftype,
