@@ -61,7 +61,7 @@ class UncaughtCastFailure(ValueError):
 
 # Double.parseDouble's grammar (hexadecimal floats aside): NaN, Infinity, or a decimal with f/d suffix.
 _DOUBLE = re.compile(r"[+-]?(?:NaN|Infinity|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[fFdD]?)")
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _TRUE = {"t", "true", "y", "yes", "1"}
 _FALSE = {"f", "false", "n", "no", "0"}
 
@@ -301,9 +301,9 @@ def _fit_length(text: str, target: FType) -> str:
 
         return binarystring.fit_length(text, target.precision, pad=target.kind == "CHAR")
     if len(text) > target.precision:
-        return _LONE_SURROGATE.sub("?", text[: target.precision])
+        return LONE_SURROGATE.sub("?", text[: target.precision])
     if target.kind == "CHAR" and len(text) < target.precision:
-        return _LONE_SURROGATE.sub("?", text.ljust(target.precision))
+        return LONE_SURROGATE.sub("?", text.ljust(target.precision))
     return text
 
 

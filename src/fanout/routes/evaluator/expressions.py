@@ -20,7 +20,7 @@ from sqlglot import exp
 from fanout.routes.evaluator import binarystring, jackson, java
 from fanout.routes.evaluator import types as t
 from fanout.routes.evaluator.behaviour import Behaviour, behaviour_of
-from fanout.routes.evaluator.casts import CastFailure, RawText, UncaughtCastFailure, converter, utf8
+from fanout.routes.evaluator.casts import LONE_SURROGATE, CastFailure, RawText, UncaughtCastFailure, converter, utf8
 from fanout.routes.exceptions import RouteError, UnknownRelationError, UnsupportedConstructError
 
 Env = list[Any]
@@ -1352,6 +1352,10 @@ class Compiler:
                 if chars == " ":
                     return binarystring.trim_spaces(text, leading, trailing)
                 return _out_of_bounds(binarystring.trim, text, chars, leading, trailing)
+            # TRIM works on the string's UTF-8 bytes, where a lone surrogate (REPLACE of '' splits pairs) is '?'
+            # (seen in Flink 1.20.5 and 2.2.1: TRIM(REPLACE(<emoji>, '', 'x')) wrote ? where REPLACE alone wrote
+            # the escaped surrogates, fuzz 2.2 41c5700ee75b)
+            text, chars = _materialized(text), _materialized(chars)
             if leading:
                 text = text.lstrip(chars)
             if trailing:
@@ -1608,6 +1612,11 @@ def _coerce(expr: Expr, ftype: t.FType) -> Fn:
         # padded, and cut (seen in Flink: '' IN (..., 'abc') is TRUE, the item cast to the CHAR(0) of '')
         return lambda env: None if (value := a(env)) is None else _char_fit(value, width)
     return expr.fn
+
+
+def _materialized(text: str) -> str:
+    """``text`` as its UTF-8 bytes hold it once Flink encodes it: a lone surrogate is '?'."""
+    return LONE_SURROGATE.sub("?", text) if LONE_SURROGATE.search(text) else text
 
 
 def _without_identity(node: exp.Expr) -> exp.Expr:
