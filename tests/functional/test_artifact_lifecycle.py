@@ -20,6 +20,7 @@ from fanout.lifecycle.service import ensure_application, start_application, stop
 from fanout.lifecycle.spec import ApplicationSpec
 from fanout.localcloud.deploy import LocalDeployment
 from fanout.runtimes import FLINK_1_20, FLINK_2_2, RUNTIME_METADATA
+from fanout.upgrade import plan_upgrade
 from tests.conftest import Cloud
 from tests.support import ROOT
 
@@ -137,6 +138,10 @@ def test_ensure_upgrades_a_ready_application_when_the_stack_runtime_moves_to_2_2
     assert cloud.flink.describe(spec.application_name).runtime == FLINK_1_20
     # WHEN the 2.2 artifact is published and the create step runs
     v22 = publish_for(cloud, spec, FLINK_2_2)
+    # (the CLI's plan for the same move names the snapshot the next start restores)
+    plan = plan_upgrade(kda, s3, spec.application_name, FLINK_2_2)
+    assert plan.restore_snapshot == cloud.flink.describe(spec.application_name).snapshots[-1].name
+    assert plan.artifact_version == v22
     result = ensure_application(kda, s3, upgraded_spec)
     # THEN the READY application is upgraded in place: runtime, code and jarfile, keeping its snapshot
     assert result["action"] == "upgraded" and result["status"] == "READY"

@@ -38,7 +38,7 @@ from fanout.lifecycle.exceptions import (
     UpgradeRolledBackError,
 )
 from fanout.lifecycle.models import Target
-from fanout.lifecycle.overview import job_restarts
+from fanout.lifecycle.overview import job_restarts, list_snapshots
 from fanout.lifecycle.service import describe_application, latest_artifact_version, snapshot_summaries
 from fanout.lifecycle.spec import RUN_OPTIONS_GROUP
 from fanout.lifecycle.status import UNHANDLED_STATUSES, ApplicationStatus, SnapshotStatus
@@ -173,11 +173,8 @@ def check_artifact_runtime(s3: Any, bucket: str, key: str, version: str | None, 
 
 
 def _latest_snapshot(kda: Any, name: str) -> str | None:
-    ready = [s for s in snapshot_summaries(kda, name) if s.get("SnapshotStatus") == SnapshotStatus.READY]
-    if not ready:
-        return None
-    oldest = datetime.min.replace(tzinfo=UTC)
-    return str(max(ready, key=lambda s: s.get("SnapshotCreationTimestamp") or oldest)["SnapshotName"])
+    """The newest READY snapshot's name: what the next start restores."""
+    return next((snap.name for snap in list_snapshots(kda, name) if snap.status == SnapshotStatus.READY), None)
 
 
 def plan_upgrade(kda: Any, s3: Any, name: str, target: str, *, artifact_version: str | None = None) -> UpgradePlan:
