@@ -135,8 +135,10 @@ class ScriptGenerator:
         self.rng = rng
 
     def script(self, prefix: str) -> Script:
-        """A random script whose names start with ``prefix``."""
+        """A random script whose names start with ``prefix``; one in five in the evaluator's fast-path language."""
         rng = self.rng
+        if rng.random() < FAST_SHARE:
+            return self.fast_script(prefix)
         source_type = rng.choice(("BYTES", "STRING"))
         text = Node("CAST(payload AS STRING)" if source_type == "BYTES" else "payload", S)
         columns: dict[str, dict[str, str]] = {"src": {"payload": "R" if source_type == "BYTES" else S}}
@@ -171,6 +173,60 @@ class ScriptGenerator:
             relation = name
         sinks = [self.sink(f"out{index}", relation, columns, texts) for index in range(rng.randint(1, 4))]
         return Script(prefix, source_type, tuple(views), tuple(sinks), columns)
+
+    def fast_script(self, prefix: str) -> Script:
+        """A script the evaluator routes through its generated fast path (``fanout.routes.evaluator.fastpath``):
+        JSON members read into typed columns, tested by AND, OR, NOT, IS NULL and comparisons with literals."""
+        rng = self.rng
+        items: list[tuple[str, Node]] = [("payload", Node("payload", "R"))]
+        types = {"payload": "BYTES"}
+        kind = rng.choice(("OBJECT", "OBJECT", "ARRAY", "VALUE", "SCALAR"))
+        items.append(("is_json", Node(f"CAST(payload AS STRING) IS JSON {kind}", B)))
+        types["is_json"] = "BOOLEAN"
+        for index, key in enumerate(rng.sample(FAST_KEYS, rng.randint(1, 4))):
+            ftype = rng.choice(FAST_TYPES)
+            read = f"JSON_VALUE(CAST(payload AS STRING), '$.{key}')"
+            node = Node(read if ftype == "STRING" else f"TRY_CAST({read} AS {ftype})", S if ftype == "STRING" else N)
+            items.append((f"m{index}", node))
+            types[f"m{index}"] = ftype
+        views = [View("v0", "src", tuple(items))]
+        if rng.random() < 0.3:
+            views.append(View("v1", "v0", None))
+        relation = views[-1].name
+        columns = {"src": {"payload": "R"}, **{view.name: {n: node.family for n, node in items} for view in views}}
+        sinks = []
+        for number in range(rng.randint(1, 3)):
+            where = self.fast_condition(types, 3) if rng.random() < 0.85 else None
+            if rng.random() < 0.3:
+                record = (Node("payload", "R"),)
+                sinks.append(Sink(f"out{number}", "raw", (("data", "BYTES"),), relation, record, where))
+                continue
+            chosen = rng.sample([n for n in types if n != "payload"], rng.randint(1, min(3, len(types) - 1)))
+            sink_columns = tuple((f"c{index}", types[n]) for index, n in enumerate(chosen))
+            values = tuple(Node(f"`{n}`", columns[relation][n]) for n in chosen)
+            sinks.append(Sink(f"out{number}", "json", sink_columns, relation, values, where))
+        return Script(prefix, "BYTES", tuple(views), tuple(sinks), columns)
+
+    def fast_condition(self, types: dict[str, str], depth: int) -> Node:
+        """A WHERE of the fast-path language over the columns of ``types``."""
+        rng = self.rng
+        roll = rng.random()
+        if depth > 0 and roll < 0.3:
+            operator = rng.choice(("AND", "OR"))
+            left, right = self.fast_condition(types, depth - 1), self.fast_condition(types, depth - 1)
+            return Node(f"{{0}} {operator} {{1}}", B, (left, right))
+        if depth > 0 and roll < 0.4:
+            return Node("NOT {0}", B, (self.fast_condition(types, depth - 1),))
+        names = [n for n in types if n != "payload"]
+        name = rng.choice(names)
+        numbers = [n for n in names if types[n] not in ("STRING", "BOOLEAN")]
+        if roll < 0.55 or not numbers:
+            return Node(f"`{name}` IS {rng.choice(('', 'NOT '))}NULL", B)
+        if types[name] == "BOOLEAN" and roll < 0.65:
+            return Node(f"`{name}`", B)
+        name = rng.choice(numbers)
+        operator = rng.choice(("=", "<>", "<", "<=", ">", ">="))
+        return Node(f"`{name}` {operator} {_held_literal(rng, types[name])}", B)
 
     def sink(self, name: str, relation: str, columns: dict[str, dict[str, str]], texts: list[Node]) -> Sink:
         """A sink of random format and columns, with its INSERT."""
@@ -443,6 +499,27 @@ ODD = (
     b'{"id":1,"id":2}', b'{"meta":{"a":1,"a":2}}', b'{"tags":[1,2],"tags":[3]}', b"[" * 50 + b"]" * 50,
     b'{"amount":1e999}', b'{"amount":' + b"9" * 40 + b"}", b"\xef\xbb\xbf{}", b"NaN", b"-", b"1.", b"{} {}",
 )  # fmt: skip
+
+
+FAST_SHARE = 0.2
+FAST_KEYS = ("id", "name", "amount", "flag", "qty", "note", "price")
+FAST_TYPES = (
+    "STRING", "BIGINT", "INT", "DECIMAL(12, 2)", "DECIMAL(5, 2)", "DECIMAL(10, 0)", "DECIMAL(3, 3)", "DECIMAL(20, 4)",
+    "DECIMAL(38, 18)",
+)  # fmt: skip
+
+
+def _held_literal(rng: random.Random, ftype: str) -> str:
+    """A number literal that a column of ``ftype`` holds as it is (the fast path's comparisons)."""
+    if ftype in ("BIGINT", "INT"):
+        value = rng.choice((0, 1, -1, 7, 42, 127, 2147483647, -2147483648, rng.randint(-1000, 1000)))
+        return str(value)
+    precision, scale = (int(part) for part in ftype[len("DECIMAL(") : -1].split(","))
+    text = str(rng.randint(0, 10 ** min(precision - scale, 6) - 1) if precision > scale else 0)
+    if scale and rng.random() < 0.6:
+        digits = rng.randint(1, scale)
+        text += f".{rng.randint(0, 10**digits - 1):0{digits}d}"
+    return ("-" if rng.random() < 0.4 else "") + text
 
 
 def scripts(seed: int, prefix: str = "s") -> Iterator[Script]:

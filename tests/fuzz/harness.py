@@ -48,6 +48,7 @@ class Local:
     # alternatives holds, per such record, the outputs it has alone if the job does not fail
     uncertain: dict[int, str] = field(default_factory=dict)
     alternatives: dict[int, dict[str, bytes]] = field(default_factory=dict)
+    fast_records: int | None = None  # how many records the generated fast path routed (None: the script has none)
 
     @property
     def skipped(self) -> set[int]:
@@ -80,6 +81,8 @@ class Stats:
     compared: int = 0
     records: int = 0
     outputs_compared: int = 0
+    fast_scripts: int = 0  # compared scripts the evaluator ran through its generated fast path
+    fast_records: int = 0  # records of those that the fast path routed
     failures_checked: int = 0
     uncertain_checked: int = 0  # records Flink may fail the job on (by its plan's order of WHERE terms)
     flink_jobs: int = 0
@@ -118,7 +121,13 @@ def run_local(script: Script, records: list[bytes], runtime: str = FLINK_1_20) -
 
     certain = set(range(len(records))) - set(failures) - set(uncertain)
     alternatives = {index: outputs({index}) for index in uncertain}
-    return Local(outputs=outputs(certain), failures=failures, uncertain=uncertain, alternatives=alternatives)
+    fast = None
+    if program.fast is not None:  # the records it took are in the outputs Flink's are compared with
+        scratch: list[list[tuple[int, bytes]]] = [[] for _ in program.routes]
+        fast = sum(program.fast(record, index, scratch) for index, record in enumerate(records))
+    return Local(
+        outputs=outputs(certain), failures=failures, uncertain=uncertain, alternatives=alternatives, fast_records=fast
+    )
 
 
 def _crash(exc: Exception, doing: str) -> str:
@@ -337,6 +346,9 @@ class Fuzzer:
             self.stats.compared += 1
             self.stats.records += len(records)
             self.stats.outputs_compared += len(script.sinks)
+            if local.fast_records is not None:
+                self.stats.fast_scripts += 1
+                self.stats.fast_records += local.fast_records
             mismatch = self._outputs(script, records, local, result[script.prefix])
             if mismatch:
                 found.append(mismatch)

@@ -368,16 +368,47 @@ def test_a_constant_float_of_more_than_7_digits_is_refused(value: str) -> None:
         "TRY_CAST(JSON_VALUE(payload, '$.d') AS DOUBLE) = CAST(0.1 AS FLOAT)",
         "TRY_CAST(JSON_VALUE(payload, '$.d') AS DECIMAL(5, 2)) <> CAST(0.1 AS FLOAT)",
         "TRY_CAST(JSON_VALUE(payload, '$.d') AS DOUBLE) IN (CHAR_LENGTH(payload), CAST(0.1 AS FLOAT))",
+        "NULLIF(TRY_CAST(JSON_VALUE(payload, '$.d') AS DOUBLE), CAST(0.1 AS FLOAT)) IS NULL",
     ],
 )
 def test_an_equality_widening_an_inexact_constant_float_is_refused(condition: str) -> None:
     # GIVEN an equality of a DOUBLE or DECIMAL with CAST(0.1 AS FLOAT): Flink 1.20.5 compared the DOUBLE 0.1 equal
-    # to it (the constant's digits), yet d >= CAST(0.1 AS FLOAT) was FALSE for it (the float 0.10000000149...)
+    # to it (the constant's digits), yet d >= CAST(0.1 AS FLOAT) was FALSE for it (the float 0.10000000149...);
+    # NULLIF's = too, in 1.20.5 and 2.2.1 (fuzz 2.2 ec48b2f3aae3, 2026-12-03)
     body = "CREATE TABLE o (v STRING) WITH ('format' = 'raw');\n"
     body += f"INSERT INTO o SELECT payload FROM src WHERE {condition};"
     # WHEN compiled THEN it is refused, with the rewrite
     with pytest.raises(UnsupportedConstructError, match=r"constant FLOAT 0\.1 .*write the DOUBLE or DECIMAL literal"):
         RouteExecutor.from_sql(SOURCE + body)
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+@pytest.mark.parametrize(
+    ("literal", "accepted"),
+    [
+        ("92233720368547758.07", True),
+        ("92233720368547758.08", False),
+        ("-92233720368547758.08", True),
+        ("-((92233720368547758.08))", True),
+        ("-(-(92233720368547758.08))", False),
+        ("613095.98409759983164477", False),
+        ("9223372036854775807", True),
+        ("9223372036854775808", False),
+        ("-(9223372036854775808)", True),
+    ],
+)
+def test_a_number_literal_whose_digits_overflow_a_bigint_is_refused(runtime: str, literal: str, accepted: bool) -> None:
+    # GIVEN a literal whose digits without the point (its unscaled value, each minus above it folded in) may not
+    # fit a long: Flink 1.20.5 and 2.2.1 reject it (Numeric literal out of range; corpus b0d04d82f4ec and others)
+    body = "CREATE TABLE o (v STRING) WITH ('format' = 'raw');\n"
+    value = "TRY_CAST(JSON_VALUE(payload, '$.d') AS DECIMAL(38, 18))"
+    body += f"INSERT INTO o SELECT payload FROM src WHERE {value} > {literal};"
+    # WHEN compiled THEN it is refused exactly where Flink rejects it
+    if accepted:
+        RouteExecutor.from_sql(SOURCE + body, runtime=runtime)
+    else:
+        with pytest.raises(UnsupportedConstructError, match="Numeric literal out of range"):
+            RouteExecutor.from_sql(SOURCE + body, runtime=runtime)
 
 
 def test_an_equality_of_a_float_value_with_an_exact_or_float_constant_is_accepted() -> None:

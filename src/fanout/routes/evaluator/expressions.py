@@ -1143,6 +1143,9 @@ class Compiler:
         if self.inlined_constant(node.this) == (True, None):
             return Expr(lambda env: None, left.ftype)
         null_right = self.inlined_constant(node.expression) == (True, None)
+        # its = compares a constant FLOAT widened as any = does (seen in Flink 1.20.5 and 2.2.1: NULLIF(<the DOUBLE
+        # 0.1>, CAST(0.1 AS FLOAT)) is NULL, fuzz ec48b2f3aae3)
+        _check_float_equality(node, left, [right])
         tested = self._equality_sides(node.this, left, node.expression, right)
         equal = (lambda env: None) if null_right else _compare(*tested, "=")
         a = _fitted(left, left.ftype)  # a CASE for Calcite: a DECIMAL too long for its type is NULL there

@@ -86,6 +86,12 @@ def strip_trailing_zeros(value: Decimal) -> Decimal:
     return value.normalize(CONTEXT)
 
 
+def stripped_string(value: Decimal) -> str:
+    """``value.stripTrailingZeros().toString()`` (how Flink's json format writes a DECIMAL): Python's scientific
+    string has Java's rule (plain when the exponent is at most 0 and the adjusted exponent at least -6)."""
+    return str(value.normalize(CONTEXT)) if value else "0"
+
+
 def round_decimal(value: Decimal, precision: int, scale: int, keep_carry: bool = False) -> Decimal | None:
     """``value`` rounded HALF_UP to ``scale``; None when it needs more than ``precision`` digits (Flink's NULL).
 

@@ -31,6 +31,7 @@ from fanout.routes.evaluator.expressions import (
     folds,
     negated,
 )
+from fanout.routes.evaluator.fastpath import FastRoute, compile_fast
 from fanout.routes.evaluator.planner_faults import check_planner_faults
 from fanout.routes.evaluator.sinks import assignable, json_encoder, json_row, raw_value
 from fanout.routes.exceptions import (
@@ -80,7 +81,7 @@ class Relation:
 class Program:
     """The compiled script; ``route(payload)`` gives the (sink, bytes) a record becomes."""
 
-    def __init__(self, script: RouteScript, runtime: str = DEFAULT_RUNTIME) -> None:
+    def __init__(self, script: RouteScript, runtime: str = DEFAULT_RUNTIME, *, fast_path: bool = True) -> None:
         if not script.inserts:
             raise UnsupportedConstructError("script without INSERT", "nothing to route")
         self.behaviour = behaviour_of(runtime)
@@ -101,6 +102,8 @@ class Program:
         )
         self.routes = tuple(self._route(script, route.sink, route.query, route.columns, relations) for route in
                             script.inserts)  # fmt: skip
+        # the generated fast path, for scripts in its language (None: every record takes the closures)
+        self.fast: FastRoute | None = compile_fast(script, self.behaviour) if fast_path else None
 
     @property
     def sinks(self) -> tuple[str, ...]:
@@ -233,7 +236,10 @@ class Program:
         the job does not fail.
         """
         rows: RouteRows = {sink: [] for sink in self.sinks}
+        fast, outputs = self.fast, [rows[sink] for sink in self.sinks]
         for index, payload in enumerate(batch):
+            if fast is not None and fast(payload, index, outputs):
+                continue
             try:
                 routed, doubt = self.route(payload)
                 if doubt is not None and uncertain is None:

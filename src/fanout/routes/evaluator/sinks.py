@@ -68,16 +68,20 @@ def json_encoder(ftype: t.FType) -> Encoder:
         single = ftype.kind == "FLOAT"
         return lambda value: _json_number(java.double_to_string(value, single=single))
     if ftype.kind == "DECIMAL":
-        return lambda value: java.big_decimal_to_string(java.strip_trailing_zeros(value))
+        return java.stripped_string
     if ftype.is_binary:
         return lambda value: '"' + base64.b64encode(value).decode("ascii") + '"'
     raise UnsupportedConstructError(f"json sink column type {ftype}")
 
 
+def json_keys(names: Sequence[str]) -> list[str]:
+    """What the json format writes before each column's value: ``{"a":``, ``,"b":``."""
+    return [("{" if position == 0 else ",") + jackson_string(name) + ":" for position, name in enumerate(names)]
+
+
 def json_row(names: Sequence[str], encoders: Sequence[Encoder]) -> Callable[[Sequence[Any]], bytes]:
     """A function writing one row (values in column order) as Flink's json format does."""
-    keys = [("{" if position == 0 else ",") + jackson_string(name) + ":" for position, name in enumerate(names)]
-    pairs = list(zip(keys, encoders, strict=True))
+    pairs = list(zip(json_keys(names), encoders, strict=True))
 
     def write(values: Sequence[Any]) -> bytes:
         parts = []
