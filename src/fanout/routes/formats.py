@@ -139,12 +139,12 @@ _SHORT_ESCAPES = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r
 
 
 # What Jackson escapes: controls, the quote, the backslash, surrogates and what Java holds as a surrogate pair.
-_ESCAPED = re.compile(r'[\x00-\x1f"\\\ud800-\udfff\U00010000-\U0010ffff]')
+ESCAPED = re.compile(r'[\x00-\x1f"\\\ud800-\udfff\U00010000-\U0010ffff]')  # what jackson_string escapes
 
 
 def jackson_string(text: str) -> str:
     """``text`` as the JSON string literal Flink's Jackson writes (used for names known at plan time)."""
-    if _ESCAPED.search(text) is None:
+    if ESCAPED.search(text) is None:
         return '"' + text + '"'
     return escaped_string(text)
 

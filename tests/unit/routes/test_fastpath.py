@@ -52,12 +52,17 @@ FAST_SCRIPTS = {
     + "INSERT INTO b SELECT big, d0 FROM v WHERE NOT (d IS NULL) AND NOT (-2 < i) OR d0 = 3;\n"
     + "INSERT INTO r SELECT payload FROM v WHERE NOT o OR (d IS NULL AND i IS NULL);\n"
     + "INSERT INTO r SELECT payload FROM v WHERE i >= 100 AND d < 0.05;\n",
-    "chained views, every test kind": SOURCE
+    "chained views, every IS JSON": SOURCE
     + _sink("j", "k BOOLEAN, n BIGINT")
-    + _view(f"payload, {_member('n', 'BIGINT')} AS n, CAST(payload AS STRING) IS JSON ARRAY AS a")
-    + _view("payload, n, a AS k", name="w", parent="v")
+    + _sink("kinds", "jv BOOLEAN, js BOOLEAN, k BOOLEAN")
+    + _view(
+        f"payload, {_member('n', 'BIGINT')} AS n, CAST(payload AS STRING) IS JSON ARRAY AS a, "
+        "CAST(payload AS STRING) IS JSON VALUE AS jv, CAST(payload AS STRING) IS JSON SCALAR AS js"
+    )
+    + _view("payload, n, a AS k, jv, js", name="w", parent="v")
     + "INSERT INTO j SELECT k, n FROM w WHERE NOT k AND n <> 0;\n"
-    + "INSERT INTO j SELECT k, n FROM w;\n",
+    + "INSERT INTO j SELECT k, n FROM w;\n"
+    + "INSERT INTO kinds SELECT jv, js, k FROM w WHERE jv OR NOT js;\n",
 }
 
 # Scripts outside it: they route through the closures alone.
@@ -163,24 +168,31 @@ def test_scripts_outside_the_language_take_the_closures(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "record",
+    ("record", "fast"),
     [
-        b'{"id":1,"username":"a","amount":' + b"1" * 1000 + b"}",  # beyond Jackson's number length
-        b'{"amount":5}' + b" " * 1000,  # long
-        b'{"amount":5} x',  # Jackson reads the first value; orjson refuses
-        b'{"amount":123456789012345678901234567890}',  # orjson: a float; Jackson: a BigInteger
-        b'\xef\xbb\xbf{"amount":5}',  # a byte order mark
-        b'{"amount":"\\ud800"}',  # a lone surrogate
-        b'{"amount":1e400}',
+        (b'{"id":1,"username":"a","amount":' + b"1" * 1000 + b"}", True),  # beyond Jackson's number length
+        (b'{"amount":5}' + b" " * 1000, True),  # long: Jackson's reader
+        (b'{"amount":5} x', True),  # Jackson reads the first value; orjson refuses the text
+        (b'\xef\xbb\xbf{"amount":5}', True),  # a byte order mark: not JSON to Jackson either
+        (b'{"amount":"\\ud800"}', True),  # a lone surrogate: Jackson keeps it
+        (b'{"amount":1e400}', False),  # Jackson: Infinity, left to the closures
+        (b"[" * 1001 + b"]" * 1001, True),  # deeper than Jackson reads
+        (b'{"amount":123456789012345678901234567890}', False),  # orjson: a float; Jackson: a BigInteger
+        (b'{"amount":5,"username":"\xff"}', False),  # invalid UTF-8: each sink decodes its own copy
     ],
 )
-def test_records_orjson_may_read_otherwise_go_the_slow_way(record: bytes) -> None:
-    # Given fanout.sql's fast path / When a record orjson might read otherwise than Jackson comes
-    program = Program(parse_script(FAST_SCRIPTS["fanout.sql"]))
+def test_records_orjson_reads_otherwise_go_through_jacksons_reader_or_the_closures(record: bytes, fast: bool) -> None:
+    # Given fanout.sql's fast path
+    script = parse_script(FAST_SCRIPTS["fanout.sql"])
+    program = Program(script)
     assert program.fast is not None
-    # Then the fast path declines it, and the closures route it
-    assert program.fast(record, 0, [[], [], []]) is False
-    assert sum(len(rows) for rows in program.execute([record]).values()) == 1
+    # When a record orjson reads otherwise than Jackson, or not at all, comes
+    taken = program.fast(record, 0, [[], [], []])
+    # Then the fast path reads it as Jackson does (or leaves it to the closures), and routes it as they do
+    assert taken is fast
+    routed = program.execute([record])
+    assert routed == Program(script, fast_path=False).execute([record])
+    assert sum(len(rows) for rows in routed.values()) == 1
 
 
 def test_json_floats_go_the_slow_way_on_flink_2() -> None:

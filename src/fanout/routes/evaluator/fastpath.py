@@ -26,17 +26,18 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 from typing import Any
 
 import orjson
 from sqlglot import exp
 
-from fanout.routes.evaluator import java, javafloat
+from fanout.routes.evaluator import jackson, java, javafloat
 from fanout.routes.evaluator import types as t
 from fanout.routes.evaluator.behaviour import Behaviour
 from fanout.routes.evaluator.casts import CastFailure, UncaughtCastFailure, converter
 from fanout.routes.evaluator.sinks import json_encoder, json_keys
-from fanout.routes.formats import check_sink_format
+from fanout.routes.formats import ESCAPED, check_sink_format, jackson_string
 from fanout.routes.parser import RouteScript, TableDef, relation_of, source_table
 
 # route(payload, index, rows): whether it routed the record (appending (index, bytes) to rows[i] for each
@@ -44,7 +45,8 @@ from fanout.routes.parser import RouteScript, TableDef, relation_of, source_tabl
 FastRoute = Callable[[bytes, int, list[list[tuple[int, bytes]]]], bool]
 
 MAX_BYTES = 999  # a longer record goes the slow way: Jackson's 1,000-digit and 1,000-level limits apply to it
-SLOW = object()  # a member's value the fast path does not read as Jackson does
+SLOW = object()  # a record or member value the fast path does not read as Jackson does
+NOT_JSON = object()  # a record Jackson does not read
 _MEMBER = re.compile(r"\$\.([A-Za-z_][A-Za-z0-9_]*)")
 _NUMBER = re.compile(r"[0-9]{1,18}(?:\.[0-9]{1,18})?")
 _LONG_LIMIT = 2.0**63  # orjson reads an integer beyond 64 bits as a float; Jackson as a BigInteger
@@ -89,8 +91,9 @@ class _Generator:
         self.behaviour = behaviour
         self.members: list[_Column] = []
         self.namespace: dict[str, Any] = {
-            "loads": orjson.loads, "JSONDecodeError": orjson.JSONDecodeError, "SLOW": SLOW, "Decimal": Decimal,
-            "HALF_UP": ROUND_HALF_UP,
+            "loads": orjson.loads, "JSONDecodeError": orjson.JSONDecodeError, "SLOW": SLOW, "NOT_JSON": NOT_JSON,
+            "Decimal": Decimal,
+            "HALF_UP": ROUND_HALF_UP, "escaped": ESCAPED.search, "jackson_string": jackson_string,
         }  # fmt: skip
 
     def build(self) -> FastRoute:
@@ -103,19 +106,31 @@ class _Generator:
         for view in self.script.views.values():
             relations[view.name] = self._view(view.query, relations)
         routes = [self._route(insert.sink, insert.query, insert.columns, relations) for insert in self.script.inserts]
+        self.namespace["document"] = partial(_document, big_decimals=self.behaviour.json_floats_as_decimal)
         lines = [
             "def route(payload, index, rows):",
-            f"    if len(payload) > {MAX_BYTES}:",
-            "        return False",
-            "    try:",
-            "        doc = loads(payload)",
-            "    except JSONDecodeError:",
-            "        return False",
-            "    if type(doc) is not dict:",
-            "        return False",
+            "    doc = SLOW",
+            f"    if len(payload) <= {MAX_BYTES}:",
+            "        try:",
+            "            doc = loads(payload)",
+            "        except JSONDecodeError:",
+            "            pass",
+            "    if doc is SLOW:",
+            "        doc = document(payload)",
+            "        if doc is SLOW:",
+            "            return False",
+            "    if type(doc) is dict:",
+            "        is_value, is_object, is_array, is_scalar = True, True, False, False",
         ]
         for member in self.members:
-            lines.extend(self._read(member))
+            lines.extend("    " + line for line in self._read(member))
+        lines += [
+            "    else:",  # not an object, or not JSON: IS JSON as it is, every member NULL (lax mode)
+            "        is_value, is_object, is_array = doc is not NOT_JSON, False, type(doc) is list",
+            "        is_scalar = is_value and not is_array",
+        ]
+        lines += [f"        m{member.slot} = None" for member in self.members]
+        lines += [f"        t{member.slot} = None" for member in self.members if _has_text(member, self.behaviour)]
         for position, (keep, write) in enumerate(routes):
             lines.append(f"    if {keep}:")
             lines.append(f"        rows[{position}].append((index, {write}))")
@@ -218,18 +233,23 @@ class _Generator:
                 f"    if type(v) is int and {-(10**digits)} < v < {10**digits} and {digits} > 0:",
                 f"        {name} = Decimal(v).quantize(scale{slot})",
             ]
-            if not self.behaviour.json_floats_as_decimal:
+            if _has_text(member, self.behaviour):
                 # casts.plain_decimal's rule: the digits before the point (a leading 0 too) against p - s before
                 # rounding HALF_UP (999.995 is 1000.00 in DECIMAL(5, 2)), at most 18 digits dropped
                 low, high = javafloat.PLAIN_LOW, javafloat.PLAIN_HIGH
+                # a repr whose fraction fits the scale is the value exactly, and (no trailing zero) its json text
+                lines[:0] = [f"    t{slot} = None"]
                 lines += [
                     f"    elif type(v) is float and ({low!r} <= v < {high!r} or {-high!r} < v <= {-low!r}) and "
                     "len(text := repr(v)) <= 18:",
                     "        point = text.index('.') - (v < 0)",
-                    f"        if point <= {digits} and len(text) - point - (v < 0) - {ftype.scale} <= 19:",
-                    f"            {name} = Decimal(text).quantize(scale{slot}, HALF_UP) or ZERO{slot}",
-                    "        else:",
+                    f"        if point > {digits} or len(text) - point - (v < 0) - {ftype.scale} > 19:",
                     f"            {name} = None",
+                    f"        elif len(text) - point - (v < 0) <= {ftype.scale + 1} and not text.endswith('.0'):",
+                    f"            {name} = Decimal(text)",
+                    f"            t{slot} = text",
+                    "        else:",
+                    f"            {name} = Decimal(text).quantize(scale{slot}, HALF_UP) or ZERO{slot}",
                 ]
                 self.namespace[f"ZERO{slot}"] = Decimal(0).scaleb(-ftype.scale)
         else:
@@ -275,12 +295,19 @@ class _Generator:
         for position, (key, item, ftype) in enumerate(zip(json_keys(columns), items, types, strict=True)):
             parts.append(repr(key))
             if item.kind == "is_json":
-                parts.append(repr("true" if self.value(item) == "True" else "false"))
+                parts.append(f'("true" if {self.value(item)} else "false")')
                 continue
-            encoder = self.namespace[f"encode{number}_{position}"] = json_encoder(ftype)
             value = self.value(item)
-            parts.append(f'("null" if {value} is None else encode{number}_{position}({value}))')
-            del encoder
+            if ftype.is_string:  # jackson_string, its common case inline: nothing to escape
+                encoded = f"""('"' + {value} + '"' if escaped({value}) is None else jackson_string({value}))"""
+            elif ftype.is_integer:
+                encoded = f"str({value})"
+            else:
+                self.namespace[f"encode{number}_{position}"] = json_encoder(ftype)
+                encoded = f"encode{number}_{position}({value})"
+                if _has_text(item, self.behaviour):
+                    encoded = f"(t{item.slot} or {encoded})"
+            parts.append(f'("null" if {value} is None else {encoded})')
         return f'"".join(({", ".join(parts)}, "}}")).encode("utf-8", "replace")'
 
     def value(self, column: _Column) -> str:
@@ -288,7 +315,7 @@ class _Generator:
         if column.kind == "member":
             return f"m{column.slot}"
         if column.kind == "is_json":
-            return "True" if column.json_kind in ("VALUE", "OBJECT") else "False"
+            return f"is_{column.json_kind.lower()}"
         raise _NotFast("the record as a value")
 
 
@@ -340,6 +367,30 @@ class _Condition:
             raise _NotFast("a test of something other than a column")
         column = self.generator._column(node, self.scope)
         return self.generator.value(column)
+
+
+def _document(payload: bytes, big_decimals: bool) -> Any:
+    """The record as the closure evaluator reads it where orjson does not: Jackson's document (``jackson.parse``),
+    NOT_JSON, or SLOW for invalid UTF-8 (Java's decoder replaces it, and each sink decodes its own copy)."""
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return SLOW
+    try:
+        return jackson.parse(text, big_decimals)
+    except jackson.NotJsonError:
+        return NOT_JSON
+
+
+def _has_text(column: _Column, behaviour: Behaviour) -> bool:
+    """Whether a member column keeps, beside its DECIMAL, the json text of a Double it read exactly (``t<slot>``)."""
+    ftype = column.ftype
+    return (
+        column.kind == "member"
+        and ftype.kind == "DECIMAL"
+        and ftype.precision <= 18
+        and (not behaviour.json_floats_as_decimal)
+    )
 
 
 def _number_literal(node: exp.Expr, ftype: t.FType) -> str:
