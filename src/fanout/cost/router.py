@@ -46,8 +46,9 @@ class RouterLoad(BaseModel):
     batch_size: int = Field(default=500, ge=1, le=10_000)
     batching_window_seconds: float = Field(default=1.0, ge=0, le=300)
     memory_mb: int = Field(default=256, ge=128, le=10_240)
-    # the evaluator took 18 ms per 1,000 records of 100 bytes at 500-record batches (fanout bench, 2026-12-03)
-    cpu_ms_per_1000: float = Field(default=20.0, gt=0, description="router CPU per 1,000 records")
+    # the evaluator took 3.6 to 4.1 ms per 1,000 records of 100 bytes of sql/fanout.sql through its generated fast
+    # path (fanout bench, 2026-12-03); a script outside the fast path's language takes about 20
+    cpu_ms_per_1000: float = Field(default=5.0, gt=0, description="router CPU per 1,000 records")
     io_ms_per_batch: float = Field(default=30.0, ge=0, description="PutRecords round trips per batch")
 
     def records_per_batch(self) -> float:
