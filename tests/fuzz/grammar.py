@@ -178,14 +178,17 @@ class ScriptGenerator:
         """A script the evaluator routes through its generated fast path (``fanout.routes.evaluator.fastpath``):
         JSON members read into typed columns, tested by AND, OR, NOT, IS NULL and comparisons with literals."""
         rng = self.rng
-        items: list[tuple[str, Node]] = [("payload", Node("payload", "R"))]
-        types = {"payload": "BYTES"}
+        source_type = "BYTES" if rng.random() < 0.7 else "STRING"
+        text = "CAST(payload AS STRING)" if source_type == "BYTES" else "payload"
+        items: list[tuple[str, Node]] = [("payload", Node("payload", "R" if source_type == "BYTES" else S))]
+        types = {"payload": source_type}
         kind = rng.choice(("OBJECT", "OBJECT", "ARRAY", "VALUE", "SCALAR"))
-        items.append(("is_json", Node(f"CAST(payload AS STRING) IS JSON {kind}", B)))
+        items.append(("is_json", Node(f"{text} IS JSON {kind}", B)))
         types["is_json"] = "BOOLEAN"
         for index, key in enumerate(rng.sample(FAST_KEYS, rng.randint(1, 4))):
             ftype = rng.choice(FAST_TYPES)
-            read = f"JSON_VALUE(CAST(payload AS STRING), '$.{key}')"
+            path = f"$.{key}" if rng.random() < 0.8 else rng.choice(PATHS[7:-1])
+            read = f"JSON_VALUE({text}, {_quote(path)})"
             node = Node(read if ftype == "STRING" else f"TRY_CAST({read} AS {ftype})", S if ftype == "STRING" else N)
             items.append((f"m{index}", node))
             types[f"m{index}"] = ftype
@@ -193,19 +196,20 @@ class ScriptGenerator:
         if rng.random() < 0.3:
             views.append(View("v1", "v0", None))
         relation = views[-1].name
-        columns = {"src": {"payload": "R"}, **{view.name: {n: node.family for n, node in items} for view in views}}
+        columns = {"src": {"payload": items[0][1].family}}
+        columns.update({view.name: {n: node.family for n, node in items} for view in views})
         sinks = []
         for number in range(rng.randint(1, 3)):
             where = self.fast_condition(types, 3) if rng.random() < 0.85 else None
             if rng.random() < 0.3:
-                record = (Node("payload", "R"),)
-                sinks.append(Sink(f"out{number}", "raw", (("data", "BYTES"),), relation, record, where))
+                record = (Node("payload", items[0][1].family),)
+                sinks.append(Sink(f"out{number}", "raw", (("data", source_type),), relation, record, where))
                 continue
             chosen = rng.sample([n for n in types if n != "payload"], rng.randint(1, min(3, len(types) - 1)))
             sink_columns = tuple((f"c{index}", types[n]) for index, n in enumerate(chosen))
             values = tuple(Node(f"`{n}`", columns[relation][n]) for n in chosen)
             sinks.append(Sink(f"out{number}", "json", sink_columns, relation, values, where))
-        return Script(prefix, "BYTES", tuple(views), tuple(sinks), columns)
+        return Script(prefix, source_type, tuple(views), tuple(sinks), columns)
 
     def fast_condition(self, types: dict[str, str], depth: int) -> Node:
         """A WHERE of the fast-path language over the columns of ``types``."""
@@ -517,7 +521,7 @@ def _held_literal(rng: random.Random, ftype: str) -> str:
     precision, scale = (int(part) for part in ftype[len("DECIMAL(") : -1].split(","))
     text = str(rng.randint(0, 10 ** min(precision - scale, 6) - 1) if precision > scale else 0)
     if scale and rng.random() < 0.6:
-        digits = rng.randint(1, scale)
+        digits = rng.randint(1, min(scale, 12))  # the literal's unscaled value must fit a BIGINT in Flink
         text += f".{rng.randint(0, 10**digits - 1):0{digits}d}"
     return ("-" if rng.random() < 0.4 else "") + text
 

@@ -47,7 +47,7 @@ FastRoute = Callable[[bytes, int, list[list[tuple[int, bytes]]]], bool]
 MAX_BYTES = 999  # a longer record goes the slow way: Jackson's 1,000-digit and 1,000-level limits apply to it
 SLOW = object()  # a record or member value the fast path does not read as Jackson does
 NOT_JSON = object()  # a record Jackson does not read
-_MEMBER = re.compile(r"\$\.([A-Za-z_][A-Za-z0-9_]*)")
+_LONG_EXPONENT = re.compile(rb"[eE][+-]?[0-9]{10}")  # may be past a BigDecimal's int exponent or scale
 _NUMBER = re.compile(r"[0-9]{1,18}(?:\.[0-9]{1,18})?")
 _LONG_LIMIT = 2.0**63  # orjson reads an integer beyond 64 bits as a float; Jackson as a BigInteger
 _COMPARISONS: dict[type, str] = {exp.EQ: "==", exp.NEQ: "!=", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
@@ -73,8 +73,13 @@ class _Column:
     kind: str  # "record", "is_json" or "member"
     ftype: t.FType
     json_kind: str = ""
-    member: str = ""
+    steps: tuple[jackson.Step, ...] = ()  # the member's JSON path
     slot: int = -1  # the member column's local variable
+
+    @property
+    def key(self) -> str | None:
+        """The member's key where its path is one key (``$.key``), which ``doc.get`` reads."""
+        return self.steps[0] if len(self.steps) == 1 and isinstance(self.steps[0], str) else None
 
 
 def compile_fast(script: RouteScript, behaviour: Behaviour) -> FastRoute | None:
@@ -92,7 +97,7 @@ class _Generator:
         self.members: list[_Column] = []
         self.namespace: dict[str, Any] = {
             "loads": orjson.loads, "JSONDecodeError": orjson.JSONDecodeError, "SLOW": SLOW, "NOT_JSON": NOT_JSON,
-            "Decimal": Decimal,
+            "Decimal": Decimal, "read_path": jackson.read_path, "long_exponent": _LONG_EXPONENT.search,
             "HALF_UP": ROUND_HALF_UP, "escaped": ESCAPED.search, "jackson_string": jackson_string,
         }  # fmt: skip
 
@@ -100,8 +105,6 @@ class _Generator:
         source = source_table(self.script)
         column = source.columns[0]
         source_type = t.from_sql(column.dtype)
-        if not source_type.is_binary:
-            raise _NotFast("a STRING source")
         relations: dict[str, dict[str, _Column]] = {source.name: {column.name: _Column("record", source_type)}}
         for view in self.script.views.values():
             relations[view.name] = self._view(view.query, relations)
@@ -115,6 +118,11 @@ class _Generator:
             "            doc = loads(payload)",
             "        except JSONDecodeError:",
             "            pass",
+            *(  # 2.x reads floats as BigDecimal, which fails on an exponent past an int (1.5e-2147483647)
+                ["    if doc is not SLOW and long_exponent(payload) is not None:", "        doc = SLOW"]
+                if self.behaviour.json_floats_as_decimal
+                else []
+            ),
             "    if doc is SLOW:",
             "        doc = document(payload)",
             "        if doc is SLOW:",
@@ -125,10 +133,12 @@ class _Generator:
         for member in self.members:
             lines.extend("    " + line for line in self._read(member))
         lines += [
-            "    else:",  # not an object, or not JSON: IS JSON as it is, every member NULL (lax mode)
+            "    else:",  # not an object, or not JSON: IS JSON as it is, every $.key NULL (lax mode)
             "        is_value, is_object, is_array = doc is not NOT_JSON, False, type(doc) is list",
             "        is_scalar = is_value and not is_array",
         ]
+        if any(member.key is None for member in self.members):  # $[0] or $ of an array or scalar: the closures
+            lines += ["        if is_value:", "            return False"]
         lines += [f"        m{member.slot} = None" for member in self.members]
         lines += [f"        t{member.slot} = None" for member in self.members if _has_text(member, self.behaviour)]
         for position, (keep, write) in enumerate(routes):
@@ -181,22 +191,28 @@ class _Generator:
             raise _NotFast("JSON_VALUE with ON EMPTY or ON ERROR")
         self._record_text(node.this, parent)
         path = node.args["path"]
-        match = _MEMBER.fullmatch(path.this) if isinstance(path, exp.Literal) and path.is_string else None
-        if match is None:
-            raise _NotFast("a JSON path other than $.member")
-        member = _Column("member", ftype, member=match.group(1), slot=len(self.members))
+        if not (isinstance(path, exp.Literal) and path.is_string):
+            raise _NotFast("a JSON path that is not a literal")
+        mode, steps = jackson.compile_path(path.this)  # the closures' own reading of it (and its refusals)
+        if mode != "lax":
+            raise _NotFast("a strict JSON path")
+        member = _Column("member", ftype, steps=steps, slot=len(self.members))
         self.members.append(member)
         return member
 
     def _record_text(self, node: exp.Expr, parent: dict[str, _Column]) -> None:
-        """``node`` must be CAST(<the record> AS STRING)."""
-        if not (isinstance(node, exp.Cast) and not isinstance(node, exp.TryCast) and isinstance(node.this, exp.Column)):
-            raise _NotFast("JSON of something other than CAST(<record> AS STRING)")
-        target = t.from_sql(node.to)
-        if not (target.kind == "VARCHAR" and target.precision == t.MAX_LENGTH):
-            raise _NotFast("a CAST to a bounded string")
-        if self._column(node.this, parent).kind != "record":
-            raise _NotFast("JSON of a column that is not the record")
+        """``node`` must be the record as a STRING: CAST(<the record> AS STRING), or a STRING record itself."""
+        cast = isinstance(node, exp.Cast) and not isinstance(node, exp.TryCast)
+        if isinstance(node, exp.Cast) and cast:
+            target = t.from_sql(node.to)
+            if not (target.kind == "VARCHAR" and target.precision == t.MAX_LENGTH):
+                raise _NotFast("a CAST to a bounded string")
+            node = node.this
+        if not isinstance(node, exp.Column) or self._column(node, parent).kind != "record":
+            raise _NotFast("JSON of something other than the record")
+        ftype = self._column(node, parent).ftype
+        if not ((ftype.is_binary and cast) or ftype == t.STRING):
+            raise _NotFast("JSON of the record as something other than a STRING")
 
     def _column(self, node: exp.Column, scope: dict[str, _Column]) -> _Column:
         if node.table or node.name not in scope:
@@ -219,7 +235,11 @@ class _Generator:
         slot, ftype = member.slot, member.ftype
         self.namespace[f"read{slot}"] = _member_reader(ftype, self.behaviour)
         name = f"m{slot}"
-        lines = [f"    v = doc.get({member.member!r})"]
+        if member.key is not None:
+            lines = [f"    v = doc.get({member.key!r})"]
+        else:
+            self.namespace[f"steps{slot}"] = member.steps
+            lines = [f"    found, v = read_path(doc, steps{slot})", "    if not found:", "        v = None"]
         if ftype.is_string:
             lines += ["    if type(v) is str:", f"        {name} = v"]
         elif ftype.kind == "DECIMAL" and ftype.precision > 18:
