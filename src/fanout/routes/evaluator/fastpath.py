@@ -47,6 +47,7 @@ FastRoute = Callable[[bytes, int, list[list[tuple[int, bytes]]]], bool]
 MAX_BYTES = 999  # a longer record goes the slow way: Jackson's 1,000-digit and 1,000-level limits apply to it
 SLOW = object()  # a record or member value the fast path does not read as Jackson does
 NOT_JSON = object()  # a record Jackson does not read
+REREAD = object()  # a member value orjson may read otherwise than Jackson: read the record with Jackson's reader
 _LONG_EXPONENT = re.compile(rb"[eE][+-]?[0-9]{10}")  # may be past a BigDecimal's int exponent or scale
 _NUMBER = re.compile(r"[0-9]{1,18}(?:\.[0-9]{1,18})?")
 _LONG_LIMIT = 2.0**63  # orjson reads an integer beyond 64 bits as a float; Jackson as a BigInteger
@@ -96,9 +97,10 @@ class _Generator:
         self.behaviour = behaviour
         self.members: list[_Column] = []
         self.namespace: dict[str, Any] = {
-            "loads": orjson.loads, "JSONDecodeError": orjson.JSONDecodeError, "SLOW": SLOW, "NOT_JSON": NOT_JSON,
-            "Decimal": Decimal, "read_path": jackson.read_path, "long_exponent": _LONG_EXPONENT.search,
-            "HALF_UP": ROUND_HALF_UP, "escaped": ESCAPED.search, "jackson_string": jackson_string,
+            "loads": orjson.loads, "JSONDecodeError": orjson.JSONDecodeError, "Decimal": Decimal,
+            "SLOW": SLOW, "NOT_JSON": NOT_JSON, "REREAD": REREAD, "HALF_UP": ROUND_HALF_UP,
+            "read_path": jackson.read_path, "long_exponent": _LONG_EXPONENT.search,
+            "escaped": ESCAPED.search, "jackson_string": jackson_string,
         }  # fmt: skip
 
     def build(self) -> FastRoute:
@@ -123,10 +125,12 @@ class _Generator:
                 if self.behaviour.json_floats_as_decimal
                 else []
             ),
-            "    if doc is SLOW:",
-            "        doc = document(payload)",
-            "        if doc is SLOW:",
-            "            return False",
+            "    if doc is not SLOW:",
+            "        return routed(payload, index, rows, doc, False)",
+            "    doc = document(payload)",
+            "    return doc is not SLOW and routed(payload, index, rows, doc, True)",
+            "",
+            "def routed(payload, index, rows, doc, jackson):",  # jackson: doc is Jackson's reading, not orjson's
             "    if type(doc) is dict:",
             "        is_value, is_object, is_array, is_scalar = True, True, False, False",
         ]
@@ -134,6 +138,8 @@ class _Generator:
             lines.extend("    " + line for line in self._read(member))
         lines += [
             "    else:",  # not an object, or not JSON: IS JSON as it is, every $.key NULL (lax mode)
+            "        if doc is SLOW:",
+            "            return False",
             "        is_value, is_object, is_array = doc is not NOT_JSON, False, type(doc) is list",
             "        is_scalar = is_value and not is_array",
         ]
@@ -276,7 +282,13 @@ class _Generator:
             bits = java.INTEGER_RANGE[ftype.kind] - 1
             lines += [f"    if type(v) is int and {-(2**bits)} <= v < {2**bits}:", f"        {name} = v"]
         lines += ["    elif v is None:", f"        {name} = None", "    else:", f"        {name} = read{slot}(v)"]
-        return [*lines, f"        if {name} is SLOW:", "            return False"]
+        return [
+            *lines,
+            f"        if {name} is SLOW:",
+            "            return False",
+            f"        if {name} is REREAD:",  # a value orjson may read otherwise: the record as Jackson reads it
+            "            return not jackson and routed(payload, index, rows, document(payload), True)",
+        ]
 
     # ------------------------------------------------------------------ routes
 
@@ -433,8 +445,9 @@ def _number_literal(node: exp.Expr, ftype: t.FType) -> str:
 
 def _member_reader(ftype: t.FType, behaviour: Behaviour) -> Callable[[Any], Any]:
     """What a member's JSON value (other than null, and a common int or str) becomes, as the closure evaluator
-    computes it: JSON_VALUE's text (NULL for an object or array), then the TRY_CAST; SLOW where orjson's value
-    may not be Jackson's."""
+    computes it: JSON_VALUE's text (NULL for an object or array), then the TRY_CAST; REREAD where orjson's value
+    may not be Jackson's (a float on 2.x, or one orjson made of an integer past 64 bits), SLOW where the
+    closures must take the record."""
     convert = None if ftype.is_string else converter(t.STRING, ftype)
     floats = not behaviour.json_floats_as_decimal
 
@@ -446,10 +459,12 @@ def _member_reader(ftype: t.FType, behaviour: Behaviour) -> Callable[[Any], Any]
             text = "true" if value else "false"
         elif kind is float:
             if not floats or not -_LONG_LIMIT < value < _LONG_LIMIT:
-                return SLOW
+                return REREAD
             text = java.double_to_string(value)
         elif kind is int or kind is str:
             text = str(value)
+        elif kind is Decimal:  # Jackson's reading on 2.x
+            text = java.big_decimal_to_string(value)
         else:
             return SLOW
         if convert is None:
