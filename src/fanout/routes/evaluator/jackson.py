@@ -48,6 +48,9 @@ _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 def _big_decimal(text: str) -> Decimal:
     if len(text) > MAX_NUMBER_LENGTH:
         raise NotJsonError("number too long")
+    if "e" not in text and "E" not in text:  # no exponent: its scale is its fraction's length, under 1,000
+        plain = Decimal(text)
+        return plain.copy_abs() if plain.is_zero() else plain
     mantissa, _, written = text.lower().partition("e")
     exponent = int(written) if written else 0
     scale = (len(mantissa.split(".", 1)[1]) if "." in mantissa else 0) - exponent
