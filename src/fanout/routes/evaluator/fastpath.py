@@ -265,17 +265,24 @@ class _Generator:
                 low, high = javafloat.PLAIN_LOW, javafloat.PLAIN_HIGH
                 # a repr whose fraction fits the scale is the value exactly, and (no trailing zero) its json text
                 lines[:0] = [f"    t{slot} = None"]
+                # the checks a repr in this range can fail: at most 7 digits before the point, 20 after it
+                scale = ftype.scale
+                point = "text.index('.') - (v < 0)"
+                fits = [f"{point} <= {digits}"] if digits < 7 else []
+                fits += [f"len(text) - text.index('.') - 1 - {scale} <= 18"] if scale < 2 else []
                 lines += [
                     f"    elif type(v) is float and ({low!r} <= v < {high!r} or {-high!r} < v <= {-low!r}) and "
                     "len(text := repr(v)) <= 18:",
-                    "        point = text.index('.') - (v < 0)",
-                    f"        if point > {digits} or len(text) - point - (v < 0) - {ftype.scale} > 19:",
-                    f"            {name} = None",
-                    f"        elif len(text) - point - (v < 0) <= {ftype.scale + 1} and not text.endswith('.0'):",
-                    f"            {name} = Decimal(text)",
-                    f"            t{slot} = text",
+                    f"        if {' and '.join(fits) or 'True'}:",
+                    f"            if '.' in text[-{scale + 1}:] and text[-2:] != '.0':"
+                    if scale
+                    else "            if False:",
+                    f"                {name} = Decimal(text)",
+                    f"                t{slot} = text",
+                    "            else:",
+                    f"                {name} = Decimal(text).quantize(scale{slot}, HALF_UP) or ZERO{slot}",
                     "        else:",
-                    f"            {name} = Decimal(text).quantize(scale{slot}, HALF_UP) or ZERO{slot}",
+                    f"            {name} = None",
                 ]
                 self.namespace[f"ZERO{slot}"] = Decimal(0).scaleb(-ftype.scale)
         else:
@@ -323,24 +330,24 @@ class _Generator:
         if any(item.kind == "record" or item.ftype != ftype for item, ftype in zip(items, types, strict=True)):
             raise _NotFast("a json sink column that needs a cast")
         columns = [column.name for column in sink.columns]
-        parts = []
-        for position, (key, item, ftype) in enumerate(zip(json_keys(columns), items, types, strict=True)):
-            parts.append(repr(key))
-            if item.kind == "is_json":
-                parts.append(f'("true" if {self.value(item)} else "false")')
-                continue
+        values = []
+        for position, (item, ftype) in enumerate(zip(items, types, strict=True)):
             value = self.value(item)
+            if item.kind == "is_json":
+                values.append(f'("true" if {value} else "false")')
+                continue
             if ftype.is_string:  # jackson_string, its common case inline: nothing to escape
                 encoded = f"""('"' + {value} + '"' if escaped({value}) is None else jackson_string({value}))"""
             elif ftype.is_integer:
-                encoded = f"str({value})"
+                encoded = value  # %s writes it as str() does
             else:
                 self.namespace[f"encode{number}_{position}"] = json_encoder(ftype)
                 encoded = f"encode{number}_{position}({value})"
                 if _has_text(item, self.behaviour):
                     encoded = f"(t{item.slot} or {encoded})"
-            parts.append(f'("null" if {value} is None else {encoded})')
-        return f'"".join(({", ".join(parts)}, "}}")).encode("utf-8", "replace")'
+            values.append(f'("null" if {value} is None else {encoded})')
+        template = "".join(key.replace("%", "%%") + "%s" for key in json_keys(columns)) + "}"
+        return f'({template!r} % ({", ".join(values)},)).encode("utf-8", "replace")'
 
     def value(self, column: _Column) -> str:
         """The Python expression of a column's value."""
