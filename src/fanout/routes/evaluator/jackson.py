@@ -69,6 +69,8 @@ def _big_decimal(text: str) -> Decimal:
 _DECODER = json.JSONDecoder(parse_int=_number, parse_float=_float, parse_constant=_constant, strict=True)
 # Flink 2.x: floats as BigDecimal (Jackson's USE_BIG_DECIMAL_FOR_FLOATS), kept as written: 1.50, 1E+3
 _BIG_DECODER = json.JSONDecoder(parse_int=_number, parse_float=_big_decimal, parse_constant=_constant, strict=True)
+_SHORT_DECODER = json.JSONDecoder(parse_constant=_constant, strict=True)  # int() and float() themselves
+_SHORT_BIG_DECODER = json.JSONDecoder(parse_float=_big_decimal, parse_constant=_constant, strict=True)
 
 
 def _too_deep(text: str) -> bool:
@@ -103,8 +105,12 @@ def parse(text: str, big_decimals: bool = False) -> Any:
         raise NotJsonError("no content")
     if _too_deep(text):
         raise NotJsonError("nesting too deep")
+    if len(text) <= MAX_NUMBER_LENGTH:  # no number in it can be too long: Python's own int and float readers
+        decoder = _SHORT_BIG_DECODER if big_decimals else _SHORT_DECODER
+    else:
+        decoder = _BIG_DECODER if big_decimals else _DECODER
     try:
-        value, end = (_BIG_DECODER if big_decimals else _DECODER).raw_decode(text, start)
+        value, end = decoder.raw_decode(text, start)
     except (ValueError, RecursionError) as exc:
         raise NotJsonError(str(exc)) from exc
     following = text[end : end + 1]
