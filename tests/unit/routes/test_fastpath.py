@@ -41,7 +41,7 @@ FAST_SCRIPTS = {
     "fanout.sql": (ROOT / "sql" / "fanout.sql").read_text(),
     "casts and logic": SOURCE
     + _sink("a", "i INT, d DECIMAL(5, 2), s STRING, o BOOLEAN")
-    + _sink("b", "`b%ig\"%s` DECIMAL(20, 4), d DECIMAL(18, 0)")
+    + _sink("b", '`b%ig"%s` DECIMAL(20, 4), d DECIMAL(18, 0)')
     + _sink("r", "payload BYTES", "raw")
     + _view(
         f"payload, CAST(payload AS STRING) IS JSON OBJECT AS o, {_member('id', 'INT')} AS i, "

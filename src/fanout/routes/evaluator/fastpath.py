@@ -115,11 +115,14 @@ class _Generator:
         lines = [
             "def route(payload, index, rows):",
             *(  # 2.x keeps a float as the BigDecimal of its text, which orjson loses: Jackson's reader first
-                ["    if b'.' in payload:", "        doc = document(payload)",
-                 "        return doc is not SLOW and routed(payload, index, rows, doc, True)"]
+                [
+                    "    if b'.' in payload:",
+                    "        doc = document(payload)",
+                    "        return doc is not SLOW and routed(payload, index, rows, doc, True)",
+                ]
                 if self.behaviour.json_floats_as_decimal
                 else []
-            ),  # fmt: skip
+            ),
             "    doc = SLOW",
             f"    if len(payload) <= {MAX_BYTES}:",
             "        try:",
