@@ -18,6 +18,15 @@ from fanout.routes.exceptions import UnsupportedConstructError
 Converter = Callable[[Any], Any]
 
 
+class ByteText(str):
+    """A valid STRING that Flink holds as bytes only: the result of a function that works on the bytes
+    (SUBSTRING), which compares by its bytes with a value that holds no Java String until a function decodes it
+    (seen in Flink 1.20.5 and 2.2.1: SUBSTRING(REPLACE(p, 'x', 'y'), 1) = p is FALSE for invalid UTF-8 p, where
+    REPLACE(p, 'x', 'y') = p and SUBSTRING(p, 1) = p are TRUE)."""
+
+    decoded: bool = False
+
+
 class RawText(str):
     """A STRING read from bytes that are not valid UTF-8: the text Java decodes, and the bytes Flink keeps.
 

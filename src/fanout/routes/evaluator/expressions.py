@@ -20,7 +20,15 @@ from sqlglot import exp
 from fanout.routes.evaluator import binarystring, jackson, java
 from fanout.routes.evaluator import types as t
 from fanout.routes.evaluator.behaviour import Behaviour, behaviour_of
-from fanout.routes.evaluator.casts import LONE_SURROGATE, CastFailure, RawText, UncaughtCastFailure, converter, utf8
+from fanout.routes.evaluator.casts import (
+    LONE_SURROGATE,
+    ByteText,
+    CastFailure,
+    RawText,
+    UncaughtCastFailure,
+    converter,
+    utf8,
+)
 from fanout.routes.exceptions import RouteError, UnknownRelationError, UnsupportedConstructError
 
 Env = list[Any]
@@ -396,6 +404,15 @@ class Compiler:
             # not fail the job, fuzz 2.2 d83d58db7a2e)
             default = inner.args.get("default")
             return (True, None) if default is None else self.inlined_constant(default)
+        if not known and isinstance(inner, exp.Case) and operand is None and inner.args.get("ifs"):
+            # CASE WHEN <FALSE or NULL> THEN ... END: RexSimplify drops each such branch, so it is its ELSE (seen in
+            # Flink 2.2.1 and 1.20.5: TRY_CAST(CASE WHEN CAST(NULL AS BOOLEAN) THEN x END AS DECIMAL(5, 2)) IN
+            # (<a cast that fails>, ...) did not fail the job, fuzz 2.2 9f62622906d7)
+            if all(self.inlined_constant(branch.this) in ((True, None), (True, False)) for branch in inner.args["ifs"]):
+                default = inner.args.get("default")
+                return (True, None) if default is None else self.inlined_constant(default)
+        if not known and isinstance(inner, exp.Cast) and self.inlined_constant(inner.this) == (True, None):
+            return True, None  # a CAST (or TRY_CAST) of a NULL constant folds to a NULL constant
         strong = _strong_operands(inner) if inner is not None else None
         if not known and any(self.inlined_constant(operand) == (True, None) for operand in strong or ()):
             return True, None  # a Strong operator of a NULL constant is NULL (see _null_operand)
@@ -1831,7 +1848,7 @@ def _string_comparison(operator: str) -> Callable[[str, str], bool]:
 
 
 def _holds_string(value: str) -> bool:
-    return not isinstance(value, RawText) or value.decoded
+    return not isinstance(value, RawText | ByteText) or value.decoded
 
 
 def _operation(
@@ -1989,9 +2006,11 @@ def _out_of_bounds(fn: Callable[..., Any], *args: Any) -> Any:
 def _substring(text: str, start: int, length: int | None) -> str | None:
     """Flink's SUBSTRING (``substringSQL``): 1-based; a negative start counts from the end, 0 is the first."""
     if isinstance(text, RawText):
-        return _out_of_bounds(binarystring.substring, text, start, length)
-    bounds = binarystring.substring_bounds(len(text), start, length)
-    return None if bounds is None else text[bounds[0] : bounds[1]]
+        cut = _out_of_bounds(binarystring.substring, text, start, length)
+    else:
+        bounds = binarystring.substring_bounds(len(text), start, length)
+        cut = None if bounds is None else text[bounds[0] : bounds[1]]
+    return ByteText(cut) if cut is not None and not isinstance(cut, RawText) else cut  # bytes only
 
 
 def _replace(text: str, search: str, replacement: str) -> str:
@@ -2182,8 +2201,8 @@ def _like_reads_java_string(pattern: str, escape: str | None) -> bool:
 
 
 def _decoded(text: str) -> str:
-    """``text`` read as a Java String (a RawText remembers it, see RawText.decoded)."""
-    if isinstance(text, RawText):
+    """``text`` read as a Java String (a RawText or ByteText remembers it, see RawText.decoded)."""
+    if isinstance(text, RawText | ByteText):
         text.decoded = True
     return text
 
