@@ -404,13 +404,15 @@ class Compiler:
             # not fail the job, fuzz 2.2 d83d58db7a2e)
             default = inner.args.get("default")
             return (True, None) if default is None else self.inlined_constant(default)
-        if not known and isinstance(inner, exp.Case) and operand is None and inner.args.get("ifs"):
-            # CASE WHEN <FALSE or NULL> THEN ... END: RexSimplify drops each such branch, so it is its ELSE (seen in
-            # Flink 2.2.1 and 1.20.5: TRY_CAST(CASE WHEN CAST(NULL AS BOOLEAN) THEN x END AS DECIMAL(5, 2)) IN
-            # (<a cast that fails>, ...) did not fail the job, fuzz 2.2 9f62622906d7)
-            if all(self.inlined_constant(branch.this) in ((True, None), (True, False)) for branch in inner.args["ifs"]):
-                default = inner.args.get("default")
-                return (True, None) if default is None else self.inlined_constant(default)
+        # CASE WHEN <FALSE or NULL> THEN ... END: RexSimplify drops each such branch, so it is its ELSE (seen in
+        # Flink 2.2.1 and 1.20.5: TRY_CAST(CASE WHEN CAST(NULL AS BOOLEAN) THEN x END AS DECIMAL(5, 2)) IN
+        # (<a cast that fails>, ...) did not fail the job, fuzz 2.2 9f62622906d7)
+        if (
+            not known and isinstance(inner, exp.Case) and operand is None and inner.args.get("ifs")
+            and all(self.inlined_constant(branch.this) in ((True, None), (True, False)) for branch in inner.args["ifs"])
+        ):  # fmt: skip
+            default = inner.args.get("default")
+            return (True, None) if default is None else self.inlined_constant(default)
         if not known and isinstance(inner, exp.Cast) and self.inlined_constant(inner.this) == (True, None):
             return True, None  # a CAST (or TRY_CAST) of a NULL constant folds to a NULL constant
         strong = _strong_operands(inner) if inner is not None else None
