@@ -1,23 +1,28 @@
 """A generated fast path for the commonest route scripts: JSON members read into typed columns, routed by tests
 of those columns.
 
-``compile_fast(script, behaviour)`` recognises a script whose views only read JSON members of the source record
-(``JSON_VALUE(CAST(p AS STRING), '$.key')``, optionally under ``TRY_CAST(... AS BIGINT|INT|DECIMAL(p, s))``) and
-test it (``CAST(p AS STRING) IS JSON OBJECT``), and whose INSERTs write those columns (json format) or the record
-itself (raw format), filtered by AND, OR, NOT, IS [NOT] NULL and comparisons of a number column with a number
-literal. It generates one Python function for the whole script, over orjson. Any other script gets None, and
-routes through the closure evaluator alone.
+``compile_fast(script, behaviour)`` recognises a script whose views only read JSON members of the record as a
+STRING (``JSON_VALUE(CAST(p AS STRING), '$.a.b[0]')``, any lax path, optionally under ``TRY_CAST(... AS
+BIGINT|INT|DECIMAL(p, s))``) and test it (``IS JSON [VALUE|OBJECT|ARRAY|SCALAR]``), and whose INSERTs write
+those columns (json format) or the record itself (raw format), filtered by AND, OR, NOT, IS [NOT] NULL and
+comparisons of a number column with a number literal the column holds as it is. It generates one Python
+function for the whole script (``route.__doc__`` shows it). Any other script gets None, and routes through the
+closure evaluator alone.
 
-The function routes a record only where its reading provably equals Jackson's; for any other record it returns
-False and the closure evaluator routes it:
-- orjson accepts the record (so it is valid UTF-8 with one JSON value and nothing after it) and it is an object;
-- it is shorter than 1,000 bytes (so no number is longer than Jackson's 1,000 digits and no nesting deeper);
-- a member it reads is a string, an integer, a boolean, null, an object or an array, or a float where Flink
-  reads a Double (1.20) and orjson did not make it from an integer beyond 64 bits.
+The function reads a record the way Jackson does, or leaves it (returns False) to the closure evaluator:
+- orjson reads it when it can: then it is valid UTF-8 with one JSON value and nothing after it, and under 1,000
+  bytes it holds no number longer than Jackson's 1,000 digits and no nesting deeper than its 1,000 levels;
+- otherwise the closures' own Jackson reader (``jackson.parse``) reads it, as it does any record on 2.x with a
+  point (a float there is the BigDecimal of its text, which orjson loses) or a 10-digit exponent;
+- a member orjson may have read otherwise (a float on 2.x, an integer past 64 bits that orjson made a float)
+  has the record read again by Jackson's reader;
+- invalid UTF-8 (each sink decodes its own copy), a Double past 2^63 or infinite, and a ``$[0]`` or ``$`` path
+  of a document that is not an object leave the record to the closures.
 
 Nothing in that language can fail the job, so a WHERE keeps a record exactly where it is TRUE, whatever order
-Flink's planner gives its terms. The values go through the evaluator's own casts and json writer, so the bytes
-are the same; ``tests/unit/routes/test_fastpath.py`` compares the two on every corpus record.
+Flink's planner gives its terms. The values go through the closures' own casts and json writer, so the bytes
+are the same: ``tests/unit/routes/test_fastpath.py`` compares the two on every fuzz corpus record and thousands
+of hostile ones, and the fuzzer generates scripts in this language for real Flink.
 """
 
 from __future__ import annotations
