@@ -33,6 +33,8 @@ class Ledger:
 
     expected: dict[Any, tuple[str, float, str]] = field(default_factory=dict)
     deliveries: dict[Any, list[tuple[str, float]]] = field(default_factory=dict)
+    # when the first delivery of each record reached its output stream (its ApproximateArrivalTimestamp there)
+    written: dict[Any, float] = field(default_factory=dict)
     unexpected: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -41,13 +43,15 @@ class Ledger:
         with self._lock:
             self.expected[record_key(route, data)] = (route, put_at, phase)
 
-    def delivered(self, route: str, data: bytes, at: float) -> None:
-        """Record that a consumer of `route` received `data` at `at`."""
+    def delivered(self, route: str, data: bytes, at: float, written_at: float | None = None) -> None:
+        """Record that a consumer of `route` received `data` at `at` (written to its stream at `written_at`)."""
         key = record_key(route, data)
         with self._lock:
             if key not in self.expected:
                 self.unexpected += 1
             self.deliveries.setdefault(key, []).append((route, at))
+            if written_at is not None:
+                self.written.setdefault(key, written_at)
 
     def delivered_count(self, phase: str | None = None) -> int:
         """How many expected records arrived at least once (in `phase`, if given)."""

@@ -42,6 +42,11 @@ def test_bench_quick_runs_every_section_and_writes_results_table_and_charts(runn
         assert all(t["met"] in (True, False, None) for t in section["targets"])
     rate = results["sections"]["latency"]["rates"][0]
     assert rate["lost"] == 0 and rate["delivered"] == rate["put"] > 0
+    # AND the trip is split where each record reached its output stream: two halves, in order, within the whole
+    put_to_output, output_to_consumer = rate["stages"]["put_to_output"], rate["stages"]["output_to_consumer"]
+    assert 0 <= put_to_output["p50_ms"] <= put_to_output["p99_ms"] <= rate["max_ms"]
+    assert 0 <= output_to_consumer["p50_ms"] <= output_to_consumer["p99_ms"] <= rate["max_ms"]
+    assert "put → output p50 ms" in (tmp_path / "LATEST-quick.md").read_text()
     # AND the Lambda engine was measured end to end too: every record routed by the router and delivered once
     router = results["sections"]["latency"]["router_rates"][0]
     assert router["engine"] == "lambda" and router["lost"] == router["duplicated"] == router["misrouted"] == 0

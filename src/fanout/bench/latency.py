@@ -48,6 +48,23 @@ def _latencies(ledger: Ledger) -> list[float]:
     )
 
 
+def _stages(ledger: Ledger) -> dict[str, dict[str, float]]:
+    """p50 and p99 (ms) of the two halves of each delivered record's trip, split where it reached its output
+    stream (that stream's ApproximateArrivalTimestamp): put -> output (the producer's call, the input stream,
+    the job or router reading, routing and writing) and output -> consumer (the mapping's poll and invoke)."""
+    to_output: list[float] = []
+    to_consumer: list[float] = []
+    for key, (_, put_at, _) in ledger.expected.items():
+        got, written = ledger.deliveries.get(key), ledger.written.get(key)
+        if got and written is not None:
+            to_output.append((written - put_at) * 1000)
+            to_consumer.append((got[0][1] - written) * 1000)
+    return {
+        name: {"p50_ms": round(_quantile(sorted(values), 0.5), 1), "p99_ms": round(_quantile(sorted(values), 0.99), 1)}
+        for name, values in (("put_to_output", to_output), ("output_to_consumer", to_consumer))
+    }
+
+
 def _quantile(values: list[float], q: float) -> float:
     if len(values) < 2:
         return values[0] if values else 0.0
@@ -134,6 +151,7 @@ def measure_rate(rate: int, s: LatencySettings, start_id: int, engine: str = "fl
         "p50_ms": round(_quantile(latencies, 0.5), 1),
         "p99_ms": round(_quantile(latencies, 0.99), 1),
         "max_ms": round(latencies[-1], 1) if latencies else None,
+        "stages": _stages(ledger),
         "sustained": sustained,
         "ok": sustained and not (report["lost"] or report["duplicated"] or report["misrouted"]),
         "latencies_ms": [round(v, 1) for v in latencies],

@@ -52,7 +52,8 @@ class BenchRuntime:
         with self._lock:
             ledger = self.ledger
         for record in records:
-            ledger.delivered(route, record["Data"], at)
+            arrived = record.get("ApproximateArrivalTimestamp")  # when the output stream stored it
+            ledger.delivered(route, record["Data"], at, arrived.timestamp() if arrived is not None else None)
 
     def _status(self, app: LocalApplication, old: str, new: str) -> None:
         self.transitions.append((time.time(), old, new))

@@ -166,6 +166,29 @@ def markdown(results: dict[str, Any]) -> str:
                 for r in [*lat["rates"], *lat.get("router_rates", [])]
             ],
         )
+        staged = [r for r in [*lat["rates"], *lat.get("router_rates", [])] if r.get("stages")]
+        if staged:
+            out += [
+                "",
+                "Where the time goes, split where each record reached its output stream (that stream's arrival "
+                "timestamp): put → output is the producer's call, the input stream, and the job (or router) "
+                "reading, routing and writing; output → consumer is the mapping's poll and the invoke:",
+                "",
+            ]
+            out += _table(
+                ["engine", "target rate/s", "put → output p50 ms", "p99 ms", "output → consumer p50 ms", "p99 ms"],
+                [
+                    [
+                        "router Lambda" if r.get("engine") == "lambda" else "Flink",
+                        f"{r['rate']:,}",
+                        r["stages"]["put_to_output"]["p50_ms"],
+                        r["stages"]["put_to_output"]["p99_ms"],
+                        r["stages"]["output_to_consumer"]["p50_ms"],
+                        r["stages"]["output_to_consumer"]["p99_ms"],
+                    ]
+                    for r in staged
+                ],
+            )
         errors = sorted({e for r in lat["rates"] for e in r["job_errors"]})
         if errors:
             out += ["", "Local Flink job stopped by: " + "; ".join(e[:160] for e in errors)]
