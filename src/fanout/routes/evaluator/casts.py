@@ -205,12 +205,7 @@ _PLAIN_DECIMAL = re.compile(r"(-?)([0-9]+)(?:\.([0-9]*))?")
 def _plain_decimal(plain: re.Match[str], precision: int, scale: int) -> Decimal | None:
     """_small_decimal of a text that is only a sign, digits and a point (``_PLAIN_DECIMAL``)."""
     sign, whole, fraction = plain.groups()
-    return plain_decimal(bool(sign), whole, fraction or "", precision, scale)
-
-
-def plain_decimal(negative: bool, whole: str, fraction: str, precision: int, scale: int) -> Decimal | None:
-    """string_to_decimal of ``[-]whole[.fraction]`` (digits) of at most 18 characters into DECIMAL(precision <=
-    18, scale), or None (NULL)."""
+    fraction = fraction or ""
     change = scale - len(fraction)
     if len(whole) + len(fraction) + change > precision or -change > 18:
         return None
@@ -219,7 +214,7 @@ def plain_decimal(negative: bool, whole: str, fraction: str, precision: int, sca
         significand *= 10**change
     else:
         significand = (significand + 5 * 10 ** (-change - 1)) // 10**-change
-    return Decimal(-significand if negative else significand).scaleb(-scale)
+    return Decimal(-significand if sign else significand).scaleb(-scale)
 
 
 def _small_exponent(data: bytes, index: int) -> tuple[int, int]:

@@ -2052,7 +2052,7 @@ def _json_value_converter(returning: t.FType, path: str, behaviour: Behaviour) -
     (Integer, Long, BigInteger, Double or BigDecimal, String or Boolean), and a scalar of another class fails
     the job. Flink 2.x reads floats as BigDecimal, and RETURNING DOUBLE casts to that (then doubleValue)."""
     if returning.is_string:
-        return _json_scalar_text
+        return json_scalar_text
     java_class = {"BOOLEAN": "java.lang.Boolean", "INT": "java.lang.Integer", "DOUBLE": "java.lang.Double"}
     if behaviour.json_floats_as_decimal:
         java_class["DOUBLE"] = "java.math.BigDecimal"
@@ -2085,7 +2085,7 @@ def _java_class(value: Any) -> str:
     return "java.lang.String"
 
 
-def _json_scalar_text(value: Any) -> str:
+def json_scalar_text(value: Any) -> str:
     """String.valueOf of the Java scalar Jackson read."""
     if isinstance(value, bool):
         return "true" if value else "false"

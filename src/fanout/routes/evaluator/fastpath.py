@@ -41,6 +41,7 @@ from fanout.routes.evaluator import jackson, java, javafloat
 from fanout.routes.evaluator import types as t
 from fanout.routes.evaluator.behaviour import Behaviour
 from fanout.routes.evaluator.casts import CastFailure, UncaughtCastFailure, converter
+from fanout.routes.evaluator.expressions import json_scalar_text
 from fanout.routes.evaluator.sinks import json_encoder, json_keys
 from fanout.routes.formats import ESCAPED, check_sink_format, jackson_string
 from fanout.routes.parser import RouteScript, TableDef, relation_of, source_table
@@ -66,6 +67,7 @@ _FLIPPED: dict[type, type] = {
     exp.LTE: exp.GTE,
 }
 _CASTS = ("BIGINT", "INT", "DECIMAL")
+_SCALARS = (bool, float, int, str, Decimal)  # what JSON_VALUE writes as text (json_scalar_text)
 
 
 class _NotFast(Exception):
@@ -260,49 +262,49 @@ class _Generator:
         else:
             self.namespace[f"steps{slot}"] = member.steps
             lines = [f"    found, v = read_path(doc, steps{slot})", "    if not found:", "        v = None"]
+        branches: list[tuple[str, list[str]]] = [("v is None", [f"{name} = None"])]  # (test, body) in order
         if ftype.is_string:
-            lines += ["    if type(v) is str:", f"        {name} = v"]
-        elif ftype.kind == "DECIMAL" and ftype.precision > 18:
-            lines += ["    if False:", "        pass"]  # only through the reader
-        elif ftype.kind == "DECIMAL":
+            branches.append(("type(v) is str", [f"{name} = v"]))
+        elif ftype.kind == "DECIMAL" and ftype.precision <= 18:
             # string_to_decimal of the text: an integer's digits, or a Double's repr (Double.toString in this
             # range), read by its plain-decimal rule
-            digits = ftype.precision - ftype.scale
-            self.namespace[f"scale{slot}"] = Decimal(1).scaleb(-ftype.scale)
-            lines += [
-                f"    if type(v) is int and {-(10**digits)} < v < {10**digits} and {digits} > 0:",
-                f"        {name} = Decimal(v).quantize(scale{slot})",
-            ]
+            digits, scale = ftype.precision - ftype.scale, ftype.scale
+            self.namespace[f"scale{slot}"] = Decimal(1).scaleb(-scale)
+            if digits > 0:
+                test = f"type(v) is int and {-(10**digits)} < v < {10**digits}"
+                branches.append((test, [f"{name} = Decimal(v).quantize(scale{slot})"]))
             if _has_text(member, self.behaviour):
-                # casts.plain_decimal's rule: the digits before the point (a leading 0 too) against p - s before
-                # rounding HALF_UP (999.995 is 1000.00 in DECIMAL(5, 2)), at most 18 digits dropped
+                # casts._plain_decimal's rule: the digits before the point (a leading 0 too) against p - s before
+                # rounding HALF_UP (999.995 is 1000.00 in DECIMAL(5, 2)), at most 18 digits dropped; the checks a
+                # repr in this range can fail: at most 7 digits before the point, 20 after it
                 low, high = javafloat.PLAIN_LOW, javafloat.PLAIN_HIGH
-                # a repr whose fraction fits the scale is the value exactly, and (no trailing zero) its json text
-                lines[:0] = [f"    t{slot} = None"]
-                # the checks a repr in this range can fail: at most 7 digits before the point, 20 after it
-                scale = ftype.scale
-                point = "text.index('.') - (v < 0)"
-                fits = [f"{point} <= {digits}"] if digits < 7 else []
+                fits = [f"text.index('.') - (v < 0) <= {digits}"] if digits < 7 else []
                 fits += [f"len(text) - text.index('.') - 1 - {scale} <= 18"] if scale < 2 else []
-                lines += [
-                    f"    elif type(v) is float and ({low!r} <= v < {high!r} or {-high!r} < v <= {-low!r}) and "
-                    "len(text := repr(v)) <= 18:",
-                    f"        if {' and '.join(fits) or 'True'}:",
-                    f"            if '.' in text[-{scale + 1}:] and text[-2:] != '.0':"
+                rounded = [f"{name} = Decimal(text).quantize(scale{slot}, HALF_UP) or ZERO{slot}"]
+                # a repr whose fraction fits the scale is the value exactly, and (no trailing zero) its json text
+                exact = (
+                    [
+                        f"if '.' in text[-{scale + 1}:] and text[-2:] != '.0':",
+                        f"    {name} = Decimal(text)",
+                        f"    t{slot} = text",
+                        "else:",
+                        *("    " + line for line in rounded),
+                    ]
                     if scale
-                    else "            if False:",
-                    f"                {name} = Decimal(text)",
-                    f"                t{slot} = text",
-                    "            else:",
-                    f"                {name} = Decimal(text).quantize(scale{slot}, HALF_UP) or ZERO{slot}",
-                    "        else:",
-                    f"            {name} = None",
-                ]
-                self.namespace[f"ZERO{slot}"] = Decimal(0).scaleb(-ftype.scale)
-        else:
+                    else rounded
+                )
+                body = [f"if {' and '.join(fits)}:", *("    " + line for line in exact), "else:",
+                        f"    {name} = None"] if fits else exact  # fmt: skip
+                test = f"type(v) is float and ({low!r} <= v < {high!r} or {-high!r} < v <= {-low!r}) and "
+                branches.append((test + "len(text := repr(v)) <= 18", body))
+                self.namespace[f"ZERO{slot}"] = Decimal(0).scaleb(-scale)
+                lines[:0] = [f"    t{slot} = None"]
+        elif ftype.is_integer:
             bits = java.INTEGER_RANGE[ftype.kind] - 1
-            lines += [f"    if type(v) is int and {-(2**bits)} <= v < {2**bits}:", f"        {name} = v"]
-        lines += ["    elif v is None:", f"        {name} = None", "    else:", f"        {name} = read{slot}(v)"]
+            branches.append((f"type(v) is int and {-(2**bits)} <= v < {2**bits}", [f"{name} = v"]))
+        for position, (test, body) in enumerate(branches):
+            lines += [f"    {'el' if position else ''}if {test}:", *(f"        {line}" for line in body)]
+        lines += ["    else:", f"        {name} = read{slot}(v)"]
         return [
             *lines,
             f"        if {name} is SLOW:",
@@ -476,18 +478,11 @@ def _member_reader(ftype: t.FType, behaviour: Behaviour) -> Callable[[Any], Any]
         kind = type(value)
         if kind is dict or kind is list:
             return None
-        if kind is bool:
-            text = "true" if value else "false"
-        elif kind is float:
-            if not floats or not -_LONG_LIMIT < value < _LONG_LIMIT:
-                return REREAD
-            text = java.double_to_string(value)
-        elif kind is int or kind is str:
-            text = str(value)
-        elif kind is Decimal:  # Jackson's reading on 2.x
-            text = java.big_decimal_to_string(value)
-        else:
+        if kind is float and not (floats and -_LONG_LIMIT < value < _LONG_LIMIT):
+            return REREAD
+        if kind not in _SCALARS:
             return SLOW
+        text = json_scalar_text(value)  # a Decimal is Jackson's reading on 2.x
         if convert is None:
             return text
         try:

@@ -77,9 +77,8 @@ def strip_trailing_zeros(value: Decimal) -> Decimal:
 
 
 def stripped_string(value: Decimal) -> str:
-    """``value.stripTrailingZeros().toString()`` (how Flink's json format writes a DECIMAL): Python's scientific
-    string has Java's rule (plain when the exponent is at most 0 and the adjusted exponent at least -6)."""
-    return str(value.normalize(CONTEXT)) if value else "0"
+    """``value.stripTrailingZeros().toString()``: how Flink's json format writes a DECIMAL."""
+    return big_decimal_to_string(strip_trailing_zeros(value))
 
 
 def round_decimal(value: Decimal, precision: int, scale: int, keep_carry: bool = False) -> Decimal | None:
