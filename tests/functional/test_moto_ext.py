@@ -154,3 +154,106 @@ def test_a_runtime_upgrade_moves_state_one_way_and_a_rollback_goes_back_to_the_l
     assert (rolled["RuntimeEnvironment"], rolled["ApplicationVersionId"]) == ("FLINK-1_20", 3)
     app = cloud.flink.describe("up")
     assert app.restored_from is not None and app.restored_from.runtime == "FLINK-1_20"
+
+
+def _raw_bodies(client: Any) -> list[dict[str, Any]]:
+    """Every answer ``client`` gets from now on, as the JSON the server sent."""
+    import json
+
+    bodies: list[dict[str, Any]] = []
+    client.meta.events.register(
+        "after-call.kinesis.*", lambda http_response, **_: bodies.append(json.loads(http_response.content))
+    )
+    return bodies
+
+
+def _shard_iterator(kinesis: Any, stream: str) -> str:
+    shard = kinesis.list_shards(StreamName=stream)["Shards"][0]["ShardId"]
+    found = kinesis.get_shard_iterator(StreamName=stream, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    return str(found["ShardIterator"])
+
+
+@pytest.fixture
+def moto_serializer() -> Any:
+    """Put moto's own PutRecords/GetRecords answers back while the block runs (for comparison)."""
+    from contextlib import contextmanager
+
+    from moto.kinesis.responses import KinesisResponse
+
+    @contextmanager
+    def original() -> Any:
+        fast = {name: getattr(KinesisResponse, name) for name in ("put_records", "get_records")}
+        try:
+            for name, method in fast.items():
+                setattr(KinesisResponse, name, method.__wrapped__)
+            yield
+        finally:
+            for name, method in fast.items():
+                setattr(KinesisResponse, name, method)
+
+    return original
+
+
+def test_get_records_answers_as_moto_serializes_them(cloud: Cloud, moto_serializer: Any) -> None:
+    # Given records with text, binary and empty-ish data in a stream
+    kinesis = cloud.client("kinesis")
+    kinesis.create_stream(StreamName="wire", ShardCount=1)
+    data = [b'{"amount":1}', bytes(range(256)), b"\xff\xfe", b"x" * 3000]
+    kinesis.put_records(StreamName="wire", Records=[{"Data": d, "PartitionKey": f"k{i}"} for i, d in enumerate(data)])
+    iterator = _shard_iterator(kinesis, "wire")
+    bodies = _raw_bodies(kinesis)
+    # When the same GetRecords is answered by our writer and by moto's serializer
+    ours = kinesis.get_records(ShardIterator=iterator, Limit=3)
+    with moto_serializer():
+        theirs = kinesis.get_records(ShardIterator=iterator, Limit=3)
+    # Then the bytes on the wire mean the same, and the SDK reads the same records
+    assert bodies[0] == bodies[1]
+    assert [r["Data"] for r in ours["Records"]] == data[:3]
+    assert ours["Records"] == theirs["Records"] and ours["NextShardIterator"] == theirs["NextShardIterator"]
+
+
+def test_put_records_answers_as_moto_serializes_them_with_failed_entries(cloud: Cloud, moto_serializer: Any) -> None:
+    # Given a stream whose every second entry is throttled
+    kinesis = cloud.client("kinesis")
+    kinesis.create_stream(StreamName="wire", ShardCount=2)
+    records = [{"Data": b"%d" % i, "PartitionKey": f"k{i}"} for i in range(6)]
+    bodies = _raw_bodies(kinesis)
+    # When the same PutRecords is answered by our writer and by moto's serializer
+    cloud.kinesis_faults.fail_entries("wire", every=2, times=3)
+    kinesis.put_records(StreamName="wire", Records=records)
+    cloud.kinesis_faults.fail_entries("wire", every=2, times=3)
+    with moto_serializer():
+        kinesis.put_records(StreamName="wire", Records=records)
+
+    # Then both say the same, but for the sequence numbers
+    def shape(body: dict[str, Any]) -> dict[str, Any]:
+        entries = [{k: ("<seq>" if k == "SequenceNumber" else v) for k, v in e.items()} for e in body["Records"]]
+        return {**body, "Records": entries}
+
+    assert shape(bodies[0]) == shape(bodies[1])
+    assert bodies[0]["FailedRecordCount"] == 3
+
+
+def test_an_idle_poll_at_the_end_of_a_shard_reads_nothing_without_scanning_it(cloud: Cloud) -> None:
+    # Given a shard read to its end
+    kinesis = cloud.client("kinesis")
+    kinesis.create_stream(StreamName="idle", ShardCount=1)
+    kinesis.put_records(StreamName="idle", Records=[{"Data": b"%d" % i, "PartitionKey": "k"} for i in range(5)])
+    first = kinesis.get_records(ShardIterator=_shard_iterator(kinesis, "idle"))
+    assert len(first["Records"]) == 5
+    # When it is polled again, with moto's full scan of the shard made to fail
+    from collections import OrderedDict
+
+    from moto.kinesis.models import kinesis_backends
+
+    class NoScan(OrderedDict):
+        def items(self) -> Any:
+            raise AssertionError("scanned the shard")
+
+    shard = next(iter(kinesis_backends[ACCOUNT][cloud.region].streams["idle"].shards.values()))
+    shard.records = NoScan(shard.records)
+    idle = kinesis.get_records(ShardIterator=first["NextShardIterator"])
+    # Then nothing is read, and the next record put is the next one read
+    assert idle["Records"] == [] and idle["MillisBehindLatest"] == 0
+    kinesis.put_record(StreamName="idle", Data=b"6", PartitionKey="k")
+    assert [r["Data"] for r in kinesis.get_records(ShardIterator=idle["NextShardIterator"])["Records"]] == [b"6"]

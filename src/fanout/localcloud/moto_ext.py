@@ -4,12 +4,20 @@
    uses is served by `LocalFlink` through methods on moto's `KinesisAnalyticsV2Response`.
 2. Lambda: moto's Docker-less backend echoes payloads. `LambdaSimpleBackend.invoke` is replaced so that
    registered functions run their real handler in-process (`lambda_runtime.invoke`).
+3. Speed, with the same bytes on the wire (the offline data plane is bound by one process's CPU):
+   - the server's dispatcher listed moto's package folder (a stat per service) on every request; the list
+     is made once (`_cache_moto_modules`);
+   - Kinesis PutRecords and GetRecords answers are written with json.dumps instead of moto's generic,
+     model-driven serializer, which spent more than half of the server's time on them (`_kinesis_json`);
+     tests/functional/test_moto_ext.py compares both serializers' answers.
 
 tests/functional/test_moto_ext.py fails loudly if a moto upgrade removes what these patches rely on.
 """
 
 from __future__ import annotations
 
+import base64
+import calendar
 import json
 import threading
 import warnings
@@ -385,7 +393,11 @@ def _shard_get_records(original: Any) -> Any:
     def get_records(self: Any, last_sequence_id: str, limit: int | None) -> tuple[list[Any], int, int]:
         # moto scans the shard from its first record on every GetRecords; its sequence numbers are
         # consecutive per shard, so read forward from the position instead (moto's scan when they are not).
+        # At the end of the shard (the common idle poll) there is nothing to read: moto's scan would walk every
+        # record, and fail when a PutRecords appends meanwhile ("OrderedDict mutated during iteration").
         records, position = self.records, int(last_sequence_id)
+        if not records or position >= next(reversed(records)):
+            return [], position, 0
         if position + 1 not in records:
             return tuple(original(self, last_sequence_id, limit))
         found: list[Any] = []
@@ -397,6 +409,63 @@ def _shard_get_records(original: Any) -> Any:
 
     get_records.__wrapped__ = original  # type: ignore[attr-defined]
     return get_records
+
+
+_JSON_11 = MappingProxyType({"Content-Type": "application/x-amz-json-1.1"})  # what the serializer sends
+
+
+def _unix_ms(moment: datetime) -> int | float:
+    """A timestamp as moto's JSON serializer writes one: seconds since the epoch, truncated to milliseconds."""
+    seconds = calendar.timegm(moment.timetuple())
+    return seconds + (moment.microsecond // 1000) / 1000.0 if moment.microsecond else seconds
+
+
+def _kinesis_put_records(self: Any) -> tuple[str, dict[str, str]]:
+    result = self.kinesis_backend.put_records(
+        self._get_param("StreamARN"), self._get_param("StreamName"), self._get_param("Records")
+    )
+    return json.dumps(result), dict(_JSON_11)
+
+
+def _kinesis_get_records(self: Any) -> tuple[str, dict[str, str]]:
+    iterator, records, behind = self.kinesis_backend.get_records(
+        self._get_param("StreamARN"), self._get_param("ShardIterator"), self._get_param("Limit")
+    )
+    body = {
+        "Records": [
+            {
+                "SequenceNumber": str(r.sequence_number),
+                "ApproximateArrivalTimestamp": _unix_ms(r.created_at_datetime),
+                "Data": base64.b64encode(base64.b64decode(r.data)).decode("ascii"),
+                "PartitionKey": r.partition_key,
+            }
+            for r in records
+        ],
+        "NextShardIterator": iterator,
+        "MillisBehindLatest": behind,
+    }
+    return json.dumps(body), dict(_JSON_11)
+
+
+def _kinesis_json(response_class: Any) -> None:
+    """Answer PutRecords and GetRecords with json.dumps (moto's own methods stay as ``__wrapped__``)."""
+    for name, fast in (("put_records", _kinesis_put_records), ("get_records", _kinesis_get_records)):
+        original = getattr(response_class, name, None)
+        if not callable(original):
+            raise MotoCompatibilityError(f"moto's KinesisResponse has no {name}() to replace")
+        fast.__wrapped__ = original  # type: ignore[attr-defined]
+        setattr(response_class, name, fast)
+
+
+def _cache_moto_modules() -> None:
+    """Make the dispatcher's per-request listing of moto's services a lookup in a list made once."""
+    from moto import backends
+
+    listing = getattr(backends, "list_of_moto_modules", None)
+    if not callable(listing):
+        raise MotoCompatibilityError("moto.backends has no list_of_moto_modules() to cache")
+    modules = frozenset(listing())
+    backends.list_of_moto_modules = lambda: modules
 
 
 def install() -> None:
@@ -412,6 +481,7 @@ def install() -> None:
         if not callable(getattr(LambdaSimpleBackend, "invoke", None)):
             raise MotoCompatibilityError("moto's LambdaSimpleBackend has no invoke() to replace")
         from moto.kinesis.models import KinesisBackend, Shard
+        from moto.kinesis.responses import KinesisResponse
 
         for action, func in _ACTIONS.items():
             setattr(KinesisAnalyticsV2Response, action, _as_moto_error(func))
@@ -419,6 +489,8 @@ def install() -> None:
         Shard.get_max_sequence_number = _shard_max_sequence_number  # type: ignore[method-assign]
         Shard.get_records = _shard_get_records(Shard.get_records)  # type: ignore[method-assign]
         LambdaSimpleBackend.invoke = _invoke  # type: ignore[method-assign]
+        _kinesis_json(KinesisResponse)
+        _cache_moto_modules()
         # The stack of Outputs that `register_stack_outputs` creates holds one placeholder resource.
         warnings.filterwarnings("ignore", message="Tried to parse AWS::CloudFormation::WaitConditionHandle")
         setattr(LambdaSimpleBackend, _PATCHED, True)
