@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import statistics
 import threading
 from dataclasses import dataclass, field
 from typing import Any
+
+STAGES = ("put", "stored", "read", "routed", "written", "mapping_read", "handler")
+"""A record's trip, stamped at each stage: the producer's PutRecords call; stored in the input stream (its
+ApproximateArrivalTimestamp); read by the job (or the router's mapping); routed (or the router invoked);
+written to its output stream (ApproximateArrivalTimestamp there); read by the consumer's mapping; handed to
+the consumer's handler."""
+LEGS: tuple[tuple[str, str], ...] = tuple(itertools.pairwise(STAGES))
+"""The consecutive stages whose gap the latency benchmark reports."""
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -35,6 +44,8 @@ class Ledger:
     deliveries: dict[Any, list[tuple[str, float]]] = field(default_factory=dict)
     # when the first delivery of each record reached its output stream (its ApproximateArrivalTimestamp there)
     written: dict[Any, float] = field(default_factory=dict)
+    # when each record passed the other stages of its trip (the first time): stage name -> epoch seconds
+    stamps: dict[Any, dict[str, float]] = field(default_factory=dict)
     unexpected: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -52,6 +63,16 @@ class Ledger:
             self.deliveries.setdefault(key, []).append((route, at))
             if written_at is not None:
                 self.written.setdefault(key, written_at)
+
+    def stamp(self, data: bytes, stages: dict[str, float]) -> None:
+        """Note when the record put as ``data`` passed ``stages`` (an earlier time of a stage is kept)."""
+        key = record_key("", data)
+        with self._lock:
+            if key not in self.expected:
+                key = data  # a record expected on the rejected stream is known by its bytes
+            noted = self.stamps.setdefault(key, {})
+            for stage, at in stages.items():
+                noted.setdefault(stage, at)
 
     def delivered_count(self, phase: str | None = None) -> int:
         """How many expected records arrived at least once (in `phase`, if given)."""

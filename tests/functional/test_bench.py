@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from fanout import cli
 from fanout.bench import SECTIONS, UnknownSectionError
+from fanout.ledger import LEGS
 from tests.support import ROOT
 
 
@@ -46,7 +47,12 @@ def test_bench_quick_runs_every_section_and_writes_results_table_and_charts(runn
     put_to_output, output_to_consumer = rate["stages"]["put_to_output"], rate["stages"]["output_to_consumer"]
     assert 0 <= put_to_output["p50_ms"] <= put_to_output["p99_ms"] <= rate["max_ms"]
     assert 0 <= output_to_consumer["p50_ms"] <= output_to_consumer["p99_ms"] <= rate["max_ms"]
-    assert "put → output p50 ms" in (tmp_path / "LATEST-quick.md").read_text()
+    # AND into every leg between the stages stamped (arrival timestamps are whole milliseconds: -1 ms of slack)
+    for first, then in LEGS:
+        leg = rate["stages"][f"{first}_to_{then}"]
+        assert -1 <= leg["p50_ms"] <= leg["p99_ms"] <= rate["max_ms"], (first, then, leg)
+    breakdown = (tmp_path / "LATEST-quick.md").read_text().split("Where the time goes")[1].split("\n\n")[1]
+    assert "| stored → read |" in breakdown and "| Flink |" in breakdown and " / " in breakdown
     # AND the Lambda engine was measured end to end too: every record routed by the router and delivered once
     router = results["sections"]["latency"]["router_rates"][0]
     assert router["engine"] == "lambda" and router["lost"] == router["duplicated"] == router["misrouted"] == 0

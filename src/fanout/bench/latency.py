@@ -15,7 +15,7 @@ from typing import Any
 from fanout.bench.data import reference_route, transactions
 from fanout.bench.offline import BenchRuntime
 from fanout.bench.targets import Target
-from fanout.ledger import Ledger
+from fanout.ledger import LEGS, Ledger
 from fanout.lifecycle.status import ApplicationStatus
 from fanout.producer import Entry, partition_key_for, put_records
 
@@ -48,21 +48,34 @@ def _latencies(ledger: Ledger) -> list[float]:
     )
 
 
-def _stages(ledger: Ledger) -> dict[str, dict[str, float]]:
-    """p50 and p99 (ms) of the two halves of each delivered record's trip, split where it reached its output
-    stream (that stream's ApproximateArrivalTimestamp): put -> output (the producer's call, the input stream,
-    the job or router reading, routing and writing) and output -> consumer (the mapping's poll and invoke)."""
-    to_output: list[float] = []
-    to_consumer: list[float] = []
+def _trips(ledger: Ledger) -> list[dict[str, float]]:
+    """Every delivered record's stage times (the stages that were stamped)."""
+    trips = []
     for key, (_, put_at, _) in ledger.expected.items():
-        got, written = ledger.deliveries.get(key), ledger.written.get(key)
-        if got and written is not None:
-            to_output.append((written - put_at) * 1000)
-            to_consumer.append((got[0][1] - written) * 1000)
-    return {
-        name: {"p50_ms": round(_quantile(sorted(values), 0.5), 1), "p99_ms": round(_quantile(sorted(values), 0.99), 1)}
-        for name, values in (("put_to_output", to_output), ("output_to_consumer", to_consumer))
-    }
+        got = ledger.deliveries.get(key)
+        if not got:
+            continue
+        trip = {"put": put_at, **ledger.stamps.get(key, {}), "handler": got[0][1]}
+        if (written := ledger.written.get(key)) is not None:
+            trip["written"] = written
+        trips.append(trip)
+    return trips
+
+
+def _stages(ledger: Ledger) -> dict[str, dict[str, float]]:
+    """p50 and p99 (ms) of each leg between consecutive stages, and of the two halves of the trip split where
+    the record reached its output stream (put -> output, output -> consumer)."""
+    trips = _trips(ledger)
+    legs = [*LEGS, ("put", "written"), ("written", "handler")]
+    out: dict[str, dict[str, float]] = {}
+    for first, then in legs:
+        values = sorted((t[then] - t[first]) * 1000 for t in trips if first in t and then in t)
+        if values:
+            name = {("put", "written"): "put_to_output", ("written", "handler"): "output_to_consumer"}.get(
+                (first, then), f"{first}_to_{then}"
+            )
+            out[name] = {"p50_ms": round(_quantile(values, 0.5), 1), "p99_ms": round(_quantile(values, 0.99), 1)}
+    return out
 
 
 def _quantile(values: list[float], q: float) -> float:

@@ -8,6 +8,7 @@ from typing import Any
 
 from fanout.bench.exceptions import BenchTimeoutError
 from fanout.ledger import Ledger
+from fanout.localcloud.event_sources import READ_AT
 from fanout.localcloud.flink import LocalApplication, TransitionDelays
 from fanout.localcloud.runtime import LocalRuntime
 
@@ -31,6 +32,7 @@ class BenchRuntime:
             parameters=parameters,
             environment_overrides={"POWERTOOLS_LOG_LEVEL": "ERROR"},
             on_delivered=self._delivered,
+            on_job_batch=self._job_batch,
         )
 
     def __enter__(self) -> BenchRuntime:
@@ -47,13 +49,25 @@ class BenchRuntime:
 
     def _delivered(self, function: str, records: list[dict[str, Any]], at: float) -> None:
         route = self._routes.get(function, "?")
-        if route == ROUTER:
-            return  # the Lambda engine's router reads the input stream: not a delivery
+        with self._lock:
+            ledger = self.ledger
+        if route == ROUTER:  # the Lambda engine's router reads the input stream: its stages, not a delivery
+            for record in records:
+                stages = {"stored": _arrival(record), "read": record.get(READ_AT), "routed": at}
+                ledger.stamp(record["Data"], {k: v for k, v in stages.items() if v is not None})
+            return
+        for record in records:
+            arrived = _arrival(record)  # when the output stream stored it
+            ledger.delivered(route, record["Data"], at, arrived)
+            if READ_AT in record:
+                ledger.stamp(record["Data"], {"mapping_read": record[READ_AT]})
+
+    def _job_batch(self, app: str, records: list[dict[str, Any]], read_at: float, routed_at: float, _: float) -> None:
         with self._lock:
             ledger = self.ledger
         for record in records:
-            arrived = record.get("ApproximateArrivalTimestamp")  # when the output stream stored it
-            ledger.delivered(route, record["Data"], at, arrived.timestamp() if arrived is not None else None)
+            stages = {"stored": _arrival(record), "read": read_at, "routed": routed_at}
+            ledger.stamp(record["Data"], {k: v for k, v in stages.items() if v is not None})
 
     def _status(self, app: LocalApplication, old: str, new: str) -> None:
         self.transitions.append((time.time(), old, new))
@@ -88,3 +102,9 @@ class BenchRuntime:
             if time.monotonic() > deadline:
                 raise BenchTimeoutError(f"the application is not {status} after {timeout} s")
             time.sleep(0.05)
+
+
+def _arrival(record: dict[str, Any]) -> float | None:
+    """When the stream stored the record (its ApproximateArrivalTimestamp), in epoch seconds."""
+    arrived = record.get("ApproximateArrivalTimestamp")
+    return arrived.timestamp() if arrived is not None else None

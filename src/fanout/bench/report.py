@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from fanout.bench.exceptions import BenchOutputError
+from fanout.ledger import LEGS
 
 _MARK = {True: "met", False: "**not met**", None: "n/a"}
 
@@ -58,6 +59,12 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         **versions,
     }
+
+
+def _leg(stages: dict[str, Any], leg: str) -> str:
+    """``p50 / p99`` of one leg, or a dash where no record was stamped at both ends."""
+    got = stages.get(leg)
+    return f"{got['p50_ms']:g} / {got['p99_ms']:g}" if got else "-"
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
@@ -170,21 +177,21 @@ def markdown(results: dict[str, Any]) -> str:
         if staged:
             out += [
                 "",
-                "Where the time goes, split where each record reached its output stream (that stream's arrival "
-                "timestamp): put → output is the producer's call, the input stream, and the job (or router) "
-                "reading, routing and writing; output → consumer is the mapping's poll and the invoke:",
+                "Where the time goes: p50 / p99 ms of each leg of a record's trip. put: the producer's PutRecords "
+                "call; stored: in the input stream (its arrival timestamp); read: by the job (the router's mapping "
+                "with the Lambda engine); routed: the batch routed (the router invoked); written: in the output "
+                "stream (its arrival timestamp); mapping read: by the consumer's event source mapping; handler: "
+                "the consumer invoked.",
                 "",
             ]
+            legs = [f"{a}_to_{b}" for a, b in LEGS]
             out += _table(
-                ["engine", "target rate/s", "put → output p50 ms", "p99 ms", "output → consumer p50 ms", "p99 ms"],
+                ["engine", "target rate/s", *(leg.replace("_to_", " → ").replace("_", " ") for leg in legs)],
                 [
                     [
                         "router Lambda" if r.get("engine") == "lambda" else "Flink",
                         f"{r['rate']:,}",
-                        r["stages"]["put_to_output"]["p50_ms"],
-                        r["stages"]["put_to_output"]["p99_ms"],
-                        r["stages"]["output_to_consumer"]["p50_ms"],
-                        r["stages"]["output_to_consumer"]["p99_ms"],
+                        *(_leg(r["stages"], leg) for leg in legs),
                     ]
                     for r in staged
                 ],

@@ -56,7 +56,11 @@ class MappingStats:
 
 
 Delivered = Callable[[str, list[dict[str, Any]], float], None]
-"""Hook called with (function name, records handed to the function successfully, time of the call)."""
+"""Hook called with (function name, records handed to the function successfully, time of the call). Each record
+is as GetRecords gave it, plus READ_AT: when the mapping read it (epoch seconds)."""
+
+READ_AT = "fanoutReadAt"
+"""The key under which the mapping notes, in each record it read, when it read it (never sent to the function)."""
 
 
 def _record_event(record: dict[str, Any], shard_id: str, source: EventSource, region: str) -> dict[str, Any]:
@@ -169,11 +173,15 @@ class KinesisEventSourceMapping:
     def _read(self, reader: ShardReader, shard: str, limit: int) -> list[dict[str, Any]]:
         """One GetRecords on `shard` (no records, counted, when it failed)."""
         try:
-            return reader.read(shard, limit).records
+            records = reader.read(shard, limit).records
         except Exception as exc:  # counted and shown; the poll is retried from the same iterator
             self._poll_error(shard, exc)
             self._stop.wait(self.idle_sleep)
             return []
+        read_at = time.time()
+        for record in records:
+            record[READ_AT] = read_at
+        return records
 
     def _poll_error(self, where: str, exc: Exception) -> None:
         """Count a failed poll (also the reader's retry hook: a throttled read or an expired iterator)."""

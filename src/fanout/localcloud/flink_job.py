@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 import uuid
 import zipfile
 from collections.abc import Callable
@@ -39,6 +40,10 @@ RESTART_NAMESPACE = "AWS/KinesisAnalytics"
 
 JobEvent = Callable[[str, str], None]
 """Told of a job's failures and restarts: (application name, message)."""
+
+JobBatch = Callable[[str, list[dict[str, Any]], float, float, float], None]
+"""Told of each batch a job wrote: (application name, the input records as GetRecords gave them, and the epoch
+seconds when they were read, routed and written to every sink). The latency benchmark's stage clock."""
 
 
 @dataclass
@@ -134,6 +139,7 @@ class LocalJob:
         on_event: JobEvent | None = None,
         runtime: str = DEFAULT_RUNTIME,
         startup_failure: str = "",
+        on_batch: JobBatch | None = None,
     ) -> None:
         script = parse_script(sql)
         self.executor = RouteExecutor.from_sql(sql, runtime=runtime)  # as the application's runtime routes
@@ -157,6 +163,7 @@ class LocalJob:
         self.application = application
         self.restart_delay = restart_delay
         self.on_event = on_event
+        self.on_batch = on_batch
         self._client = client
         self._kinesis = client("kinesis")
         self.startup_failure = startup_failure  # a job that fails as it starts restarts for ever, as in Flink
@@ -205,7 +212,7 @@ class LocalJob:
             for shard in reader.due():
                 batch = reader.read(shard, limit=self.max_records)
                 if batch.records:
-                    self._route(shard, batch.records)
+                    self._route(shard, batch.records, time.time())
                     moved = True
             if not moved:
                 self._stop.wait(self.idle_sleep)
@@ -234,8 +241,9 @@ class LocalJob:
         except Exception as exc:  # the metric is a report, never a reason to stop
             self._tell(f"could not publish {self.restart_metric}: {exc}")
 
-    def _route(self, shard: str, records: list[dict[str, Any]]) -> None:
+    def _route(self, shard: str, records: list[dict[str, Any]], read_at: float) -> None:
         routed = self.executor.execute([r["Data"] for r in records])
+        routed_at = time.time()
         for sink, rows in routed.items():
             if not rows:
                 continue
@@ -248,15 +256,24 @@ class LocalJob:
         self.stats.records_in += len(records)
         self.stats.batches += 1
         self.positions[shard] = records[-1]["SequenceNumber"]
+        if self.on_batch is not None:
+            self.on_batch(self.application, records, read_at, routed_at, time.time())
 
 
 class FlinkJobRunner:
     """Starts a job when an application reaches RUNNING and stops it when it leaves, keeping positions."""
 
-    def __init__(self, client: Callable[[str], Any], flink: LocalFlink, on_event: JobEvent | None = None) -> None:
+    def __init__(
+        self,
+        client: Callable[[str], Any],
+        flink: LocalFlink,
+        on_event: JobEvent | None = None,
+        on_batch: JobBatch | None = None,
+    ) -> None:
         self.client = client
         self.flink = flink
         self.on_event = on_event
+        self.on_batch = on_batch
         self.jobs: dict[str, LocalJob] = {}
         self.stopped_positions: dict[str, dict[str, str]] = {}
         self.finished: dict[str, list[LocalJob]] = {}
@@ -294,6 +311,7 @@ class FlinkJobRunner:
             on_event=self.on_event,
             runtime=app.runtime,
             startup_failure=failure,
+            on_batch=self.on_batch,
         )
         self.jobs[app.name] = job
         job.start()

@@ -15,7 +15,7 @@ from typing import Any
 from fanout.localcloud.deploy import LocalDeployment
 from fanout.localcloud.event_sources import Delivered, KinesisEventSourceMapping
 from fanout.localcloud.flink import TransitionDelays
-from fanout.localcloud.flink_job import FlinkJobRunner, JobEvent
+from fanout.localcloud.flink_job import FlinkJobRunner, JobBatch, JobEvent
 from fanout.localcloud.project import deploy_project
 from fanout.localcloud.server import LocalCloud
 
@@ -35,6 +35,7 @@ class LocalRuntime:
         tick_seconds: float = 0.1,
         port: int = 0,
         on_job_event: JobEvent | None = None,
+        on_job_batch: JobBatch | None = None,
     ) -> None:
         self.cloud = LocalCloud(delays=delays, port=port)
         self.stack_name = stack_name
@@ -44,6 +45,7 @@ class LocalRuntime:
         self.on_delivered = on_delivered
         self.tick_seconds = tick_seconds
         self.on_job_event = on_job_event
+        self.on_job_batch = on_job_batch
         self.mappings: list[KinesisEventSourceMapping] = []
         self.jobs: FlinkJobRunner | None = None
         self._deployment: LocalDeployment | None = None
@@ -72,7 +74,9 @@ class LocalRuntime:
                 parameters=self.parameters,
                 environment_overrides=self.environment_overrides,
             )
-            self.jobs = FlinkJobRunner(self.cloud.client, self.cloud.flink, on_event=self.on_job_event)
+            self.jobs = FlinkJobRunner(
+                self.cloud.client, self.cloud.flink, on_event=self.on_job_event, on_batch=self.on_job_batch
+            )
             for function in self._deployment.functions.values():
                 for source in function.event_sources:
                     mapping = KinesisEventSourceMapping(
