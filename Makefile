@@ -23,7 +23,7 @@ FUZZ_SECONDS ?= 1800
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo test test-fast lint typecheck validate build clean artifact bench parity fuzz
+.PHONY: help venv demo test test-fast lint typecheck validate build clean artifact bench parity fuzz browser
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -58,10 +58,19 @@ $(CHECKOV_VENV)/.installed: Makefile
 
 venv: $(VENV)/.installed ## Create or update .venv with the project and its dev tools
 
+# The live page's browser test drives Debian's Chromium and its chromedriver (no browser download from elsewhere).
+browser: ## Install Chromium and chromedriver from Debian's packages when missing (as root; else say why the test skips)
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+	  echo "Chromium or chromedriver is missing and apt-get cannot run as root here: the live page's browser test will skip (apt-get install chromium chromium-driver)" >&2; exit 0; fi; \
+	echo "installing Chromium and chromedriver (apt-get)…"; \
+	(apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium chromium-driver >/dev/null 2>&1)) \
+	  || echo "apt-get could not install Chromium: the live page's browser test will skip" >&2
+
 demo: venv ## Run the main job offline: `fanout demo` (no AWS account, no Docker)
 	$(BIN)/fanout demo
 
-test: venv $(SAM_VENV)/.installed $(FLINK_VENV)/.installed $(FLINK2_VENV)/.installed $(CHECKOV_VENV)/.installed ## Run every test (unit, functional, e2e, static gates with checkov, parity with real Flink 1.20 and 2.2)
+test: venv browser $(SAM_VENV)/.installed $(FLINK_VENV)/.installed $(FLINK2_VENV)/.installed $(CHECKOV_VENV)/.installed ## Run every test (unit, functional, e2e with the live page in Chromium, static gates with checkov, parity with real Flink 1.20 and 2.2)
 	@FANOUT_PARITY=1 SAM_CLI=$(abspath $(SAM)) CHECKOV=$(abspath $(CHECKOV_VENV))/bin/checkov $(BIN)/python -m pytest; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure" >&2; rc=1; fi; exit $$rc
 

@@ -15,6 +15,7 @@ from typing import Any
 from fanout import executions
 from fanout.ledger import Ledger
 from fanout.lifecycle.status import ApplicationStatus, ExecutionStatus
+from fanout.live.feed import LiveFeed
 from fanout.localcloud.flink import LocalApplication, TransitionDelays
 from fanout.localcloud.runtime import LocalRuntime
 from fanout.producer import Entry, labelled_transactions, partition_key_for, put_records
@@ -43,8 +44,9 @@ class DemoSettings:
 
 
 class _Demo:
-    def __init__(self, settings: DemoSettings, emit: Emit, log_level: str) -> None:
+    def __init__(self, settings: DemoSettings, emit: Emit, log_level: str, feed: LiveFeed | None = None) -> None:
         self.s = settings
+        self.feed = feed
         self.emit = emit
         self.log_level = log_level
         self.ledger = Ledger()
@@ -55,6 +57,8 @@ class _Demo:
         self.t0 = time.monotonic()
 
     def on_delivered(self, function: str, records: list[dict[str, Any]], at: float) -> None:
+        if self.feed is not None:
+            self.feed.on_delivered(function, records, at)
         route = self.routes.get(function, "?")
         if route == "router":
             self.emit("router", f"router routed a batch of {len(records)}")
@@ -136,6 +140,7 @@ class _Demo:
         with runtime as rt:
             self.routes = self._routes(rt)
             rt.cloud.flink.listeners.append(self.on_status)
+            self._attach(rt)
             self.emit("cloud", f"local cloud at {rt.cloud.endpoint}; stack fanout-demo deployed from template.yaml")
             for line in rt.deployment.not_emulated_by_reason():
                 self.emit("cloud", f"no local effect: {line}")
@@ -154,6 +159,7 @@ class _Demo:
                 time.sleep(0.1)
             mappings = {m.function.name: m.stats.as_dict() for m in rt.mappings}
             jobs = rt.jobs.finished if rt.jobs else {}
+            self._detach()
         report = self.ledger.report()
         dlq = sum(m["records_to_dlq"] for m in mappings.values())
         checks["nothing lost, duplicated or misrouted"] = self.ledger.ok
@@ -186,6 +192,16 @@ class _Demo:
             "seconds": round(time.monotonic() - self.t0, 1),
         }
 
+    def _attach(self, rt: LocalRuntime) -> None:
+        """Let the live page (if any) watch this runtime."""
+        if self.feed is not None:
+            self.feed.attach(rt, self.routes)
+
+    def _detach(self) -> None:
+        """The live page's last sample, while the runtime still runs."""
+        if self.feed is not None:
+            self.feed.detach()
+
     def _routes(self, rt: LocalRuntime) -> dict[str, str]:
         """Function name -> the route it consumes ("router" for the router)."""
         return {
@@ -198,6 +214,7 @@ class _Demo:
         checks: dict[str, bool] = {}
         with runtime as rt:
             self.routes = self._routes(rt)
+            self._attach(rt)
             self.emit("cloud", f"local cloud at {rt.cloud.endpoint}; stack fanout-demo (Engine lambda) deployed")
             for line in rt.deployment.not_emulated_by_reason():
                 self.emit("cloud", f"no local effect: {line}")
@@ -210,6 +227,7 @@ class _Demo:
                 QueueUrl=rt.deployment.outputs["RouterDeadLetterQueueUrl"],
                 AttributeNames=["ApproximateNumberOfMessages"],
             )["Attributes"]["ApproximateNumberOfMessages"]
+            self._detach()
         report = self.ledger.report()
         consumers = {self.routes.get(name, name): stats for name, stats in mappings.items()}
         router = consumers.pop("router", {})
@@ -233,7 +251,11 @@ class _Demo:
 
 
 def run_demo(
-    settings: DemoSettings | None = None, emit: Emit | None = None, log_level: str = "WARNING"
+    settings: DemoSettings | None = None,
+    emit: Emit | None = None,
+    log_level: str = "WARNING",
+    feed: LiveFeed | None = None,
 ) -> dict[str, Any]:
-    """Run the demo and return its summary (``summary["ok"]`` says whether every check held)."""
-    return _Demo(settings or DemoSettings(), emit or (lambda kind, message: None), log_level).run()
+    """Run the demo and return its summary (``summary["ok"]`` says whether every check held); ``feed`` lets a
+    live page watch it."""
+    return _Demo(settings or DemoSettings(), emit or (lambda kind, message: None), log_level, feed).run()

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from fanout.cli.live import linger, live_page
 from fanout.exceptions import UnsupportedRuntimeError
 from fanout.localcloud import require_offline_runtime
 from fanout.runtimes import DEFAULT_RUNTIME, check_runtime
@@ -90,6 +91,12 @@ def register(app: typer.Typer) -> None:
         ),
         as_json: bool = typer.Option(False, "--json", help="Print only the summary, as JSON."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the Lambda functions' own logs."),
+        open_page: bool = typer.Option(
+            False, "--open", help="Serve the live page on loopback and open it in the browser (Ctrl-C to close)."
+        ),
+        page_port: int | None = typer.Option(
+            None, "--page-port", min=0, max=65535, help="Serve the live page on this port (0: a free one)."
+        ),
     ) -> None:
         """Run the fan-out and its lifecycle offline (no AWS account, no Docker) and verify every record.
 
@@ -97,6 +104,9 @@ def register(app: typer.Typer) -> None:
         windows, puts fake transactions (5% malformed) while the application runs and while it is
         stopped, and checks that each one reached exactly one correct stream and its consumer.
         Exits 1 if any record was lost, duplicated or misrouted.
+
+        With --open (or --page-port), a live page shows it as it happens: the streams' rates, the
+        application's windows, the executions, the consumers and the last rejected records.
 
         Example: fanout demo --records 5000 --json
         """
@@ -116,9 +126,12 @@ def register(app: typer.Typer) -> None:
             runtime=checked,
         )
         level = "DEBUG" if verbose else ("ERROR" if as_json else "WARNING")
-        summary = run_demo(settings, None if as_json else _printer(), level)
-        if as_json:
-            typer.echo(json.dumps(summary, indent=2, default=str))
-        else:
-            _render(summary)
+        with live_page(open_page, page_port) as feed:
+            summary = run_demo(settings, None if as_json else _printer(), level, feed)
+            if as_json:
+                typer.echo(json.dumps(summary, indent=2, default=str))
+            else:
+                _render(summary)
+            if feed is not None and open_page:
+                linger()
         raise typer.Exit(0 if summary["ok"] else 1)

@@ -69,19 +69,26 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the endpoint, environment and outputs as JSON."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the Lambda functions' own logs."),
         transition_seconds: float = typer.Option(2.0, min=0.0, help="Seconds each application transition takes."),
+        page_port: int = typer.Option(0, min=0, max=65535, help="Loopback port of the live page (0: a free one)."),
+        page: bool = typer.Option(True, "--page/--no-page", help="Serve the live page."),
+        open_page: bool = typer.Option(False, "--open", help="Also open the live page in the browser."),
     ) -> None:
         """Start the local cloud, deploy template.yaml into it, and keep it running until Ctrl-C.
 
         Prints the endpoint, the environment variables another shell needs, and the stack's Outputs,
-        which `fanout` commands resolve by themselves (set FANOUT_STACK or pass --stack).
+        which `fanout` commands resolve by themselves (set FANOUT_STACK or pass --stack). A live page on
+        loopback shows the streams, the application's windows, the executions and the consumers.
 
         Example: fanout local up --start-app --env-file .fanout-local.env
         """
         require_offline_runtime()
+        from fanout.cli.live import live_page
+        from fanout.live import LiveFeed
         from fanout.localcloud.flink import TransitionDelays
         from fanout.localcloud.runtime import LocalRuntime
         from fanout.localcloud.session import LocalSession, start_application
 
+        feed = LiveFeed() if page or open_page else None
         delays = TransitionDelays(
             start=transition_seconds, stop=transition_seconds, update=transition_seconds / 2, delete=transition_seconds
         )
@@ -90,6 +97,7 @@ def register(app: typer.Typer) -> None:
             delays=delays,
             port=port,
             environment_overrides={"POWERTOOLS_LOG_LEVEL": "INFO" if verbose else "WARNING"},
+            on_delivered=feed.on_delivered if feed is not None else None,
             on_job_event=lambda application, message: err_console.print(
                 f"[yellow]flink[/] {application}: {message}", highlight=False
             ),
@@ -101,7 +109,9 @@ def register(app: typer.Typer) -> None:
 
         previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
-            with runtime as rt:
+            with runtime as rt, live_page(open_page, page_port if feed is not None else None, feed) as served:
+                if served is not None:
+                    served.attach(rt)
                 session = LocalSession.of(rt)
                 if env_file is not None:
                     env_file.write_text(session.export_lines())
@@ -114,6 +124,8 @@ def register(app: typer.Typer) -> None:
                     _report_start(outcome, as_json)
                 while not stop.wait(0.5):
                     pass
+                if served is not None:
+                    served.detach()
                 if not as_json:
                     console.print("stopping the local cloud…")
         finally:

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from fanout.consumer.records import BatchSummary, Route, check_record
+from fanout.consumer.records import BatchSummary, Route, check_record, rejection_reason
 
-__all__ = ["BatchSummary", "Route", "check_record"]
+__all__ = ["BatchSummary", "Route", "check_record", "rejection_reason"]

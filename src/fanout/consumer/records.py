@@ -53,6 +53,26 @@ def check_record(route: Route, data: bytes) -> dict[str, Any]:
     return txn
 
 
+def rejection_reason(data: bytes) -> str:
+    """Why the reference routes reject ``data`` (WHERE NOT is_object OR amount IS NULL), in words.
+
+    >>> rejection_reason(b'[1, 2]')
+    'a JSON array, not an object'
+    """
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return "not UTF-8 text"
+    except json.JSONDecodeError as exc:
+        return f"not JSON ({exc.msg} at character {exc.pos})"
+    if not isinstance(value, dict):
+        kinds = {list: "array", str: "string", bool: "boolean", type(None): "null"}
+        return f"a JSON {kinds.get(type(value), 'number')}, not an object"
+    if "amount" not in value:
+        return "no amount"
+    return f"amount {json.dumps(value['amount'])[:40]} is not a DECIMAL(12, 2)"
+
+
 @dataclass
 class BatchSummary:
     """What a consumer logs for every batch."""

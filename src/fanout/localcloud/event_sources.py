@@ -37,10 +37,11 @@ class MappingStats:
     dlq_messages: int = 0
     poll_errors: int = 0
     dlq_send_errors: int = 0
+    iterator_age_ms: float = 0.0  # as Lambda's IteratorAge: the age of the last record of the last batch invoked
     last_error: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict[str, int | float]:
         """The counters, for reports."""
         with self.lock:
             return {
@@ -52,6 +53,7 @@ class MappingStats:
                 "dlq_messages": self.dlq_messages,
                 "poll_errors": self.poll_errors,
                 "dlq_send_errors": self.dlq_send_errors,
+                "iterator_age_ms": self.iterator_age_ms,
             }
 
 
@@ -213,6 +215,10 @@ class KinesisEventSourceMapping:
 
     def _deliver(self, shard: str, records: list[dict[str, Any]], attempt: int) -> None:
         called_at = time.time()
+        arrived = records[-1]["ApproximateArrivalTimestamp"]
+        age = called_at - (arrived.timestamp() if isinstance(arrived, datetime) else float(arrived))
+        with self.stats.lock:
+            self.stats.iterator_age_ms = round(max(age, 0.0) * 1000, 1)
         ok, failed_ids = self._invoke(shard, records)
         if ok and not failed_ids:
             self._delivered(records, called_at)
