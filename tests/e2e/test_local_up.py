@@ -8,7 +8,9 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 import boto3
 
@@ -41,6 +43,26 @@ def _read_routed(kinesis: object, stream: str, want: int, timeout: float = 30.0)
             seen.extend(r["Data"] for r in response["Records"])
         time.sleep(0.2)
     return seen
+
+
+def _page_url(proc: subprocess.Popen[str]) -> str:
+    """The live page's address, from the first lines `fanout local up` printed."""
+    assert proc.stdout is not None
+    for _ in range(200):
+        line = proc.stdout.readline()
+        if "live page: " in line:
+            return line.split("live page: ", 1)[1].strip()
+    raise AssertionError("fanout local up did not print the live page's address")
+
+
+def _wait_state(page: str, ready: Any, timeout: float = 20.0) -> dict[str, Any]:
+    """The live page's state once ``ready(state)`` holds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state: dict[str, Any] = json.load(urllib.request.urlopen(f"{page}api/state", timeout=5))
+        if ready(state) or time.monotonic() > deadline:
+            return state
+        time.sleep(0.3)
 
 
 def test_local_up_serves_other_processes_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
@@ -81,6 +103,17 @@ def test_local_up_serves_other_processes_and_stops_cleanly_on_ctrl_c(tmp_path: P
         routed = _read_routed(kinesis, resources.get("PositiveTransactionsStreamName"), len(records))
         # THEN the stack resolved, the application ran the SQL, and the records reached the positive stream
         assert sorted(json.loads(r)["id"] for r in routed) == list(range(20))
+        # AND the live page on loopback shows them, and the start execution
+        page = _page_url(proc)
+        state = _wait_state(
+            page,
+            lambda s: (
+                any(x["route"] == "positive" and x["in_total"] == 20 for x in s["streams"])
+                and [e["status"] for e in s["executions"]] == ["SUCCEEDED"]
+            ),
+        )
+        assert state["application"]["status"] == "RUNNING" and state["stack"] == exported["FANOUT_STACK"]
+        assert [e["status"] for e in state["executions"]] == ["SUCCEEDED"]
     finally:
         # WHEN Ctrl-C arrives
         proc.send_signal(signal.SIGINT)

@@ -126,12 +126,12 @@ def register(app: typer.Typer) -> None:
             runtime=checked,
         )
         level = "DEBUG" if verbose else ("ERROR" if as_json else "WARNING")
-        with live_page(open_page, page_port) as feed:
-            summary = run_demo(settings, None if as_json else _printer(), level, feed)
+        with live_page(open_page, page_port) as page:
+            summary = run_demo(settings, None if as_json else _printer(), level, page.feed if page else None)
             if as_json:
                 typer.echo(json.dumps(summary, indent=2, default=str))
             else:
                 _render(summary)
-            if feed is not None and open_page:
+            if page is not None and open_page:
                 linger()
         raise typer.Exit(0 if summary["ok"] else 1)

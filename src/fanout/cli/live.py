@@ -16,8 +16,8 @@ err_console = Console(stderr=True)
 
 
 @contextmanager
-def live_page(open_page: bool, port: int | None, feed: LiveFeed | None = None) -> Iterator[LiveFeed | None]:
-    """A feed (``feed``, or a new one) with its page served on loopback (and opened in the browser with
+def live_page(open_page: bool, port: int | None, feed: LiveFeed | None = None) -> Iterator[LivePage | None]:
+    """The page of a feed (``feed``, or a new one) served on loopback (and opened in the browser with
     ``open_page``) for the block; None when neither ``open_page`` nor ``port`` asks for it."""
     if not open_page and port is None:
         yield None
@@ -27,7 +27,7 @@ def live_page(open_page: bool, port: int | None, feed: LiveFeed | None = None) -
         err_console.print(f"live page: [bold]{page.url}[/]", highlight=False)
         if open_page and not _open(page.url):
             err_console.print("no browser to open here: open the address above yourself", highlight=False)
-        yield feed
+        yield page
 
 
 def _open(url: str) -> bool:

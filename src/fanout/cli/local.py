@@ -34,6 +34,8 @@ def _render(session: LocalSession) -> None:
     if session.not_emulated:
         console.print("[dim]Deployed without a local effect:[/]")
         console.print("\n".join(f"  [dim]· {line}[/]" for line in session.not_emulated), highlight=False)
+    if session.page:
+        console.print(f"Live page: [bold]{session.page}[/]")
     console.print("In another shell, point the AWS CLI, boto3 and `fanout` at it:")
     console.print("\n".join(f"  export {k}={v}" for k, v in session.environment.items()), highlight=False)
     console.print(
@@ -111,8 +113,8 @@ def register(app: typer.Typer) -> None:
         try:
             with runtime as rt, live_page(open_page, page_port if feed is not None else None, feed) as served:
                 if served is not None:
-                    served.attach(rt)
-                session = LocalSession.of(rt)
+                    served.feed.attach(rt)
+                session = LocalSession.of(rt, served.url if served is not None else "")
                 if env_file is not None:
                     env_file.write_text(session.export_lines())
                 if as_json:
@@ -125,7 +127,7 @@ def register(app: typer.Typer) -> None:
                 while not stop.wait(0.5):
                     pass
                 if served is not None:
-                    served.detach()
+                    served.feed.detach()
                 if not as_json:
                     console.print("stopping the local cloud…")
         finally:

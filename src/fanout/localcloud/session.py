@@ -23,14 +23,20 @@ class LocalSession:
     environment: dict[str, str]
     outputs: dict[str, str]
     not_emulated: tuple[str, ...] = ()
+    page: str = ""  # the live page's address, when it is served
 
     @classmethod
-    def of(cls, rt: LocalRuntime) -> LocalSession:
-        """Describe a started runtime."""
+    def of(cls, rt: LocalRuntime, page: str = "") -> LocalSession:
+        """Describe a started runtime (whose live page, if any, is at ``page``)."""
         environment = {**rt.cloud.client_environment(), env.FANOUT_STACK: rt.stack_name}
         deployment = rt.deployment
         return cls(
-            rt.cloud.endpoint, rt.stack_name, environment, dict(deployment.outputs), tuple(deployment.not_emulated)
+            rt.cloud.endpoint,
+            rt.stack_name,
+            environment,
+            dict(deployment.outputs),
+            tuple(deployment.not_emulated),
+            page,
         )
 
     def export_lines(self) -> str:
@@ -45,6 +51,7 @@ class LocalSession:
             "environment": self.environment,
             "outputs": self.outputs,
             "not_emulated": list(self.not_emulated),
+            "page": self.page,
         }
 
 
