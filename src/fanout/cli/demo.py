@@ -89,6 +89,13 @@ def register(app: typer.Typer) -> None:
         runtime: str = typer.Option(
             DEFAULT_RUNTIME, "--runtime", help="The stack's FlinkRuntime: FLINK-1_20 or FLINK-2_2 (engine flink)."
         ),
+        batching_window: int | None = typer.Option(
+            None,
+            "--batching-window",
+            min=0,
+            max=300,
+            help="The consumers' batching window in seconds [default: the template's, 1 s, which adds up to 1 s].",
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print only the summary, as JSON."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the Lambda functions' own logs."),
         open_page: bool = typer.Option(
@@ -124,6 +131,7 @@ def register(app: typer.Typer) -> None:
             window_seconds=window,
             engine=engine.value,
             runtime=checked,
+            batching_window=batching_window,
         )
         level = "DEBUG" if verbose else ("ERROR" if as_json else "WARNING")
         with live_page(open_page, page_port) as page:
