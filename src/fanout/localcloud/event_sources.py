@@ -21,6 +21,10 @@ from fanout.localcloud.deploy import EventSource, LocalFunction
 from fanout.streams.position import StartPosition
 from fanout.streams.reader import ShardReader
 
+GET_RECORDS_LIMIT = 10_000
+"""Records read per GetRecords (Kinesis's maximum): a poll reads ahead, then invokes the function with batches of
+BatchSize in shard order, so a busy shard costs one GetRecords per up to 10,000 records, not one per batch."""
+
 LOCAL_RETRY_CAP = 10
 """MaximumRetryAttempts -1 means 'until the record expires' on AWS; offline it is capped here."""
 
@@ -138,27 +142,33 @@ class KinesisEventSourceMapping:
                 self._stop.wait(self.idle_sleep)
         pending: dict[str, list[dict[str, Any]]] = {}
         first_seen: dict[str, float] = {}
+        size = self.source.batch_size
         while not self._stop.is_set():
             idle = True
             for shard in self._due(reader):
-                room = self.source.batch_size - len(pending.get(shard, []))
-                records = self._read(reader, shard, min(room, 10000)) if room > 0 else []
+                if len(pending.get(shard, [])) >= size:
+                    continue  # a full batch is waiting for its turn: read on once it is delivered
+                records = self._read(reader, shard, GET_RECORDS_LIMIT)
                 if records:
                     idle = False
                     first_seen.setdefault(shard, time.monotonic())
                     pending.setdefault(shard, []).extend(records)
             for shard, batch in pending.items():
-                full = len(batch) >= self.source.batch_size
+                while len(batch) >= size:  # full batches first, in shard order
+                    self._deliver(shard, batch[:size], attempt=0)
+                    batch = batch[size:]
                 waited = time.monotonic() - first_seen.get(shard, time.monotonic())
-                if batch and (full or waited >= self.source.batching_window_seconds):
+                if batch and waited >= self.source.batching_window_seconds:
                     self._deliver(shard, batch, attempt=0)
-                    pending[shard] = []
+                    batch = []
+                pending[shard] = batch
+                if not batch:
                     first_seen.pop(shard, None)
             if idle:
                 self._stop.wait(self.idle_sleep)
-        for shard, records in pending.items():  # drain what was read before stopping
-            if records:
-                self._deliver(shard, records, attempt=0)
+        for shard, records in pending.items():  # drain what was read before stopping, in batches
+            for start in range(0, len(records), size):
+                self._deliver(shard, records[start : start + size], attempt=0)
 
     # As Lambda's pollers do, a failed poll is retried, never fatal (an exception used to end the thread, and
     # with it the delivery, silently): the reader backs off a throttled shard and renews an expired iterator

@@ -31,6 +31,8 @@ from fanout.runtimes import DEFAULT_RUNTIME, restart_metric
 from fanout.streams.position import StartPosition
 from fanout.streams.reader import ShardReader
 
+GET_RECORDS_MAX = 10_000
+"""Records per GetRecords, as the connector's ``source.shard.get-records.max-record-count`` default."""
 SINK_RETRY = RetryPolicy(max_attempts=10_000, base_seconds=0.02, max_seconds=0.5)
 
 
@@ -132,7 +134,7 @@ class LocalJob:
         sql: str,
         positions: dict[str, str],
         *,
-        max_records: int = 2000,
+        max_records: int = GET_RECORDS_MAX,
         idle_sleep: float = 0.02,
         application: str = "",
         restart_delay: float = 1.0,

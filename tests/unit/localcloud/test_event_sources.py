@@ -163,3 +163,42 @@ def test_an_invoke_call_that_raises_is_a_failed_batch_that_is_retried_not_lost()
     assert fake.calls == [[], ["000", "001"]]
     assert esm.stats.as_dict()["records_delivered"] == 2
     assert esm.stats.as_dict()["invocations_failed"] == 1
+
+
+class BacklogKinesis:
+    """One shard with a backlog of 250 records, handed out up to each GetRecords' Limit."""
+
+    def __init__(self) -> None:
+        self.backlog = records(250)
+        self.limits: list[int] = []
+
+    def list_shards(self, StreamName: str) -> dict[str, Any]:
+        return {"Shards": [{"ShardId": "shardId-0"}]}
+
+    def get_shard_iterator(self, **_: Any) -> dict[str, str]:
+        return {"ShardIterator": "it"}
+
+    def get_records(self, ShardIterator: str, Limit: int) -> dict[str, Any]:
+        self.limits.append(Limit)
+        batch, self.backlog = self.backlog[:Limit], self.backlog[Limit:]
+        return {"Records": batch, "NextShardIterator": "it"}
+
+
+def test_a_backlog_is_read_in_one_get_records_and_invoked_in_batches_of_batch_size_in_order() -> None:
+    # GIVEN a mapping with BatchSize 100 on a shard holding 250 records
+    fake = FakeLambda({"batchItemFailures": []})
+    kinesis = BacklogKinesis()
+    clients = {"lambda": fake, "sqs": FakeSqs(), "kinesis": kinesis}
+    function = LocalFunction("Consumer", "consumer", "arn:aws:lambda:::function:consumer", Path("."), "app.h", {})
+    source = EventSource(stream_arn=STREAM, batch_size=100, batching_window_seconds=0)
+    esm = KinesisEventSourceMapping(clients.__getitem__, function, source, "us-east-1", idle_sleep=0.01)
+    # WHEN it polls
+    esm.start()
+    deadline = time.monotonic() + 5
+    while esm.stats.as_dict()["records_delivered"] < 250 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    esm.stop()
+    # THEN one GetRecords of up to 10,000 read them all, and the function got 100, 100 and 50, in order
+    assert kinesis.limits[0] == 10_000
+    assert [len(call) for call in fake.calls] == [100, 100, 50]
+    assert [seq for call in fake.calls for seq in call] == [f"{i:03d}" for i in range(250)]
