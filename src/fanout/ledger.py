@@ -54,6 +54,11 @@ class Ledger:
         with self._lock:
             self.expected[record_key(route, data)] = (route, put_at, phase)
 
+    def withdraw(self, data: bytes, route: str) -> None:
+        """Forget an expectation (a record that was not put after all)."""
+        with self._lock:
+            self.expected.pop(record_key(route, data), None)
+
     def delivered(self, route: str, data: bytes, at: float, written_at: float | None = None) -> None:
         """Record that a consumer of `route` received `data` at `at` (written to its stream at `written_at`)."""
         key = record_key(route, data)

@@ -23,3 +23,7 @@ class BenchTimeoutError(BenchError):
 
 class HandlerImportError(BenchError):
     """A Lambda handler module failed to import while its cold import was timed."""
+
+
+class ProducerProcessError(BenchError):
+    """The latency benchmark's producer process failed, or did not answer in time."""

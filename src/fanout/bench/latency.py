@@ -14,6 +14,7 @@ from typing import Any
 
 from fanout.bench.data import reference_route, transactions
 from fanout.bench.offline import BenchRuntime
+from fanout.bench.producer_process import ProducerPlan, run_producer
 from fanout.bench.targets import Target
 from fanout.ledger import LEGS, Ledger
 from fanout.lifecycle.status import ApplicationStatus
@@ -85,38 +86,28 @@ def _quantile(values: list[float], q: float) -> float:
 
 
 def _produce(bench: BenchRuntime, rate: int, seconds: float, tick: float, start_id: int) -> dict[str, Any]:
-    kinesis = bench.rt.client("kinesis")
-    stream = bench.output("TransactionsStreamName")
-    records = transactions(int(rate * seconds), seed=start_id, start_id=start_id)
-    per_tick = max(1, round(rate * tick))
-    calls: list[int] = []
-    put_ms: list[float] = []
-    failed = put = 0
-    began = time.monotonic()
-    for step, offset in enumerate(range(0, len(records), per_tick)):
-        pause = began + step * tick - time.monotonic()
-        if pause > 0:
-            time.sleep(pause)
-        elif time.monotonic() - began >= seconds:
-            break  # the local cloud could not keep up: what was put in the time is the achieved rate
-        chunk = records[offset : offset + per_tick]
-        put += len(chunk)
-        put_at = time.time()
-        for data in chunk:
-            bench.ledger.expect(data, reference_route(data), put_at)
-        report = put_records(kinesis, stream, [Entry(i, d, partition_key_for(d, None)) for i, d in enumerate(chunk)])
-        put_ms.append((time.time() - put_at) * 1000)
-        calls.extend(report.records_per_call)
-        failed += len(report.failed) + len(report.rejected)
-    elapsed = time.monotonic() - began
-    return {
-        "put": put,
-        "seconds": round(elapsed, 2),
-        "achieved_rps": round(put / elapsed),
-        "put_calls": len(calls),
-        "failed": failed,
-        "put_call_ms_p50": round(statistics.median(put_ms), 1),
-    }
+    """Put at ``rate`` from a producer process; expect each record put, at the time its slice was put."""
+    plan = ProducerPlan(
+        environment=bench.rt.cloud.client_environment(),
+        stream=bench.output("TransactionsStreamName"),
+        rate=rate,
+        seconds=seconds,
+        tick=tick,
+        start_id=start_id,
+    )
+    records = plan.records()
+    routes = [reference_route(data) for data in records]
+    for data, route in zip(records, routes, strict=True):  # known before any can arrive; timed below
+        bench.ledger.expect(data, route, 0.0)
+    produced = run_producer(plan)
+    put = 0
+    for offset, count, put_at in produced.pop("slices"):
+        for index in range(offset, offset + count):
+            bench.ledger.expect(records[index], routes[index], put_at)
+        put = max(put, offset + count)
+    for index in range(put, len(records)):  # never put: the producer ran out of time
+        bench.ledger.withdraw(records[index], routes[index])
+    return produced
 
 
 def _drain(ledger: Ledger, seconds: float) -> float:
