@@ -45,11 +45,12 @@ def _read_routed(kinesis: object, stream: str, want: int, timeout: float = 30.0)
     return seen
 
 
-def _page_url(proc: subprocess.Popen[str]) -> str:
-    """The live page's address, from the first lines `fanout local up` printed."""
+def _page_url(proc: subprocess.Popen[str], read: list[str]) -> str:
+    """The live page's address, from the first lines `fanout local up` printed (kept in ``read``)."""
     assert proc.stdout is not None
     for _ in range(200):
         line = proc.stdout.readline()
+        read.append(line)
         if "live page: " in line:
             return line.split("live page: ", 1)[1].strip()
     raise AssertionError("fanout local up did not print the live page's address")
@@ -74,6 +75,7 @@ def test_local_up_serves_other_processes_and_stops_cleanly_on_ctrl_c(tmp_path: P
          "--env-file", str(env_file), "--transition-seconds", "0.5"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
+    read: list[str] = []
     try:
         _wait_for(env_file, proc)
         # WHEN a client in this process uses only the exported variables
@@ -104,7 +106,7 @@ def test_local_up_serves_other_processes_and_stops_cleanly_on_ctrl_c(tmp_path: P
         # THEN the stack resolved, the application ran the SQL, and the records reached the positive stream
         assert sorted(json.loads(r)["id"] for r in routed) == list(range(20))
         # AND the live page on loopback shows them, and the start execution
-        page = _page_url(proc)
+        page = _page_url(proc, read)
         state = _wait_state(
             page,
             lambda s: (
@@ -117,7 +119,8 @@ def test_local_up_serves_other_processes_and_stops_cleanly_on_ctrl_c(tmp_path: P
     finally:
         # WHEN Ctrl-C arrives
         proc.send_signal(signal.SIGINT)
-        output, _ = proc.communicate(timeout=30)
+        proc.wait(timeout=30)  # then the rest of its output, after what _page_url read (and its buffer holds)
+        output = "".join(read) + (proc.stdout.read() if proc.stdout else "")
     # THEN it exits 0 and removes its env file
     assert proc.returncode == 0, output
     assert not env_file.exists()
