@@ -16,6 +16,7 @@ from fanout import executions
 from fanout.ledger import Ledger
 from fanout.lifecycle.status import ApplicationStatus, ExecutionStatus
 from fanout.live.feed import LiveFeed
+from fanout.localcloud.deploy import ROUTER
 from fanout.localcloud.flink import LocalApplication, TransitionDelays
 from fanout.localcloud.runtime import LocalRuntime
 from fanout.producer import Entry, labelled_transactions, partition_key_for, put_records
@@ -63,7 +64,7 @@ class _Demo:
         if self.feed is not None:
             self.feed.on_delivered(function, records, at)
         route = self.routes.get(function, "?")
-        if route == "router":
+        if route == ROUTER:
             self.emit("router", f"router routed a batch of {len(records)}")
             return
         for record in records:
@@ -149,7 +150,7 @@ class _Demo:
             return self.run_router(runtime)
         checks: dict[str, bool] = {}
         with runtime as rt:
-            self.routes = self._routes(rt)
+            self.routes = rt.deployment.routes()
             rt.cloud.flink.listeners.append(self.on_status)
             self._attach(rt)
             self.emit("cloud", f"local cloud at {rt.cloud.endpoint}; stack fanout-demo deployed from template.yaml")
@@ -213,18 +214,11 @@ class _Demo:
         if self.feed is not None:
             self.feed.detach()
 
-    def _routes(self, rt: LocalRuntime) -> dict[str, str]:
-        """Function name -> the route it consumes ("router" for the router)."""
-        return {
-            f.name: "router" if f.logical_id == "RouterFunction" else f.environment.get("CONSUMER_ROUTE", "?")
-            for f in rt.deployment.functions.values()
-        }
-
     def run_router(self, runtime: LocalRuntime) -> dict[str, Any]:
         """The Lambda engine: records put at the producer's rate, routed by the router as they arrive."""
         checks: dict[str, bool] = {}
         with runtime as rt:
-            self.routes = self._routes(rt)
+            self.routes = rt.deployment.routes()
             self._attach(rt)
             self.emit("cloud", f"local cloud at {rt.cloud.endpoint}; stack fanout-demo (Engine lambda) deployed")
             for line in rt.deployment.not_emulated_by_reason():
@@ -241,7 +235,7 @@ class _Demo:
             self._detach()
         report = self.ledger.report()
         consumers = {self.routes.get(name, name): stats for name, stats in mappings.items()}
-        router = consumers.pop("router", {})
+        router = consumers.pop(ROUTER, {})
         checks["nothing lost, duplicated or misrouted"] = self.ledger.ok
         checks["the router wrote every batch (none failed, none dead-lettered)"] = (
             router.get("invocations_failed", 1) == 0 and router.get("records_to_dlq", 1) == 0 and dead_letters == "0"

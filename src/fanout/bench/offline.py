@@ -8,12 +8,11 @@ from typing import Any
 
 from fanout.bench.exceptions import BenchTimeoutError
 from fanout.ledger import Ledger
+from fanout.localcloud.deploy import ROUTER
 from fanout.localcloud.event_sources import READ_AT
 from fanout.localcloud.flink import LocalApplication, TransitionDelays
 from fanout.localcloud.runtime import LocalRuntime
 
-ROUTER = "router"
-"""The route label of the Lambda engine's router function (it consumes the input, not an output)."""
 DELAYS = TransitionDelays(start=1.5, stop=1.5, update=0.3, delete=0.5)
 """Local transition times: short, and off the 1 s poll grid so the seconds the state machine adds show."""
 
@@ -37,10 +36,7 @@ class BenchRuntime:
 
     def __enter__(self) -> BenchRuntime:
         self.rt.start()
-        self._routes = {
-            f.name: ROUTER if f.logical_id == "RouterFunction" else f.environment.get("CONSUMER_ROUTE", "?")
-            for f in self.rt.deployment.functions.values()
-        }
+        self._routes = self.rt.deployment.routes()
         self.rt.cloud.flink.listeners.append(self._status)
         return self
 

@@ -82,17 +82,16 @@ class LiveFeed:
     # ---------------------------------------------------------------- lifecycle
     def attach(self, rt: LocalRuntime, routes: Mapping[str, str] | None = None) -> None:
         """Start sampling ``rt`` (its flink listener is added here; pass ``on_delivered`` to the runtime)."""
+        from fanout.localcloud.deploy import ROUTER  # the offline runtime's (the ``local`` extra), as ``rt`` is
+
         self._rt = rt
         functions = rt.deployment.functions.values()
-        self._routes = dict(routes) if routes is not None else {
-            f.name: "router" if f.logical_id == "RouterFunction" else f.environment.get("CONSUMER_ROUTE", "?")
-            for f in functions
-        }  # fmt: skip
+        self._routes = dict(routes) if routes is not None else rt.deployment.routes()
         self._streams = {rt.deployment.outputs["TransactionsStreamName"]: INPUT}
         for function in functions:
             route = self._routes.get(function.name, "?")
             for source in function.event_sources:
-                if route != "router":
+                if route != ROUTER:
                     self._streams[source.stream_arn.split("/", 1)[1]] = route
         self._started = time.time()
         rt.cloud.flink.listeners.append(self.on_status)
@@ -182,10 +181,12 @@ class LiveFeed:
 
     def _records_out(self, rt: LocalRuntime) -> dict[str, int]:
         """Records read from each stream (by route): the consumers' mappings, the job or the router's mapping."""
+        from fanout.localcloud.deploy import ROUTER
+
         out: dict[str, int] = {}
         for mapping in rt.mappings:
             route = self._routes.get(mapping.function.name, "?")
-            out[INPUT if route == "router" else route] = int(mapping.stats.as_dict()["records_delivered"])
+            out[INPUT if route == ROUTER else route] = int(mapping.stats.as_dict()["records_delivered"])
         if rt.jobs is not None:
             jobs = [*rt.jobs.jobs.values(), *(job for done in rt.jobs.finished.values() for job in done)]
             if jobs:

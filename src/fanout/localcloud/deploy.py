@@ -18,6 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from fanout import env
 from fanout.localcloud import moto_ext
 from fanout.localcloud.exceptions import UnsupportedTemplateError
 from fanout.sam.template import Stack, load_template
@@ -58,6 +59,10 @@ class LocalFunction:
     event_sources: list[EventSource] = field(default_factory=list)
 
 
+ROUTER = "router"
+"""The route label of the Lambda engine's router function (it consumes the input stream, not an output)."""
+
+
 @dataclass
 class LocalDeployment:
     """What a deploy created: the resolved stack, its outputs, functions and what is not emulated."""
@@ -67,6 +72,13 @@ class LocalDeployment:
     functions: dict[str, LocalFunction]
     state_machines: dict[str, str]
     not_emulated: list[str]
+
+    def routes(self) -> dict[str, str]:
+        """Function name -> the route it consumes: its CONSUMER_ROUTE, ROUTER for the router ("?" otherwise)."""
+        return {
+            f.name: ROUTER if f.logical_id == "RouterFunction" else f.environment.get(env.CONSUMER_ROUTE, "?")
+            for f in self.functions.values()
+        }
 
     def not_emulated_by_reason(self) -> list[str]:
         """One line per reason: ``reason: Logical1, Logical2`` (what was deployed without a local effect)."""

@@ -56,6 +56,23 @@ def mapping(fake_lambda: FakeLambda, sqs: FakeSqs, **source: Any) -> KinesisEven
     return KinesisEventSourceMapping(clients.__getitem__, function, EventSource(**settings), "us-east-1")
 
 
+def polling_mapping(fake_lambda: FakeLambda, kinesis: Any, batch_size: int) -> KinesisEventSourceMapping:
+    """A mapping that polls ``kinesis`` itself (batching window 0 s, a short idle sleep)."""
+    clients = {"lambda": fake_lambda, "sqs": FakeSqs(), "kinesis": kinesis}
+    function = LocalFunction("Consumer", "consumer", "arn:aws:lambda:::function:consumer", Path("."), "app.h", {})
+    source = EventSource(stream_arn=STREAM, batch_size=batch_size, batching_window_seconds=0)
+    return KinesisEventSourceMapping(clients.__getitem__, function, source, "us-east-1", idle_sleep=0.01)
+
+
+def poll_until_delivered(esm: KinesisEventSourceMapping, count: int, timeout: float = 5.0) -> None:
+    """Run the mapping until it delivered ``count`` records (or ``timeout``), then stop it."""
+    esm.start()
+    deadline = time.monotonic() + timeout
+    while esm.stats.as_dict()["records_delivered"] < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    esm.stop()
+
+
 def records(n: int) -> list[dict[str, Any]]:
     now = datetime.now(UTC)
     return [
@@ -130,16 +147,9 @@ def test_a_throttled_get_records_is_retried_and_the_poller_keeps_running() -> No
     # GIVEN a mapping whose first GetRecords is throttled
     fake = FakeLambda({"batchItemFailures": []})
     kinesis = FlakyKinesis()
-    clients = {"lambda": fake, "sqs": FakeSqs(), "kinesis": kinesis}
-    function = LocalFunction("Consumer", "consumer", "arn:aws:lambda:::function:consumer", Path("."), "app.h", {})
-    source = EventSource(stream_arn=STREAM, batch_size=10, batching_window_seconds=0)
-    esm = KinesisEventSourceMapping(clients.__getitem__, function, source, "us-east-1", idle_sleep=0.01)
+    esm = polling_mapping(fake, kinesis, batch_size=10)
     # WHEN it polls
-    esm.start()
-    deadline = time.monotonic() + 5
-    while esm.stats.as_dict()["records_delivered"] < 3 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    esm.stop()
+    poll_until_delivered(esm, 3)
     # THEN the records are delivered once, and the throttle is counted rather than killing the poller
     assert fake.calls == [["000", "001", "002"]]
     assert esm.stats.as_dict()["poll_errors"] == 1
@@ -188,16 +198,9 @@ def test_a_backlog_is_read_in_one_get_records_and_invoked_in_batches_of_batch_si
     # GIVEN a mapping with BatchSize 100 on a shard holding 250 records
     fake = FakeLambda({"batchItemFailures": []})
     kinesis = BacklogKinesis()
-    clients = {"lambda": fake, "sqs": FakeSqs(), "kinesis": kinesis}
-    function = LocalFunction("Consumer", "consumer", "arn:aws:lambda:::function:consumer", Path("."), "app.h", {})
-    source = EventSource(stream_arn=STREAM, batch_size=100, batching_window_seconds=0)
-    esm = KinesisEventSourceMapping(clients.__getitem__, function, source, "us-east-1", idle_sleep=0.01)
+    esm = polling_mapping(fake, kinesis, batch_size=100)
     # WHEN it polls
-    esm.start()
-    deadline = time.monotonic() + 5
-    while esm.stats.as_dict()["records_delivered"] < 250 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    esm.stop()
+    poll_until_delivered(esm, 250)
     # THEN one GetRecords of up to 10,000 read them all, and the function got 100, 100 and 50, in order
     assert kinesis.limits[0] == 10_000
     assert [len(call) for call in fake.calls] == [100, 100, 50]
