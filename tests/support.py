@@ -71,3 +71,30 @@ def states_entered(sfn: Any, execution_arn: str) -> list[str]:
     return [
         e["stateEnteredEventDetails"]["name"] for e in history(sfn, execution_arn) if "stateEnteredEventDetails" in e
     ]
+
+
+ECHO_AND_BOOM = (
+    "class BoomError(Exception):\n    pass\n"
+    "def ok(event, context):\n    return {'echo': event, 'fn': context.function_name}\n"
+    "def boom(event, context):\n    raise BoomError('no')\n"
+)
+"""A handler module with a function that echoes its event (``h.ok``) and one that raises (``h.boom``)."""
+
+
+def echo_and_boom_functions(client: Any, folder: Path, *, account: str, region: str) -> None:
+    """Create Lambda functions ``ok`` and ``boom`` whose invocations run ECHO_AND_BOOM's handlers in-process."""
+    import io
+    import zipfile
+
+    from fanout.localcloud import moto_ext
+
+    (folder / "h.py").write_text(ECHO_AND_BOOM)
+    lam = client("lambda")
+    role = client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    buf = io.BytesIO()
+    zipfile.ZipFile(buf, "w").writestr("x", "")
+    for name in ("ok", "boom"):
+        lam.create_function(
+            FunctionName=name, Runtime="python3.11", Role=role, Handler=f"h.{name}", Code={"ZipFile": buf.getvalue()}
+        )
+        moto_ext.register_function(name, folder, f"h.{name}", {}, account=account, region=region)

@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 
 from fanout.localcloud import moto_ext
 from tests.conftest import ACCOUNT, Cloud
+from tests.support import echo_and_boom_functions
 
 
 def test_moto_is_the_pinned_version() -> None:
@@ -74,24 +75,10 @@ def test_statuses_and_operations_follow_aws(cloud: Cloud) -> None:
 
 
 def test_lambda_invoke_runs_the_real_handler_and_maps_exceptions(cloud: Cloud, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import io
     import json
-    import zipfile
 
-    (tmp_path / "h.py").write_text(
-        "class BoomError(Exception):\n    pass\n"
-        "def ok(event, context):\n    return {'echo': event, 'fn': context.function_name}\n"
-        "def boom(event, context):\n    raise BoomError('no')\n"
-    )
-    iam, lam = cloud.client("iam"), cloud.client("lambda")
-    role = iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-    buf = io.BytesIO()
-    zipfile.ZipFile(buf, "w").writestr("x", "")
-    for name in ("ok", "boom"):
-        lam.create_function(
-            FunctionName=name, Runtime="python3.11", Role=role, Handler=f"h.{name}", Code={"ZipFile": buf.getvalue()}
-        )
-        moto_ext.register_function(name, tmp_path, f"h.{name}", {}, account=ACCOUNT, region=cloud.region)
+    echo_and_boom_functions(cloud.client, tmp_path, account=ACCOUNT, region=cloud.region)
+    lam = cloud.client("lambda")
     ok = lam.invoke(FunctionName="ok", Payload=json.dumps({"a": 1}))
     assert json.loads(ok["Payload"].read()) == {"echo": {"a": 1}, "fn": "ok"}
     assert "FunctionError" not in ok

@@ -38,7 +38,14 @@ class BenchSettings:
         return cls(
             throughput=ThroughputSettings(batch_sizes=(100, 500), records=2_000, seconds=0.05, repeats=1),
             latency=LatencySettings(
-                rates=(100,), router_rates=(100,), seconds=2.0, drain_seconds=20.0, bulk_records=1_000, target_rate=100
+                rates=(100,),
+                router_rates=(100,),
+                seconds=2.0,
+                drain_seconds=20.0,
+                bulk_records=1_000,
+                target_rate=100,
+                sustained_rate=100,
+                sustained_seconds=2.0,
             ),
             lifecycle=LifecycleSettings(window_seconds=1),
             footprint=FootprintSettings(build=False, imports=1),

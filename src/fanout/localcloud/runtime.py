@@ -75,12 +75,12 @@ class LocalRuntime:
                 environment_overrides=self.environment_overrides,
             )
             self.jobs = FlinkJobRunner(
-                self.cloud.client, self.cloud.flink, on_event=self.on_job_event, on_batch=self.on_job_batch
+                self.cloud.internal_client, self.cloud.flink, on_event=self.on_job_event, on_batch=self.on_job_batch
             )
             for function in self._deployment.functions.values():
                 for source in function.event_sources:
                     mapping = KinesisEventSourceMapping(
-                        self.cloud.client, function, source, self.cloud.region, on_delivered=self.on_delivered
+                        self.cloud.internal_client, function, source, self.cloud.region, on_delivered=self.on_delivered
                     )
                     self.mappings.append(mapping)
                     mapping.start()

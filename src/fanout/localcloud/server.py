@@ -19,6 +19,7 @@ import boto3
 from fanout.localcloud import moto_ext
 from fanout.localcloud.exceptions import PortInUseError
 from fanout.localcloud.flink import LocalFlink, TransitionDelays
+from fanout.localcloud.internal import internal_clients
 
 ACCOUNT = "123456789012"
 FAKE_CREDENTIALS: Mapping[str, str] = MappingProxyType({"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"})
@@ -105,6 +106,11 @@ class LocalCloud:
     def client(self, service: str) -> Any:
         """A standard boto3 client (the endpoint comes from the environment)."""
         return boto3.client(service, region_name=self.region)
+
+    def internal_client(self, service: str) -> Any:
+        """A client for the cloud's own services (the Flink job, the event source mappings): Kinesis and Lambda
+        answered in this process, as AWS's services reach their backends (fanout.localcloud.internal)."""
+        return internal_clients(self.client, ACCOUNT, self.region)(service)
 
     @property
     def flink(self) -> LocalFlink:

@@ -8,7 +8,8 @@ from tests.support import ROOT
 
 PACKAGE = ROOT / "src" / "fanout"
 READS = re.compile(r"(?<!kinesis_backend)\.(get_shard_iterator|get_records)\s*\(")
-"""A client's read call; the local cloud's server side (moto_ext) calling moto's own model is not one."""
+"""A client's read call; the local cloud (moto_ext, and its services' in-process client) calling moto's own model
+is not one."""
 
 
 def test_only_the_streams_package_calls_get_shard_iterator_or_get_records() -> None:
