@@ -16,6 +16,7 @@ from fanout.localcloud.deploy import LocalDeployment
 from fanout.localcloud.event_sources import Delivered, KinesisEventSourceMapping
 from fanout.localcloud.flink import TransitionDelays
 from fanout.localcloud.flink_job import FlinkJobRunner, JobBatch, JobEvent
+from fanout.localcloud.heap import FREEZE_SECONDS, HeapPacer
 from fanout.localcloud.project import deploy_project
 from fanout.localcloud.server import LocalCloud
 
@@ -36,6 +37,7 @@ class LocalRuntime:
         port: int = 0,
         on_job_event: JobEvent | None = None,
         on_job_batch: JobBatch | None = None,
+        freeze_seconds: float | None = FREEZE_SECONDS,
     ) -> None:
         self.cloud = LocalCloud(delays=delays, port=port)
         self.stack_name = stack_name
@@ -49,6 +51,7 @@ class LocalRuntime:
         self.mappings: list[KinesisEventSourceMapping] = []
         self.jobs: FlinkJobRunner | None = None
         self._deployment: LocalDeployment | None = None
+        self.heap = HeapPacer(freeze_seconds) if freeze_seconds else None  # None: the collector as Python sets it
         self._stop = threading.Event()
         self._ticker = threading.Thread(target=self._tick, name="local-flink-ticker", daemon=True)
 
@@ -84,6 +87,8 @@ class LocalRuntime:
                     )
                     self.mappings.append(mapping)
                     mapping.start()
+            if self.heap is not None:
+                self.heap.start()
             self._ticker.start()
         except BaseException:
             self.stop()
@@ -94,6 +99,8 @@ class LocalRuntime:
         # Settle due transitions even when nobody polls (for example after `fanout app start`).
         while not self._stop.wait(self.tick_seconds):
             self.cloud.flink.applications()
+            if self.heap is not None:
+                self.heap.tick()
 
     def stop(self) -> None:
         """Stop consumers, jobs and the cloud."""
@@ -104,6 +111,8 @@ class LocalRuntime:
             self.jobs.stop_all()
         if self._ticker.is_alive():
             self._ticker.join(5)
+        if self.heap is not None:
+            self.heap.stop()
         self.cloud.stop()
 
     def __enter__(self) -> LocalRuntime:
