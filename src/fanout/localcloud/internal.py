@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -101,16 +100,10 @@ class InternalLambda:
         body = Payload.decode("utf-8") if isinstance(Payload, bytes) else Payload
         with _aws_errors("Invoke"):
             result = self._backend.invoke(FunctionName, Qualifier, body, {}, headers)
-        response: dict[str, Any] = {"StatusCode": 200, "Payload": io.BytesIO(_bytes(result))}
+        response: dict[str, Any] = {"StatusCode": 200, "Payload": io.BytesIO(result)}
         if "x-amz-function-error" in headers:
             response["FunctionError"] = headers["x-amz-function-error"]
         return response
-
-
-def _bytes(result: Any) -> bytes:
-    if isinstance(result, bytes):
-        return result
-    return result.encode("utf-8") if isinstance(result, str) else json.dumps(result).encode()
 
 
 def internal_clients(clients: Clients, account: str, region: str) -> Clients:
